@@ -1,0 +1,58 @@
+#include "command.h"
+
+#include "log/logging.h"
+
+#include <cstdio>
+
+namespace relayrace::cli {
+namespace {
+const QString kLogLevel = QStringLiteral("log-level");
+}
+
+const QList<Command> &commands()
+{
+    static const QList<Command> list = {
+        {"demo", "run the demo lab headless, race each provider, print a report", &runDemo},
+        {"lab", "run a lab (origin, relays, impaired links) on 127.0.0.1 until interrupted", &runLab},
+    };
+    return list;
+}
+
+void printError(const QString &message)
+{
+    std::fprintf(stderr, "relayrace: %s\n", qUtf8Printable(message));
+}
+
+int parseCommandLine(QCommandLineParser &parser, const QStringList &arguments, const QString &usage)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help and exit."));
+    parser.addOption(help);
+    parser.addOption({kLogLevel,
+                      QStringLiteral("Console log level: trace, debug, info, warn, error, off (default warn)."),
+                      QStringLiteral("level"), QStringLiteral("warn")});
+    if (!parser.parse(arguments)) {
+        printError(parser.errorText() + QStringLiteral(" (see '%1 --help')").arg(usage));
+        return ExitUsage;
+    }
+    if (parser.isSet(help)) {
+        std::fputs(qUtf8Printable(parser.helpText()), stdout);
+        return ExitOk;
+    }
+    if (!log::parseLevel(parser.value(kLogLevel).toStdString())) {
+        printError(QStringLiteral("unknown log level '%1' (trace, debug, info, warn, error, off)")
+                       .arg(parser.value(kLogLevel)));
+        return ExitUsage;
+    }
+    return -1;
+}
+
+void setUpLogging(const QCommandLineParser &parser)
+{
+    log::Options options;
+    options.consoleLevel = *log::parseLevel(parser.value(kLogLevel).toStdString());
+    log::init(options);
+}
+
+} // namespace relayrace::cli

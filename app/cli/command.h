@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+namespace relayrace::cli {
+
+// Exit codes every command keeps: 0 success, 1 failure of the work, 2 bad usage.
+enum ExitCode { ExitOk = 0, ExitFailure = 1, ExitUsage = 2 };
+
+struct Command
+{
+    const char *name;
+    const char *summary;
+    int (*run)(const QStringList &arguments); // arguments[0] is "relayrace <name>"
+};
+
+// Every command of the CLI, in help order.
+const QList<Command> &commands();
+
+// Parses a command's arguments with its own --help and the shared --log-level. Returns -1 when the
+// command should go on, else the exit code to return (help shown: 0, bad usage: 2 with a message).
+int parseCommandLine(QCommandLineParser &parser, const QStringList &arguments, const QString &usage);
+
+// Applies --log-level (already validated by parseCommandLine) and sets up logging once.
+void setUpLogging(const QCommandLineParser &parser);
+
+// Prints "relayrace: <message>" on stderr.
+void printError(const QString &message);
+
+int runLab(const QStringList &arguments);
+int runDemo(const QStringList &arguments);
+
+} // namespace relayrace::cli

@@ -1,0 +1,93 @@
+// relayrace-console: the operator console. Without a display it runs the demo headless instead.
+#include "lab/headlessdemo.h"
+#include "log/logging.h"
+#include "ui/mainwindow.h"
+#include "util/signalwatcher.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace {
+
+bool haveDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+int runHeadless(int argc, char **argv, spdlog::level::level_enum level)
+{
+    std::fprintf(stderr,
+                 "relayrace-console: no display here (DISPLAY and WAYLAND_DISPLAY are unset), so the demo\n"
+                 "runs headless in this terminal instead. To see the window, run it in a desktop session,\n"
+                 "or under a virtual display:  xvfb-run -a relayrace-console --demo\n\n");
+    QCoreApplication app(argc, argv);
+    relayrace::log::init({level, true, "relayrace-console"});
+    relayrace::lab::HeadlessDemo demo({3, false, stdout});
+    relayrace::SignalWatcher watcher;
+    QObject::connect(&watcher, &relayrace::SignalWatcher::interrupted, &demo, &relayrace::lab::HeadlessDemo::interrupt);
+    QObject::connect(&demo, &relayrace::lab::HeadlessDemo::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
+    demo.start();
+    return QCoreApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QStringList args;
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("relayrace operator console."));
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help and exit."));
+    const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")}, QStringLiteral("Show the version and exit."));
+    const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Start the embedded demo lab at once."));
+    const QCommandLineOption logLevel(QStringLiteral("log-level"), QStringLiteral("Console log level (default warn)."),
+                                      QStringLiteral("level"), QStringLiteral("warn"));
+    parser.addOptions({help, version, demo, logLevel});
+    if (!parser.parse(args)) {
+        std::fprintf(stderr, "relayrace-console: %s (see 'relayrace-console --help')\n", qUtf8Printable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(help)) {
+        std::fputs(qUtf8Printable(parser.helpText()), stdout);
+        return 0;
+    }
+    if (parser.isSet(version)) {
+        std::printf("relayrace-console %s\n", RELAYRACE_VERSION);
+        return 0;
+    }
+    const auto level = relayrace::log::parseLevel(parser.value(logLevel).toStdString());
+    if (!level) {
+        std::fprintf(stderr, "relayrace-console: unknown log level '%s'\n", qUtf8Printable(parser.value(logLevel)));
+        return 2;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "relayrace-console: unexpected argument '%s'\n", qUtf8Printable(parser.positionalArguments().first()));
+        return 2;
+    }
+    if (!haveDisplay()) {
+        if (parser.isSet(demo))
+            return runHeadless(argc, argv, *level);
+        std::fprintf(stderr, "relayrace-console: no display (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a desktop\n"
+                             "session or under xvfb-run -a, or try 'relayrace-console --demo' for the headless demo.\n");
+        return 1;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("relayrace-console"));
+    QApplication::setOrganizationName(QStringLiteral("relayrace"));
+    QApplication::setApplicationVersion(QStringLiteral(RELAYRACE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.relayrace.console"));
+    relayrace::log::init({*level, true, "relayrace-console"});
+    relayrace::ui::MainWindow window;
+    window.show();
+    if (parser.isSet(demo))
+        window.startDemo();
+    return QApplication::exec();
+}

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "lab/impairment.h"
+#include "util/result.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+namespace relayrace::lab {
+
+struct Place
+{
+    QString id;
+    QString name;
+    double lat = 0.0;
+    double lon = 0.0;
+};
+
+struct ProviderSpec
+{
+    Place place;
+    QString scheme = QStringLiteral("http"); // "http" or "https" (TLS with the lab's run CA)
+    QString testObject = QStringLiteral("/sureroute-test-object.html");
+};
+
+struct RegionSpec
+{
+    enum class RelayKind { Lab, Tinyproxy };
+    Place place;
+    RelayKind relay = RelayKind::Lab;
+};
+
+// A link is one hop with impairments. Ends: "edge", "relay:<region>", "origin:<provider>".
+// Allowed hops: edge -> origin:P (the direct route), edge -> relay:R, relay:R -> origin:P.
+struct LinkSpec
+{
+    QString from;
+    QString to;
+    Impairment impairment;
+    QString id() const { return from + u'>' + to; }
+};
+
+// A lab network: where the edge is, the providers' origins, the relay regions and every hop between
+// them. Hops the file leaves out are created clean, so every region reaches every origin.
+struct Topology
+{
+    Place edge;
+    QList<ProviderSpec> providers;
+    QList<RegionSpec> regions;
+    QList<LinkSpec> links; // complete after fromJson(): one per allowed hop
+
+    // Parses a topology file; every error names the JSON path of the problem ("regions[1].id: ...").
+    static Result<Topology> fromJson(const QByteArray &json);
+    QJsonObject toJson() const;
+
+    const LinkSpec *link(const QString &from, const QString &to) const;
+    const LinkSpec *link(const QString &id) const;
+    static QString directLinkId(const QString &provider);
+    static QString edgeToRelayLinkId(const QString &region);
+    static QString relayToOriginLinkId(const QString &region, const QString &provider);
+};
+
+// The built-in demo topology (resources/lab/demo-topology.json, compiled into the binaries).
+Result<Topology> demoTopology();
+
+} // namespace relayrace::lab

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every build, runtime and test dependency of relayrace from Debian 12's archive.
+# Idempotent: when every package is present it changes nothing and does not touch the network.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build g++ pkg-config file dpkg-dev
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-httpserver-dev
+  libqt6sql6-sqlite qcoro-qt6-dev libspdlog-dev libfmt-dev libssl-dev libgl-dev libqt6opengl6-dev libhttp-parser-dev
+  # runtime
+  qt6-qpa-plugins libqt6svg6 fonts-dejavu-core
+  # tests: real peers on loopback
+  openssl tinyproxy dnsmasq-base nginx-light xvfb xauth graphviz
+  appstream desktop-file-utils sqlite3 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "relayrace: all ${#PACKAGES[@]} dependencies are installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "relayrace: missing packages (${missing[*]}) and not root; run this script as root" >&2
+    exit 1
+  fi
+fi
+
+echo "relayrace: installing ${#missing[@]} missing packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Services in the packages (nginx, tinyproxy) are started by the tests themselves on free ports;
+# keep the packages' own system services from starting on install where no init manages them.
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

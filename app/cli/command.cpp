@@ -37,7 +37,15 @@ int parseCommandLine(QCommandLineParser &parser, const QStringList &arguments, c
         return ExitUsage;
     }
     if (parser.isSet(help)) {
-        std::fputs(qUtf8Printable(parser.helpText()), stdout);
+        // QCommandLineParser names the binary's path; a command's help names the command.
+        QString text = parser.helpText();
+        const qsizetype start = text.indexOf(QStringLiteral("Usage: "));
+        if (start >= 0) {
+            const qsizetype from = start + 7;
+            const qsizetype end = text.indexOf(u' ', from);
+            text.replace(from, end - from, usage);
+        }
+        std::fputs(qUtf8Printable(text), stdout);
         return ExitOk;
     }
     if (!log::parseLevel(parser.value(kLogLevel).toStdString())) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "lab/impairment.h"
+#include "lab/relay.h"
 #include "lab/topology.h"
 #include "util/result.h"
 
@@ -23,7 +24,6 @@ class Origin;
 class Relay;
 class TinyproxyProcess;
 class LabCa;
-struct RelayLogEntry;
 
 // What a running lab exposes, as the edge sees it. Immutable once the lab is up, so it crosses threads
 // as a value.
@@ -89,7 +89,8 @@ public:
 
 Q_SIGNALS:
     void linkImpairmentChanged(const QString &linkId, const relayrace::lab::Impairment &impairment);
-    void relayed(const QString &regionId, const QString &summary);
+    // What a lab relay relayed (the console's relay log). Emitted on the lab's thread.
+    void relayed(const QString &regionId, const relayrace::lab::RelayLogEntry &entry);
 
 private:
     Topology m_topology;

@@ -98,10 +98,13 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
         return makeError(QStringLiteral("version: only version 1 is supported"));
 
     Topology t;
-    auto edge = readPlace(root.value(QStringLiteral("edge")), QStringLiteral("edge"), false);
-    if (!edge) return makeError(edge.error());
-    t.edge = *edge;
+    if (root.contains(QStringLiteral("edge"))) {
+        auto edge = readPlace(root.value(QStringLiteral("edge")), QStringLiteral("edge"), false);
+        if (!edge) return makeError(edge.error());
+        t.edge = *edge;
+    }
     if (t.edge.id.isEmpty()) t.edge.id = QStringLiteral("edge");
+    if (t.edge.name.isEmpty()) t.edge.name = t.edge.id;
 
     QSet<QString> providerIds, regionIds;
     auto providers = readArray(root, QStringLiteral("providers"), true);
@@ -168,6 +171,12 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
         const bool toRelay = link.to.startsWith(QStringLiteral("relay:")) && regionIds.contains(link.to.mid(6));
         if (!(toOrigin || (fromEdge && toRelay)))
             return makeError(path + QStringLiteral(".to: '%1' is not a hop from '%2' (edge -> origin:<provider> | relay:<region>; relay:<region> -> origin:<provider>)").arg(link.to, link.from));
+        if (fromRelay) {
+            const QString region = link.from.mid(6);
+            for (const RegionSpec &r : t.regions)
+                if (r.place.id == region && r.relay == RegionSpec::RelayKind::Tinyproxy)
+                    return makeError(path + QStringLiteral(".from: region '%1' relays with tinyproxy, which reaches origins over the direct hop; it has no hop of its own").arg(region));
+        }
         if (seen.contains(link.id()))
             return makeError(path + QStringLiteral(": duplicate link %1").arg(link.id()));
         seen.insert(link.id());
@@ -183,8 +192,9 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
     for (const ProviderSpec &p : t.providers) ensure(QStringLiteral("edge"), QStringLiteral("origin:") + p.place.id);
     for (const RegionSpec &r : t.regions) {
         ensure(QStringLiteral("edge"), QStringLiteral("relay:") + r.place.id);
-        for (const ProviderSpec &p : t.providers)
-            ensure(QStringLiteral("relay:") + r.place.id, QStringLiteral("origin:") + p.place.id);
+        if (r.relay == RegionSpec::RelayKind::Lab)
+            for (const ProviderSpec &p : t.providers)
+                ensure(QStringLiteral("relay:") + r.place.id, QStringLiteral("origin:") + p.place.id);
     }
     return t;
 }

@@ -42,7 +42,8 @@ struct LinkSpec
 };
 
 // A lab network: where the edge is, the providers' origins, the relay regions and every hop between
-// them. Hops the file leaves out are created clean, so every region reaches every origin.
+// them. Hops the file leaves out are created clean, so every region reaches every origin. A tinyproxy
+// region has no relay -> origin hops: tinyproxy cannot be steered, it uses the direct hop.
 struct Topology
 {
     Place edge;

@@ -1,14 +1,11 @@
 #pragma once
 
 #include <spdlog/common.h>
+#include <spdlog/logger.h>
 
 #include <memory>
 #include <optional>
 #include <string>
-
-namespace spdlog {
-class logger;
-}
 
 namespace relayrace::log {
 

@@ -209,6 +209,7 @@ private Q_SLOTS:
     void slowLinkBacksUpIntoTcp();
     void targetRefusalClosesClient();
     void cleanLinkForwardsBulkDataIntact();
+    void failPctResetsThatShareOfNewConnections();
 };
 
 void TestImpairedLink::latencyAddsRoundTripToTtfb()
@@ -571,3 +572,54 @@ void TestImpairedLink::cleanLinkForwardsBulkDataIntact()
 
 QTEST_GUILESS_MAIN(TestImpairedLink)
 #include "tst_impairedlink.moc"
+
+void TestImpairedLink::failPctResetsThatShareOfNewConnections()
+{
+    TestOrigin origin;
+    ImpairedLink link(QStringLiteral("flaky"), QStringLiteral("127.0.0.1"), origin.port());
+    QVERIFY(link.listen());
+    // Plain POSIX clients on another thread (the link runs on this one): QNetworkAccessManager would
+    // quietly retry a reset connection, and a QTcpSocket reset during connect stays "connecting".
+    const quint16 port = link.port();
+    auto attempt = [&](int count) {
+        std::atomic<int> failed{0};
+        std::atomic<bool> done{false};
+        std::unique_ptr<QThread> clients(QThread::create([&] {
+            for (int i = 0; i < count; ++i) {
+                const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+                sockaddr_in address{};
+                address.sin_family = AF_INET;
+                address.sin_port = htons(port);
+                address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                const timeval timeout{10, 0};
+                ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+                const char request[] = "GET /bytes/10 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+                char buffer[256];
+                const bool answered = ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
+                                      && ::send(fd, request, sizeof request - 1, MSG_NOSIGNAL) > 0
+                                      && ::recv(fd, buffer, sizeof buffer, 0) > 0;
+                if (!answered)
+                    ++failed;
+                ::close(fd);
+            }
+            done = true;
+        }));
+        clients->start();
+        if (!QTest::qWaitFor([&] { return done.load(); }, 120000))
+            return -1;
+        clients->wait();
+        return failed.load();
+    };
+    Impairment always;
+    always.failPct = 100;
+    link.setImpairment(always);
+    QCOMPARE(attempt(5), 5);
+    Impairment half;
+    half.failPct = 50;
+    link.setImpairment(half);
+    const int failed = attempt(40);
+    // Binomial(40, 0.5): outside 8..32 has a probability below 1e-4.
+    QVERIFY2(failed >= 8 && failed <= 32, qPrintable(QString::number(failed)));
+    link.setImpairment(Impairment{});
+    QCOMPARE(attempt(5), 0);
+}

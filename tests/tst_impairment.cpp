@@ -23,6 +23,7 @@ void TestImpairment::roundTripsThroughJson()
     i.bandwidthBytesPerSec = 1 << 20;
     i.stallAfterBytes = 65536;
     i.blackhole = true;
+    i.failPct = 25;
     const auto back = relayrace::lab::impairmentFromJson(relayrace::lab::toJson(i), QStringLiteral("links[0]"));
     QVERIFY2(back.ok(), qPrintable(back.ok() ? QString() : back.error()));
     QCOMPARE(back.value(), i);
@@ -37,6 +38,7 @@ void TestImpairment::rejectsBadFieldsNamingThePath_data()
     QTest::addRow("string latency") << QByteArray(R"({"latency_ms": "fast"})") << QStringLiteral("links[3].latency_ms: expected a number");
     QTest::addRow("negative bandwidth") << QByteArray(R"({"bandwidth_bps": -5})") << QStringLiteral("links[3].bandwidth_bps: -5 is outside");
     QTest::addRow("fractional stall") << QByteArray(R"({"stall_after_bytes": 1.5})") << QStringLiteral("links[3].stall_after_bytes: expected a whole number");
+    QTest::addRow("fail above 100") << QByteArray(R"({"fail_pct": 101})") << QStringLiteral("links[3].fail_pct: 101 is outside 0..100");
     QTest::addRow("refuse not bool") << QByteArray(R"({"refuse": 1})") << QStringLiteral("links[3].refuse: expected true or false");
     QTest::addRow("jitter above latency") << QByteArray(R"({"latency_ms": 10, "jitter_ms": 20})") << QStringLiteral("links[3].jitter_ms: 20 is larger");
 }

@@ -14,6 +14,7 @@ const QList<Command> &commands()
     static const QList<Command> list = {
         {"demo", "run the demo lab headless, race each provider, print a report", &runDemo},
         {"lab", "run a lab (origin, relays, impaired links) on 127.0.0.1 until interrupted", &runLab},
+        {"map", "make, sign, verify, fetch, show and export route maps", &runMap},
     };
     return list;
 }

@@ -30,5 +30,21 @@ void printError(const QString &message);
 
 int runLab(const QStringList &arguments);
 int runDemo(const QStringList &arguments);
+int runMap(const QStringList &arguments);
+
+// `relayrace map <subcommand>`: each subcommand's file registers itself with a static
+//   const MapSubcommand::Registrar registrar{"sign", "sign a map (Ed25519)", &runMapSign};
+struct MapSubcommand
+{
+    const char *name;
+    const char *summary;
+    int (*run)(const QStringList &arguments); // arguments[0] is "relayrace map <name>"
+
+    struct Registrar
+    {
+        Registrar(const char *name, const char *summary, int (*run)(const QStringList &));
+    };
+    static QList<MapSubcommand> &all(); // sorted by name
+};
 
 } // namespace relayrace::cli

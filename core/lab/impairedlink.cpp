@@ -4,6 +4,7 @@
 #include "log/logging.h"
 
 #include <QMutexLocker>
+#include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
@@ -109,6 +110,14 @@ void ImpairedLink::acceptPending()
 {
     while (QTcpSocket *client = m_server->nextPendingConnection()) {
         m_counters->accepted.fetch_add(1);
+        const int failPct = impairment().failPct;
+        if (failPct > 0 && int(QRandomGenerator::global()->bounded(100)) < failPct) {
+            // A flaky path: this connection is reset at once, before any byte crosses.
+            resetOnClose(client);
+            client->abort();
+            client->deleteLater();
+            continue;
+        }
         auto *connection = new LinkConnection(client, targetHost(), targetPort(), impairment(),
                                               m_counters.get(), this);
         connect(connection, &LinkConnection::finished, this,

@@ -44,6 +44,7 @@ QJsonObject toJson(const Impairment &i)
     o.insert(QStringLiteral("bandwidth_bps"), static_cast<double>(i.bandwidthBytesPerSec));
     o.insert(QStringLiteral("stall_after_bytes"), static_cast<double>(i.stallAfterBytes));
     o.insert(QStringLiteral("reset_after_bytes"), static_cast<double>(i.resetAfterBytes));
+    o.insert(QStringLiteral("fail_pct"), i.failPct);
     o.insert(QStringLiteral("refuse"), i.refuse);
     o.insert(QStringLiteral("blackhole"), i.blackhole);
     return o;
@@ -64,6 +65,8 @@ Result<Impairment> impairmentFromJson(const QJsonObject &object, const QString &
     if (!stall) return makeError(stall.error());
     auto reset = readInt(object, path, QStringLiteral("reset_after_bytes"), -1, -1, kMaxBytes);
     if (!reset) return makeError(reset.error());
+    auto failPct = readInt(object, path, QStringLiteral("fail_pct"), 0, 0, 100);
+    if (!failPct) return makeError(failPct.error());
     auto refuse = readBool(object, path, QStringLiteral("refuse"));
     if (!refuse) return makeError(refuse.error());
     auto blackhole = readBool(object, path, QStringLiteral("blackhole"));
@@ -76,6 +79,7 @@ Result<Impairment> impairmentFromJson(const QJsonObject &object, const QString &
     i.bandwidthBytesPerSec = *bandwidth;
     i.stallAfterBytes = *stall;
     i.resetAfterBytes = *reset;
+    i.failPct = static_cast<int>(*failPct);
     i.refuse = *refuse;
     i.blackhole = *blackhole;
     return i;
@@ -93,6 +97,7 @@ QString describe(const Impairment &i)
         parts << QStringLiteral("%1 MiB/s").arg(double(i.bandwidthBytesPerSec) / (1024.0 * 1024.0), 0, 'f', 2);
     if (i.stallAfterBytes >= 0) parts << QStringLiteral("stall after %1 B").arg(i.stallAfterBytes);
     if (i.resetAfterBytes >= 0) parts << QStringLiteral("reset after %1 B").arg(i.resetAfterBytes);
+    if (i.failPct > 0) parts << QStringLiteral("%1% of connections reset").arg(i.failPct);
     return parts.isEmpty() ? QStringLiteral("clean") : parts.join(QStringLiteral(", "));
 }
 

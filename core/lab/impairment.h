@@ -23,6 +23,8 @@ struct Impairment
     qint64 stallAfterBytes = -1;
     // After this many bytes towards the client on a connection, both sides are reset (RST). -1 disables.
     qint64 resetAfterBytes = -1;
+    // Percentage (0-100) of new connections that are reset at once: a flaky path.
+    int failPct = 0;
     // The link does not listen: connections are refused.
     bool refuse = false;
     // The link accepts connections and never answers; open connections go silent too.

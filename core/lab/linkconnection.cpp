@@ -40,16 +40,6 @@ qint64 nowNs()
         .count();
 }
 
-// With a zero linger time close() sends RST instead of FIN, so the peer sees ECONNRESET.
-void resetOnClose(QTcpSocket *socket)
-{
-    const qintptr descriptor = socket->socketDescriptor();
-    if (descriptor < 0)
-        return;
-    const linger hard{1, 0};
-    ::setsockopt(static_cast<int>(descriptor), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-}
-
 qint64 unsentBytes(QTcpSocket *socket)
 {
     int unsent = 0;
@@ -68,6 +58,17 @@ QTimer *makePreciseTimer(QObject *parent)
 }
 
 } // namespace
+
+// With a zero linger time close() sends RST instead of FIN, so the peer sees ECONNRESET.
+void resetOnClose(QTcpSocket *socket)
+{
+    const qintptr descriptor = socket->socketDescriptor();
+    if (descriptor < 0)
+        return;
+    const linger hard{1, 0};
+    ::setsockopt(static_cast<int>(descriptor), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+}
+
 
 LinkConnection::LinkConnection(QTcpSocket *client, const QString &targetHost, quint16 targetPort,
                                const Impairment &impairment, LinkCounters *counters, QObject *parent)

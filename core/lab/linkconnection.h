@@ -15,6 +15,9 @@ class QTimer;
 
 namespace relayrace::lab {
 
+// Makes the next close() of the socket send RST instead of FIN (the peer sees ECONNRESET).
+void resetOnClose(QTcpSocket *socket);
+
 // Counters an ImpairedLink shares with its connections; atomics so any thread can take a snapshot.
 struct LinkCounters
 {

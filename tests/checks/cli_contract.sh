@@ -23,6 +23,12 @@ for c in $commands; do
   check 0 "relayrace $c --help" "Usage: .*relayrace $c" out -- "$cli" "$c" --help
   check 2 "relayrace $c --no-such-option" "Unknown option 'no-such-option'" err -- "$cli" "$c" --no-such-option
 done
+subcommands=$("$cli" map --help | awk '/^Subcommands:/{on=1;next} on && /^  [a-z]/{print $1}')
+for c in $subcommands; do
+  check 0 "relayrace map $c --help" "Usage: .*relayrace map $c" out -- "$cli" map "$c" --help
+  check 2 "relayrace map $c --no-such-option" "Unknown option 'no-such-option'" err -- "$cli" map "$c" --no-such-option
+done
+check 2 "relayrace map frobnicate" "unknown map subcommand 'frobnicate'" err -- "$cli" map frobnicate
 check 2 "relayrace with no command" 'Usage: relayrace' err -- "$cli"
 check 2 "relayrace --bogus" "unknown option '--bogus'" err -- "$cli" --bogus
 check 2 "relayrace frobnicate" "unknown command 'frobnicate'" err -- "$cli" frobnicate

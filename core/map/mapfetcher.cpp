@@ -1,0 +1,294 @@
+#include "map/mapfetcher.h"
+
+#include "map/mapcodec.h"
+#include "map/mapsigner.h"
+
+#include <QDnsLookup>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+
+#include <QCoroNetworkReply>
+#include <QCoroSignal>
+
+#include <memory>
+
+namespace relayrace::map {
+namespace {
+
+struct DeleteLater
+{
+    void operator()(QObject *object) const { object->deleteLater(); }
+};
+
+const QByteArray kRecordTag = QByteArrayLiteral("v=rr1");
+
+QString withStage(FetchStage stage, const QString &message)
+{
+    const QString prefix = stageName(stage) + QStringLiteral(": ");
+    return message.startsWith(prefix) ? message : prefix + message;
+}
+
+Error stageError(FetchStage stage, const QString &message)
+{
+    return makeError(withStage(stage, message));
+}
+
+QString dnsErrorName(QDnsLookup::Error error)
+{
+    switch (error) {
+    case QDnsLookup::NotFoundError: return QStringLiteral("no such name");
+    case QDnsLookup::ServerFailureError: return QStringLiteral("server failure");
+    case QDnsLookup::ServerRefusedError: return QStringLiteral("refused by the server");
+    case QDnsLookup::InvalidReplyError: return QStringLiteral("invalid reply");
+    case QDnsLookup::InvalidRequestError: return QStringLiteral("invalid request");
+    case QDnsLookup::OperationCancelledError: return QStringLiteral("cancelled");
+    case QDnsLookup::ResolverError:
+    case QDnsLookup::NoError: break;
+    }
+    return QStringLiteral("resolver error");
+}
+
+QString stamp(const QDateTime &time)
+{
+    return time.toUTC().toString(Qt::ISODate);
+}
+
+} // namespace
+
+QString stageName(FetchStage stage)
+{
+    switch (stage) {
+    case FetchStage::Dns: return QStringLiteral("dns");
+    case FetchStage::Http: return QStringLiteral("http");
+    case FetchStage::Signature: return QStringLiteral("signature");
+    case FetchStage::Parse: return QStringLiteral("parse");
+    case FetchStage::Rollback: return QStringLiteral("rollback");
+    case FetchStage::Expired: return QStringLiteral("expired");
+    }
+    return {};
+}
+
+std::optional<FetchStage> stageOf(const QString &error)
+{
+    for (const FetchStage stage : {FetchStage::Dns, FetchStage::Http, FetchStage::Signature, FetchStage::Parse,
+                                   FetchStage::Rollback, FetchStage::Expired}) {
+        if (error.startsWith(stageName(stage) + QStringLiteral(": ")))
+            return stage;
+    }
+    return std::nullopt;
+}
+
+Result<QUrl> mapUrlFromTxtRecords(const QString &name, const QList<QByteArray> &records)
+{
+    QList<QByteArray> ours;
+    for (const QByteArray &record : records) {
+        const QList<QByteArray> tokens = record.simplified().split(' ');
+        if (!tokens.isEmpty() && tokens.first() == kRecordTag)
+            ours.append(record.simplified());
+    }
+    if (ours.isEmpty())
+        return stageError(FetchStage::Dns, QStringLiteral("%1 has no \"v=rr1 url=<URL>\" TXT record (%2 other TXT record(s))")
+                                               .arg(name)
+                                               .arg(records.size()));
+    if (ours.size() > 1)
+        return stageError(FetchStage::Dns, QStringLiteral("%1 has %2 \"v=rr1\" TXT records; expected exactly one")
+                                               .arg(name)
+                                               .arg(ours.size()));
+    QByteArray urlText;
+    int urls = 0;
+    for (const QByteArray &token : ours.first().split(' ')) {
+        if (token.startsWith("url=")) {
+            urlText = token.mid(4);
+            ++urls;
+        }
+    }
+    const QString record = QString::fromUtf8(ours.first());
+    if (urls != 1)
+        return stageError(FetchStage::Dns, QStringLiteral("%1: TXT record \"%2\" needs exactly one url=<URL>").arg(name, record));
+    const QUrl url = QUrl::fromEncoded(urlText, QUrl::StrictMode);
+    if (!url.isValid() || url.isRelative() || url.host().isEmpty()
+        || (url.scheme() != u"http" && url.scheme() != u"https")) {
+        return stageError(FetchStage::Dns, QStringLiteral("%1: TXT record \"%2\": url must be an absolute http or https URL")
+                                               .arg(name, record));
+    }
+    return url;
+}
+
+MapFetcher::MapFetcher(QObject *parent)
+    : QObject(parent)
+    , m_network(new QNetworkAccessManager(this))
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+{
+}
+
+MapFetcher::~MapFetcher()
+{
+    abortAll();
+}
+
+void MapFetcher::setTimeout(std::chrono::milliseconds timeout)
+{
+    m_timeout = timeout;
+}
+
+void MapFetcher::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+}
+
+void MapFetcher::abortAll()
+{
+    m_abortingAll = true;
+    // Aborting resumes the waiting coroutine at once, which removes the object from the set.
+    for (QDnsLookup *lookup : QSet<QDnsLookup *>(m_lookups))
+        lookup->abort();
+    for (QNetworkReply *reply : QSet<QNetworkReply *>(m_replies))
+        reply->abort();
+    m_abortingAll = false;
+}
+
+QCoro::Task<Result<QUrl>> MapFetcher::resolve(MapSourceConfig config)
+{
+    const std::unique_ptr<QDnsLookup, DeleteLater> lookup(new QDnsLookup(QDnsLookup::TXT, config.name, this));
+    if (!config.nameserver.isNull())
+        lookup->setNameserver(config.nameserver);
+    bool timedOut = false;
+    QTimer timer;
+    timer.setSingleShot(true);
+    // The resolver has its own retries; this bounds the whole lookup whatever they are.
+    connect(&timer, &QTimer::timeout, lookup.get(), [&timedOut, raw = lookup.get()] {
+        timedOut = true;
+        raw->abort();
+    });
+    m_lookups.insert(lookup.get());
+    lookup->lookup();
+    timer.start(m_timeout);
+    if (!lookup->isFinished())
+        co_await qCoro(lookup.get(), &QDnsLookup::finished);
+    m_lookups.remove(lookup.get());
+    timer.stop();
+
+    const QString server = config.nameserver.isNull() ? QStringLiteral("the system resolver")
+                                                      : config.nameserver.toString();
+    if (timedOut)
+        co_return stageError(FetchStage::Dns, QStringLiteral("no answer for %1 from %2 within %3 ms")
+                                                  .arg(config.name, server)
+                                                  .arg(m_timeout.count()));
+    if (lookup->error() != QDnsLookup::NoError)
+        co_return stageError(FetchStage::Dns, QStringLiteral("TXT lookup of %1 at %2 failed: %3 (%4)")
+                                                  .arg(config.name, server, dnsErrorName(lookup->error()),
+                                                       lookup->errorString()));
+    QList<QByteArray> records;
+    for (const QDnsTextRecord &record : lookup->textRecords())
+        records.append(record.values().join());
+    co_return mapUrlFromTxtRecords(config.name, records);
+}
+
+QCoro::Task<Result<MapFetcher::Body>> MapFetcher::get(QUrl url, QByteArray ifNoneMatch)
+{
+    QNetworkRequest request(url);
+    request.setTransferTimeout(int(m_timeout.count()));
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    if (!ifNoneMatch.isEmpty())
+        request.setRawHeader("If-None-Match", ifNoneMatch);
+    const std::unique_ptr<QNetworkReply, DeleteLater> reply(m_network->get(request));
+    bool tooLarge = false;
+    bool aborted = false;
+    connect(reply.get(), &QNetworkReply::downloadProgress, reply.get(),
+            [&tooLarge, raw = reply.get()](qint64 received, qint64 total) {
+                if (!tooLarge && (received > RouteMap::kMaxBytes || total > RouteMap::kMaxBytes)) {
+                    tooLarge = true;
+                    // Not from inside the reply's own signal: abort() resumes the coroutine.
+                    QMetaObject::invokeMethod(raw, &QNetworkReply::abort, Qt::QueuedConnection);
+                }
+            });
+    connect(reply.get(), &QNetworkReply::finished, reply.get(), [this, &aborted] { aborted = m_abortingAll; });
+    m_replies.insert(reply.get());
+    if (!reply->isFinished())
+        co_await qCoro(reply.get()).waitForFinished();
+    m_replies.remove(reply.get());
+
+    const QString where = url.toDisplayString();
+    if (tooLarge)
+        co_return makeError(QStringLiteral("%1: larger than %2 bytes").arg(where).arg(RouteMap::kMaxBytes));
+    if (aborted)
+        co_return makeError(QStringLiteral("%1: aborted").arg(where));
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (reply->error() == QNetworkReply::OperationCanceledError)
+        co_return makeError(QStringLiteral("%1: timed out (no data for %2 ms)").arg(where).arg(m_timeout.count()));
+    if (status == 200 || status == 304) {
+        if (reply->error() != QNetworkReply::NoError)
+            co_return makeError(QStringLiteral("%1: %2").arg(where, reply->errorString()));
+        co_return Body{status, status == 200 ? reply->readAll() : QByteArray(), reply->rawHeader("ETag")};
+    }
+    if (status > 0)
+        co_return makeError(QStringLiteral("%1: HTTP %2 %3; expected 200")
+                                .arg(where)
+                                .arg(status)
+                                .arg(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString()));
+    co_return makeError(QStringLiteral("%1: %2").arg(where, reply->errorString()));
+}
+
+QCoro::Task<Result<FetchedMap>> MapFetcher::fetch(MapSourceConfig config, std::optional<HeldMap> held)
+{
+    const Result<QUrl> url = co_await resolve(config);
+    if (!url)
+        co_return makeError(url.error());
+    const bool wantSignature = !config.publicKeyPem.isEmpty();
+    // A held map that was taken unsigned must not be confirmed by a 304 once a key is configured.
+    const bool conditional = held && !held->etag.isEmpty() && held->url == *url && (held->verified || !wantSignature);
+    const Result<Body> body = co_await get(*url, conditional ? held->etag : QByteArray());
+    if (!body)
+        co_return stageError(FetchStage::Http, body.error());
+    const QString where = url->toDisplayString();
+    const QDateTime now = m_clock();
+    if (body->status == 304) {
+        if (!conditional)
+            co_return stageError(FetchStage::Http, where + QStringLiteral(": 304 Not Modified to an unconditional GET"));
+        if (held->map.isExpired(now))
+            co_return stageError(FetchStage::Expired, QStringLiteral("%1 is not modified and the held map expired at %2")
+                                                          .arg(where, stamp(held->map.expiresAt())));
+        co_return FetchedMap{FetchedMap::Outcome::NotModified, *held};
+    }
+
+    HeldMap fetched;
+    fetched.bytes = body->bytes;
+    fetched.etag = body->etag;
+    fetched.url = *url;
+    if (wantSignature) {
+        // The signature is the map's path plus ".sig" (a query string, if any, stays at the end).
+        QUrl sigUrl = *url;
+        sigUrl.setPath(url->path() + QStringLiteral(".sig"));
+        const Result<Body> sig = co_await get(sigUrl, QByteArray());
+        if (!sig)
+            co_return stageError(FetchStage::Signature, QStringLiteral("cannot fetch the signature: ") + sig.error());
+        if (sig->bytes.size() > kMaxSignatureFileBytes)
+            co_return stageError(FetchStage::Signature, sigUrl.toDisplayString() + QStringLiteral(": not a signature (too large)"));
+        // Verified before parsing: unauthenticated bytes never reach the parser.
+        const Result<bool> valid = verifyDetached(config.publicKeyPem, fetched.bytes, sig->bytes);
+        if (!valid)
+            co_return stageError(FetchStage::Signature, QStringLiteral("%1 (%2)").arg(valid.error(), sigUrl.toDisplayString()));
+        fetched.signature = sig->bytes.trimmed() + '\n';
+        fetched.verified = true;
+    }
+
+    Result<RouteMap> parsed = parseRouteMap(fetched.bytes);
+    if (!parsed)
+        co_return stageError(FetchStage::Parse, QStringLiteral("%1: %2").arg(where, parsed.error()));
+    if (!config.provider.isEmpty() && parsed->provider != config.provider)
+        co_return stageError(FetchStage::Parse, QStringLiteral("%1: the map is for provider '%2', expected '%3'")
+                                                    .arg(where, parsed->provider, config.provider));
+    if (held && parsed->generatedAt < held->map.generatedAt)
+        co_return stageError(FetchStage::Rollback, QStringLiteral("%1: the map was generated at %2, before the held "
+                                                                  "map (%3); refused")
+                                                       .arg(where, stamp(parsed->generatedAt), stamp(held->map.generatedAt)));
+    if (parsed->isExpired(now))
+        co_return stageError(FetchStage::Expired, QStringLiteral("%1: the map expired at %2 (generated_at + valid_for_s)")
+                                                      .arg(where, stamp(parsed->expiresAt())));
+    fetched.map = std::move(parsed).value();
+    co_return FetchedMap{FetchedMap::Outcome::Fetched, std::move(fetched)};
+}
+
+} // namespace relayrace::map

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+
+namespace relayrace::map {
+
+// How a provider's races run (the map's "race" object). Defaults are the documented map defaults.
+struct RaceSettings
+{
+    enum class Object { Requested, TestObject };
+    Object object = Object::Requested;     // "requested" | "test_object"
+    qint64 thresholdBytes = 65536;         // N: first route to receive N body bytes wins
+    qint64 routeTtlS = 1800;               // claim 2: a race result is used at most this long
+    qint64 firstPeriodS = 60;              // T1
+    qint64 retestAfterS = 600;             // T2
+    qint64 retestAfterRequests = 1000;     // N requests without a race
+    double hysteresisPct = 10.0;           // the incumbent stays unless beaten by more than this
+
+    bool operator==(const RaceSettings &) const = default;
+};
+
+// A region of the map: a place with a relay (HTTP forward proxy) that can reach the origin.
+struct Region
+{
+    QString id;
+    QString name;
+    QUrl relay;                            // http://host:port
+    double lat = 0.0;
+    double lon = 0.0;
+    bool wellConnected = true;
+    std::optional<double> rttToOriginMs;   // measured by the map maker, when known
+    int samples = 0;
+
+    bool operator==(const Region &) const = default;
+};
+
+// One provider's route map, format "relayrace-map" version 1 (docs/map-format.md). A value type: the
+// codec (mapcodec.h) reads and writes it; everything else only uses it.
+struct RouteMap
+{
+    static constexpr int kFormatVersion = 1;
+    static constexpr qint64 kMaxBytes = 16 * 1024 * 1024;
+
+    QString provider;
+    QUrl origin;                           // scheme://host:port, http or https
+    QString testObject = QStringLiteral("/sureroute-test-object.html");
+    QDateTime generatedAt;                 // UTC
+    qint64 validForS = 3600;
+    bool direct = true;                    // the direct route is a candidate
+    RaceSettings race;
+    QList<Region> regions;
+    QMap<QString, QStringList> alternates; // edge region (or "default") -> ordered region ids
+
+    bool operator==(const RouteMap &) const = default;
+
+    const Region *region(const QString &id) const;
+    // The ordered alternates for an edge region: its own list, else "default", else none.
+    QStringList alternatesFor(const QString &edgeRegion) const;
+    QDateTime expiresAt() const { return generatedAt.addSecs(validForS); }
+    bool isExpired(const QDateTime &now) const { return now >= expiresAt(); }
+};
+
+// Route ids as the engine, the CLI and the console write them: "direct" or "via:<region>".
+QString directRouteId();
+QString viaRouteId(const QString &regionId);
+
+} // namespace relayrace::map

@@ -22,17 +22,6 @@ namespace {
 using map::FetchedMap;
 using map::HeldMap;
 
-Result<map::RouteMap> readMap(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    const Result<map::RouteMap> parsed = map::parseRouteMap(file.read(map::RouteMap::kMaxBytes + 1));
-    if (!parsed)
-        return makeError(path + QStringLiteral(": ") + parsed.error());
-    return parsed;
-}
-
 bool writeAtomically(const QString &path, const QByteArray &bytes)
 {
     QSaveFile file(path);
@@ -110,7 +99,7 @@ int runMapFetch(const QStringList &arguments)
     const QString outPath = parser.value(output);
     std::optional<HeldMap> floor;
     if (parser.isSet(held)) {
-        const Result<map::RouteMap> m = readMap(parser.value(held));
+        const Result<map::RouteMap> m = map::readRouteMapFile(parser.value(held));
         if (!m) {
             printError(m.error());
             return ExitFailure;
@@ -118,7 +107,7 @@ int runMapFetch(const QStringList &arguments)
         floor = HeldMap{*m, {}, {}, {}, {}, false};
     }
     if (QFile::exists(outPath)) {
-        if (const Result<map::RouteMap> m = readMap(outPath); !m)
+        if (const Result<map::RouteMap> m = map::readRouteMapFile(outPath); !m)
             printError(QStringLiteral("warning: the existing output is no map (%1); it will be replaced").arg(m.error()));
         else if (!floor || m->generatedAt > floor->map.generatedAt)
             floor = HeldMap{*m, {}, {}, {}, {}, false};

@@ -116,66 +116,60 @@ Result<QUrl> mapUrlFromTxtRecords(const QString &name, const QList<QByteArray> &
     return url;
 }
 
-MapFetcher::MapFetcher(QObject *parent)
-    : QObject(parent)
-    , m_network(new QNetworkAccessManager(this))
-    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+struct MapFetcher::Shared
 {
-}
+    std::unique_ptr<QNetworkAccessManager, DeleteLater> network{new QNetworkAccessManager};
+    std::chrono::milliseconds timeout{10000};
+    Clock clock = [] { return QDateTime::currentDateTimeUtc(); };
+    QSet<QDnsLookup *> lookups;
+    QSet<QNetworkReply *> replies;
+    bool alive = true;        // false once the fetcher is destroyed
+    bool abortingAll = false; // inside abortAll(): finished() of a reply means "aborted"
+};
 
-MapFetcher::~MapFetcher()
-{
-    abortAll();
-}
+namespace {
 
-void MapFetcher::setTimeout(std::chrono::milliseconds timeout)
-{
-    m_timeout = timeout;
-}
+using Shared = std::shared_ptr<MapFetcher::Shared>;
 
-void MapFetcher::setClock(Clock clock)
+struct Body
 {
-    m_clock = std::move(clock);
-}
+    int status = 0;
+    QByteArray bytes;
+    QByteArray etag;
+};
 
-void MapFetcher::abortAll()
+// Static coroutines on the shared state: nothing here touches a MapFetcher after a co_await.
+QCoro::Task<Result<QUrl>> resolve(Shared shared, MapSourceConfig config)
 {
-    m_abortingAll = true;
-    // Aborting resumes the waiting coroutine at once, which removes the object from the set.
-    for (QDnsLookup *lookup : QSet<QDnsLookup *>(m_lookups))
-        lookup->abort();
-    for (QNetworkReply *reply : QSet<QNetworkReply *>(m_replies))
-        reply->abort();
-    m_abortingAll = false;
-}
-
-QCoro::Task<Result<QUrl>> MapFetcher::resolve(MapSourceConfig config)
-{
-    const std::unique_ptr<QDnsLookup, DeleteLater> lookup(new QDnsLookup(QDnsLookup::TXT, config.name, this));
+    // No parent: it must outlive a destroyed fetcher until QCoro's queued resumption has run.
+    const std::unique_ptr<QDnsLookup, DeleteLater> lookup(new QDnsLookup(QDnsLookup::TXT, config.name));
     if (!config.nameserver.isNull())
         lookup->setNameserver(config.nameserver);
+    const std::chrono::milliseconds timeout = shared->timeout;
     bool timedOut = false;
     QTimer timer;
     timer.setSingleShot(true);
     // The resolver has its own retries; this bounds the whole lookup whatever they are.
-    connect(&timer, &QTimer::timeout, lookup.get(), [&timedOut, raw = lookup.get()] {
+    QObject::connect(&timer, &QTimer::timeout, lookup.get(), [&timedOut, raw = lookup.get()] {
         timedOut = true;
         raw->abort();
     });
-    m_lookups.insert(lookup.get());
+    shared->lookups.insert(lookup.get());
     lookup->lookup();
-    timer.start(m_timeout);
+    timer.start(timeout);
     if (!lookup->isFinished())
         co_await qCoro(lookup.get(), &QDnsLookup::finished);
-    m_lookups.remove(lookup.get());
+    shared->lookups.remove(lookup.get());
     timer.stop();
 
     const QString server = config.nameserver.isNull() ? QStringLiteral("the system resolver")
                                                       : config.nameserver.toString();
+    if (!shared->alive)
+        co_return stageError(FetchStage::Dns, QStringLiteral("TXT lookup of %1 aborted").arg(config.name));
     if (timedOut)
         co_return stageError(FetchStage::Dns, QStringLiteral("no answer for %1 from %2 within %3 ms")
                                                   .arg(config.name, server)
-                                                  .arg(m_timeout.count()));
+                                                  .arg(timeout.count()));
     if (lookup->error() != QDnsLookup::NoError)
         co_return stageError(FetchStage::Dns, QStringLiteral("TXT lookup of %1 at %2 failed: %3 (%4)")
                                                   .arg(config.name, server, dnsErrorName(lookup->error()),
@@ -186,38 +180,39 @@ QCoro::Task<Result<QUrl>> MapFetcher::resolve(MapSourceConfig config)
     co_return mapUrlFromTxtRecords(config.name, records);
 }
 
-QCoro::Task<Result<MapFetcher::Body>> MapFetcher::get(QUrl url, QByteArray ifNoneMatch)
+QCoro::Task<Result<Body>> get(Shared shared, QUrl url, QByteArray ifNoneMatch)
 {
+    const std::chrono::milliseconds timeout = shared->timeout;
     QNetworkRequest request(url);
-    request.setTransferTimeout(int(m_timeout.count()));
+    request.setTransferTimeout(int(timeout.count()));
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     if (!ifNoneMatch.isEmpty())
         request.setRawHeader("If-None-Match", ifNoneMatch);
-    const std::unique_ptr<QNetworkReply, DeleteLater> reply(m_network->get(request));
+    const std::unique_ptr<QNetworkReply, DeleteLater> reply(shared->network->get(request));
     bool tooLarge = false;
     bool aborted = false;
-    connect(reply.get(), &QNetworkReply::downloadProgress, reply.get(),
-            [&tooLarge, raw = reply.get()](qint64 received, qint64 total) {
-                if (!tooLarge && (received > RouteMap::kMaxBytes || total > RouteMap::kMaxBytes)) {
-                    tooLarge = true;
-                    // Not from inside the reply's own signal: abort() resumes the coroutine.
-                    QMetaObject::invokeMethod(raw, &QNetworkReply::abort, Qt::QueuedConnection);
-                }
-            });
-    connect(reply.get(), &QNetworkReply::finished, reply.get(), [this, &aborted] { aborted = m_abortingAll; });
-    m_replies.insert(reply.get());
+    QObject::connect(reply.get(), &QNetworkReply::downloadProgress, reply.get(),
+                     [&tooLarge, raw = reply.get()](qint64 received, qint64 total) {
+                         if (!tooLarge && (received > RouteMap::kMaxBytes || total > RouteMap::kMaxBytes)) {
+                             tooLarge = true;
+                             QMetaObject::invokeMethod(raw, &QNetworkReply::abort, Qt::QueuedConnection);
+                         }
+                     });
+    QObject::connect(reply.get(), &QNetworkReply::finished, reply.get(),
+                     [&aborted, state = shared.get()] { aborted = state->abortingAll; });
+    shared->replies.insert(reply.get());
     if (!reply->isFinished())
         co_await qCoro(reply.get()).waitForFinished();
-    m_replies.remove(reply.get());
+    shared->replies.remove(reply.get());
 
     const QString where = url.toDisplayString();
     if (tooLarge)
         co_return makeError(QStringLiteral("%1: larger than %2 bytes").arg(where).arg(RouteMap::kMaxBytes));
-    if (aborted)
+    if (aborted || !shared->alive)
         co_return makeError(QStringLiteral("%1: aborted").arg(where));
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (reply->error() == QNetworkReply::OperationCanceledError)
-        co_return makeError(QStringLiteral("%1: timed out (no data for %2 ms)").arg(where).arg(m_timeout.count()));
+        co_return makeError(QStringLiteral("%1: timed out (no data for %2 ms)").arg(where).arg(timeout.count()));
     if (status == 200 || status == 304) {
         if (reply->error() != QNetworkReply::NoError)
             co_return makeError(QStringLiteral("%1: %2").arg(where, reply->errorString()));
@@ -231,26 +226,29 @@ QCoro::Task<Result<MapFetcher::Body>> MapFetcher::get(QUrl url, QByteArray ifNon
     co_return makeError(QStringLiteral("%1: %2").arg(where, reply->errorString()));
 }
 
-QCoro::Task<Result<FetchedMap>> MapFetcher::fetch(MapSourceConfig config, std::optional<HeldMap> held)
+// GCC 12 note: no ?: with class temporaries inside a co_await expression; it reads garbage there.
+QCoro::Task<Result<FetchedMap>> run(Shared shared, MapSourceConfig config, std::optional<HeldMap> held)
 {
-    const Result<QUrl> url = co_await resolve(config);
+    const Result<QUrl> url = co_await resolve(shared, config);
     if (!url)
         co_return makeError(url.error());
     const bool wantSignature = !config.publicKeyPem.isEmpty();
     // A held map that was taken unsigned must not be confirmed by a 304 once a key is configured.
     const bool conditional = held && !held->etag.isEmpty() && held->url == *url && (held->verified || !wantSignature);
-    const Result<Body> body = co_await get(*url, conditional ? held->etag : QByteArray());
+    const QByteArray ifNoneMatch = conditional ? held->etag : QByteArray();
+    const Result<Body> body = co_await get(shared, *url, ifNoneMatch);
     if (!body)
         co_return stageError(FetchStage::Http, body.error());
     const QString where = url->toDisplayString();
-    const QDateTime now = m_clock();
+    const QDateTime now = shared->clock();
     if (body->status == 304) {
         if (!conditional)
             co_return stageError(FetchStage::Http, where + QStringLiteral(": 304 Not Modified to an unconditional GET"));
         if (held->map.isExpired(now))
             co_return stageError(FetchStage::Expired, QStringLiteral("%1 is not modified and the held map expired at %2")
                                                           .arg(where, stamp(held->map.expiresAt())));
-        co_return FetchedMap{FetchedMap::Outcome::NotModified, *held};
+        FetchedMap same{FetchedMap::Outcome::NotModified, *held};
+        co_return same;
     }
 
     HeldMap fetched;
@@ -261,7 +259,8 @@ QCoro::Task<Result<FetchedMap>> MapFetcher::fetch(MapSourceConfig config, std::o
         // The signature is the map's path plus ".sig" (a query string, if any, stays at the end).
         QUrl sigUrl = *url;
         sigUrl.setPath(url->path() + QStringLiteral(".sig"));
-        const Result<Body> sig = co_await get(sigUrl, QByteArray());
+        const QByteArray unconditional;
+        const Result<Body> sig = co_await get(shared, sigUrl, unconditional);
         if (!sig)
             co_return stageError(FetchStage::Signature, QStringLiteral("cannot fetch the signature: ") + sig.error());
         if (sig->bytes.size() > kMaxSignatureFileBytes)
@@ -288,7 +287,57 @@ QCoro::Task<Result<FetchedMap>> MapFetcher::fetch(MapSourceConfig config, std::o
         co_return stageError(FetchStage::Expired, QStringLiteral("%1: the map expired at %2 (generated_at + valid_for_s)")
                                                       .arg(where, stamp(parsed->expiresAt())));
     fetched.map = std::move(parsed).value();
-    co_return FetchedMap{FetchedMap::Outcome::Fetched, std::move(fetched)};
+    FetchedMap result{FetchedMap::Outcome::Fetched, std::move(fetched)};
+    co_return result;
+}
+
+} // namespace
+
+MapFetcher::MapFetcher(QObject *parent)
+    : QObject(parent)
+    , m_shared(std::make_shared<Shared>())
+{
+}
+
+MapFetcher::~MapFetcher()
+{
+    m_shared->alive = false;
+    abortAll();
+    // Fetches in flight are resumed later, by the queued events abort() posted; until the last has
+    // released the shared state, the manager (which owns their replies) must stay. It is then
+    // deleted later, never from inside a reply's own event. Without fetches: deleted now.
+    if (m_shared.use_count() == 1)
+        delete m_shared->network.release();
+}
+
+void MapFetcher::setTimeout(std::chrono::milliseconds timeout)
+{
+    m_shared->timeout = timeout;
+}
+
+std::chrono::milliseconds MapFetcher::timeout() const
+{
+    return m_shared->timeout;
+}
+
+void MapFetcher::setClock(Clock clock)
+{
+    m_shared->clock = std::move(clock);
+}
+
+QCoro::Task<Result<FetchedMap>> MapFetcher::fetch(MapSourceConfig config, std::optional<HeldMap> held)
+{
+    return run(m_shared, std::move(config), std::move(held));
+}
+
+void MapFetcher::abortAll()
+{
+    m_shared->abortingAll = true;
+    for (QDnsLookup *lookup : QSet<QDnsLookup *>(m_shared->lookups))
+        lookup->abort();
+    for (QNetworkReply *reply : QSet<QNetworkReply *>(m_shared->replies))
+        reply->abort();
+    m_shared->abortingAll = false;
 }
 
 } // namespace relayrace::map

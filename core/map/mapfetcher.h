@@ -7,19 +7,14 @@
 #include <QDateTime>
 #include <QHostAddress>
 #include <QObject>
-#include <QSet>
 #include <QUrl>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include <QCoroTask>
-
-class QDnsLookup;
-class QNetworkAccessManager;
-class QNetworkReply;
-class QNetworkRequest;
 
 namespace relayrace::map {
 
@@ -81,7 +76,7 @@ public:
 
     // Bounds each DNS lookup and each HTTP transfer (no progress for this long -> error). Default 10 s.
     void setTimeout(std::chrono::milliseconds timeout);
-    std::chrono::milliseconds timeout() const { return m_timeout; }
+    std::chrono::milliseconds timeout() const;
     // "Now", for the expiry check. Default: the system clock (UTC).
     void setClock(Clock clock);
 
@@ -89,26 +84,16 @@ public:
     // NotModified, the held map returned unchanged) and refuses a map generated before it.
     QCoro::Task<Result<FetchedMap>> fetch(MapSourceConfig config, std::optional<HeldMap> held = std::nullopt);
 
-    // Aborts every lookup and transfer in flight; their fetches finish with an error.
+    // Aborts every lookup and transfer in flight; their fetches finish with an error (QCoro resumes
+    // them from the event loop, not within this call).
     void abortAll();
 
+    // Internal (mapfetcher.cpp): what fetches in flight use. Shared with them, not owned by the
+    // fetcher: QCoro resumes an aborted fetch from a queued event, possibly after the fetcher is gone.
+    struct Shared;
+
 private:
-    struct Body
-    {
-        int status = 0;
-        QByteArray bytes;
-        QByteArray etag;
-    };
-
-    QCoro::Task<Result<QUrl>> resolve(MapSourceConfig config);
-    QCoro::Task<Result<Body>> get(QUrl url, QByteArray ifNoneMatch);
-
-    QNetworkAccessManager *m_network = nullptr;
-    std::chrono::milliseconds m_timeout{10000};
-    Clock m_clock;
-    QSet<QDnsLookup *> m_lookups;
-    QSet<QNetworkReply *> m_replies;
-    bool m_abortingAll = false;
+    std::shared_ptr<Shared> m_shared;
 };
 
 } // namespace relayrace::map

@@ -39,7 +39,6 @@ QString statusName(MapStatus status)
 
 MapSource::MapSource(QObject *parent)
     : QObject(parent)
-    , m_fetcher(new MapFetcher(this))
     , m_clock([] { return QDateTime::currentDateTimeUtc(); })
 {
 }
@@ -49,7 +48,8 @@ MapSource::~MapSource()
     // Fetches in flight finish now, with an error that apply() ignores: they must not outlive the
     // fetcher they run in.
     m_closing = true;
-    m_fetcher->abortAll();
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.fetcher->abortAll();
 }
 
 void MapSource::setTiming(const Timing &timing)
@@ -59,29 +59,41 @@ void MapSource::setTiming(const Timing &timing)
 
 void MapSource::setTimeout(milliseconds timeout)
 {
-    m_fetcher->setTimeout(timeout);
+    m_timeout = timeout;
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.fetcher->setTimeout(timeout);
 }
 
 void MapSource::setClock(MapFetcher::Clock clock)
 {
     m_clock = clock;
-    m_fetcher->setClock(std::move(clock));
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.fetcher->setClock(clock);
 }
 
 void MapSource::setProvider(const MapSourceConfig &config)
 {
+    if (config.provider.isEmpty()) {
+        log::get("map")->error("map source for {} has no provider id; ignored", text(config.name));
+        return;
+    }
     auto it = m_entries.find(config.provider);
     if (it == m_entries.end()) {
         it = m_entries.insert(config.provider, Entry{});
         it->timer = new QTimer(this);
         it->timer->setSingleShot(true);
         connect(it->timer, &QTimer::timeout, this, [this, provider = config.provider] { refresh(provider); });
+        it->fetcher = new MapFetcher(this);
+        it->fetcher->setTimeout(m_timeout);
+        it->fetcher->setClock(m_clock);
     }
     it->state.config = config;
     it->generation = ++m_lastGeneration;
+    // A fetch in flight ends now; apply() sees its stale generation and starts the new one.
     if (it->state.refreshing)
-        return; // apply() sees the stale generation and starts over with this configuration
-    refresh(config.provider);
+        it->fetcher->abortAll();
+    else
+        refresh(config.provider);
 }
 
 void MapSource::removeProvider(const QString &provider)
@@ -89,8 +101,11 @@ void MapSource::removeProvider(const QString &provider)
     const auto it = m_entries.find(provider);
     if (it == m_entries.end())
         return;
-    delete it->timer;
-    m_entries.erase(it); // a fetch in flight finds no entry and is dropped
+    QTimer *timer = it->timer;
+    MapFetcher *fetcher = it->fetcher;
+    m_entries.erase(it);
+    delete timer;
+    delete fetcher; // aborts a fetch in flight, whose result then finds no entry and is dropped
 }
 
 QStringList MapSource::providers() const
@@ -109,7 +124,7 @@ bool MapSource::refresh(const QString &provider)
     it->timer->stop();
     const quint64 generation = it->generation;
     it->inFlight = generation;
-    QCoro::connect(m_fetcher->fetch(it->state.config, it->state.held), this,
+    QCoro::connect(it->fetcher->fetch(it->state.config, it->state.held), this,
                    [this, provider, generation](Result<FetchedMap> result) {
                        apply(provider, generation, std::move(result));
                    });

@@ -70,8 +70,8 @@ public:
     // "Now" for expiry and scheduling. Default: the system clock (UTC).
     void setClock(MapFetcher::Clock clock);
 
-    // Adds a provider, or reconfigures one (its last good map is kept until the new source gives
-    // one), and fetches at once. A fetch in flight for the old configuration is discarded.
+    // Adds a provider (config.provider, which must not be empty), or reconfigures one (its last good map is kept until the new source gives
+    // one), and fetches at once. A fetch in flight for the old configuration is aborted.
     void setProvider(const MapSourceConfig &config);
     void removeProvider(const QString &provider);
     QStringList providers() const;
@@ -96,6 +96,7 @@ private:
     {
         ProviderMapState state;
         QTimer *timer = nullptr;
+        MapFetcher *fetcher = nullptr; // one per provider: reconfiguring aborts only its fetch
         quint64 generation = 0; // new for each setProvider: results of older fetches are stale
         quint64 inFlight = 0;   // the generation the fetch in flight was started for; 0: none
     };
@@ -105,8 +106,8 @@ private:
     std::chrono::milliseconds refreshDelay(const RouteMap &map) const;
     std::chrono::milliseconds retryDelay(int failures) const;
 
-    MapFetcher *m_fetcher = nullptr;
     MapFetcher::Clock m_clock;
+    std::chrono::milliseconds m_timeout{10000};
     Timing m_timing;
     QHash<QString, Entry> m_entries;
     quint64 m_lastGeneration = 0;

@@ -1,0 +1,474 @@
+#include "race/race.h"
+
+#include "log/logging.h"
+
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+
+#include <algorithm>
+#include <limits>
+
+namespace relayrace::race {
+
+QString fairnessName(RaceRequest::Fairness fairness)
+{
+    return fairness == RaceRequest::Fairness::Cold ? QStringLiteral("cold") : QStringLiteral("warm");
+}
+
+Race::Race(QList<RouteClient *> routes, QObject *parent) : QObject(parent)
+{
+    m_lanes.resize(size_t(routes.size()));
+    for (qsizetype i = 0; i < routes.size(); ++i) {
+        Lane &lane = m_lanes[size_t(i)];
+        lane.client = routes.at(i);
+        if (routes.at(i)) {
+            lane.outcome.routeId = routes.at(i)->routeId();
+            lane.outcome.relay = routes.at(i)->relay().toString();
+        }
+    }
+}
+
+Race::~Race()
+{
+    // Aborting emits the replies' signals at once: nothing of ours may still listen to them.
+    for (Lane &lane : m_lanes) {
+        if (lane.reply)
+            QObject::disconnect(lane.reply.get(), nullptr, this, nullptr);
+    }
+    if (m_winnerReply)
+        QObject::disconnect(m_winnerReply.get(), nullptr, this, nullptr);
+    for (const QPointer<QNetworkReply> &warmUp : std::as_const(m_warmUps)) {
+        if (warmUp)
+            QObject::disconnect(warmUp, nullptr, this, nullptr);
+    }
+    for (Lane &lane : m_lanes) {
+        if (lane.promised && lane.client)
+            lane.client->releasePromise(m_request.url); // destroyed before it started
+    }
+}
+
+Result<bool> Race::start(const RaceRequest &request)
+{
+    if (m_started)
+        return makeError(QStringLiteral("this race has already been started"));
+    if (request.method != "GET" && request.method != "HEAD")
+        return makeError(QStringLiteral("%1 is not raced: only GET and HEAD are idempotent and safe "
+                                        "to send over several routes at once")
+                             .arg(QString::fromLatin1(request.method)));
+    if (m_lanes.empty())
+        return makeError(QStringLiteral("a race needs at least one route"));
+    if (!request.url.isValid() || (request.url.scheme() != u"http" && request.url.scheme() != u"https") ||
+        request.url.host().isEmpty())
+        return makeError(QStringLiteral("'%1' is not an http or https URL").arg(request.url.toString()));
+    if (request.thresholdBytes < 1)
+        return makeError(QStringLiteral("the threshold must be at least 1 byte, not %1").arg(request.thresholdBytes));
+    if (request.timeout.count() < 1)
+        return makeError(QStringLiteral("the timeout must be positive"));
+
+    m_started = true;
+    m_request = request;
+    if (m_request.warmUpUrl.isEmpty())
+        m_request.warmUpUrl = m_request.url;
+    m_result.provider = request.provider;
+    m_result.trigger = request.trigger;
+    m_result.object = request.url.path(QUrl::FullyEncoded) +
+                      (request.url.hasQuery() ? u'?' + request.url.query(QUrl::FullyEncoded) : QString());
+    m_result.thresholdBytes = request.thresholdBytes;
+    m_result.fairness = fairnessName(request.fairness);
+
+    m_progressTimer = new QTimer(this);
+    m_progressTimer->setInterval(kProgressIntervalMs);
+    connect(m_progressTimer, &QTimer::timeout, this, &Race::reportProgress);
+    m_deadline = new QTimer(this);
+    m_deadline->setSingleShot(true);
+    connect(m_deadline, &QTimer::timeout, this, &Race::onTimeout);
+
+    if (request.fairness == RaceRequest::Fairness::Warm)
+        warmUpThenDispatch();
+    else
+        dispatch();
+    return true;
+}
+
+void Race::warmUpThenDispatch()
+{
+    for (Lane &lane : m_lanes) {
+        RouteClient *client = lane.client;
+        if (!client || !client->configurationError().isEmpty() || !client->keepsConnections(m_request.url))
+            continue;
+        const bool idle = client->hasIdleConnection(m_request.url);
+        client->promiseIdle(m_request.url);
+        lane.promised = true;
+        if (idle)
+            continue;
+        QNetworkReply *warmUp = client->warmUp(m_request.warmUpUrl);
+        m_warmUps.append(warmUp);
+        connect(warmUp, &QNetworkReply::finished, this, [this] {
+            const bool pending = std::any_of(m_warmUps.cbegin(), m_warmUps.cend(), [](const QPointer<QNetworkReply> &r) {
+                return r && !r->isFinished();
+            });
+            if (!pending)
+                QMetaObject::invokeMethod(this, &Race::dispatch, Qt::QueuedConnection);
+        });
+    }
+    if (m_warmUps.isEmpty()) {
+        dispatch();
+        return;
+    }
+    m_warmUpDeadline = new QTimer(this);
+    m_warmUpDeadline->setSingleShot(true);
+    connect(m_warmUpDeadline, &QTimer::timeout, this, &Race::dispatch);
+    m_warmUpDeadline->start(m_request.warmUpTimeout);
+}
+
+void Race::dispatch()
+{
+    if (m_dispatched)
+        return;
+    m_dispatched = true;
+    if (m_warmUpDeadline)
+        m_warmUpDeadline->stop();
+    for (const QPointer<QNetworkReply> &warmUp : std::as_const(m_warmUps)) {
+        if (warmUp)
+            QObject::disconnect(warmUp, nullptr, this, nullptr);
+    }
+    m_warmUps.clear();
+    m_clock.start();
+    m_result.startedAt = QDateTime::currentDateTimeUtc();
+    for (size_t i = 0; i < m_lanes.size(); ++i)
+        dispatchLane(i);
+    const bool allFailed = std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const Lane &lane) {
+        return lane.outcome.state == RouteOutcome::State::Failed;
+    });
+    if (allFailed) {
+        // Not from inside start(): the caller gets finished() on the event loop like any other result.
+        QMetaObject::invokeMethod(this, [this] { conclude(-1); }, Qt::QueuedConnection);
+        return;
+    }
+    m_progressTimer->start();
+    m_deadline->start(m_request.timeout);
+}
+
+void Race::dispatchLane(size_t index)
+{
+    Lane &lane = m_lanes[index];
+    lane.issuedAt = now();
+    RouteClient *client = lane.client;
+    if (client && lane.promised)
+        client->releasePromise(m_request.url); // the request below takes the connection itself
+    lane.promised = false;
+    if (!client) {
+        fail(index, QStringLiteral("the route's client is gone"), false);
+        return;
+    }
+    if (!client->configurationError().isEmpty()) {
+        fail(index, client->configurationError(), false);
+        return;
+    }
+    QNetworkRequest request(m_request.url);
+    for (const auto &[name, value] : std::as_const(m_request.headers))
+        request.setRawHeader(name, value);
+    // Guards the winner's stream after the decision too: a body that stops moving ends with an error.
+    request.setTransferTimeout(int(m_request.timeout.count()));
+    const auto connection = m_request.fairness == RaceRequest::Fairness::Cold ? RouteClient::Connection::Fresh
+                                                                                : RouteClient::Connection::Pooled;
+    lane.reply = client->send(m_request.method, request, connection);
+    QNetworkReply *reply = lane.reply.get();
+    connect(reply, &QNetworkReply::socketStartedConnecting, this, [this, index] {
+        Lane &l = m_lanes[index];
+        if (l.connectStartedAt < 0)
+            l.connectStartedAt = now();
+        onStarted(index);
+    });
+    connect(reply, &QNetworkReply::requestSent, this, [this, index] {
+        Lane &l = m_lanes[index];
+        ++l.sends;
+        l.requestSentAt = now();
+        onStarted(index);
+    });
+    connect(reply, &QNetworkReply::metaDataChanged, this, [this, index] { onHeaders(index); });
+    connect(reply, &QNetworkReply::readyRead, this, [this, index] { onData(index); });
+    connect(reply, &QNetworkReply::finished, this, [this, index] { onFinished(index); });
+    // Its client went away and took the reply with it (replies are children of its managers).
+    connect(reply, &QObject::destroyed, this, [this, index] {
+        (void)m_lanes[index].reply.release();
+        fail(index, QStringLiteral("the route's client was destroyed during the race"));
+    });
+}
+
+double Race::now() const
+{
+    return double(m_clock.nsecsElapsed()) / 1e6;
+}
+
+double Race::routeTime(const Lane &lane) const
+{
+    return now() - (lane.startedAt >= 0 ? lane.startedAt : lane.issuedAt);
+}
+
+void Race::onStarted(size_t index)
+{
+    Lane &lane = m_lanes[index];
+    if (lane.startedAt >= 0)
+        return;
+    lane.startedAt = now();
+    lane.outcome.queuedMs = lane.startedAt - lane.issuedAt;
+}
+
+void Race::onHeaders(size_t index)
+{
+    Lane &lane = m_lanes[index];
+    if (lane.headersAt >= 0 || !lane.reply)
+        return;
+    onStarted(index); // a head cannot arrive before the request started
+    lane.headersAt = now();
+    QNetworkReply *reply = lane.reply.get();
+    lane.outcome.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+    lane.expectedLength = length.isValid() ? length.toLongLong() : -1;
+    if (lane.client && !lane.client->isDirect()) {
+        const QString relayError = relayOwnError(*reply);
+        // Qt is still inside this reply's head handling: aborting it here would make Qt report
+        // its error twice, so the reply goes on the next turn (the route is out of the race now).
+        if (!relayError.isEmpty())
+            fail(index, relayError, true, Drop::Later);
+    }
+}
+
+void Race::onData(size_t index)
+{
+    Lane &lane = m_lanes[index];
+    if (!lane.reply)
+        return;
+    // Counted, never read: whatever the winner received stays in its reply for the requester.
+    const qint64 bytes = lane.reply->bytesAvailable();
+    if (bytes <= lane.outcome.bytes)
+        return;
+    const double t = now();
+    if (lane.firstByteAt < 0) {
+        lane.firstByteAt = t;
+        lane.firstChunkBytes = bytes;
+        lane.outcome.state = RouteOutcome::State::Racing;
+    }
+    lane.lastByteAt = t;
+    lane.outcome.bytes = bytes;
+    if (bytes >= m_request.thresholdBytes)
+        win(index, false);
+}
+
+void Race::onFinished(size_t index)
+{
+    Lane &lane = m_lanes[index];
+    if (!lane.reply)
+        return;
+    QNetworkReply *reply = lane.reply.get();
+    if (!endedIntact(*reply)) {
+        fail(index, reply->errorString());
+        return;
+    }
+    if (lane.headersAt < 0)
+        onHeaders(index);
+    if (lane.outcome.state == RouteOutcome::State::Failed || m_finished)
+        return;
+    onData(index);
+    if (m_finished)
+        return;
+    win(index, true); // the whole body, smaller than the threshold
+}
+
+void Race::dropReply(Lane &lane, Drop drop)
+{
+    if (!lane.reply)
+        return;
+    QObject::disconnect(lane.reply.get(), nullptr, this, nullptr);
+    if (drop == Drop::Later) {
+        QNetworkReply *reply = lane.reply.release();
+        // Context: the reply itself, so nothing runs if its client took it down meanwhile.
+        QTimer::singleShot(0, reply, [reply] { ReplyDeleter{}(reply); });
+        return;
+    }
+    lane.reply.reset(); // aborts a running reply (closing its connection), then deleteLater
+}
+
+void Race::fillTimes(Lane &lane)
+{
+    RouteOutcome &o = lane.outcome;
+    o.freshConnection = lane.connectStartedAt >= 0 || lane.sends > 1;
+    o.connectMs = lane.connectStartedAt >= 0 && lane.requestSentAt >= lane.connectStartedAt
+                      ? lane.requestSentAt - lane.connectStartedAt
+                      : -1;
+    const double base = lane.startedAt >= 0 ? lane.startedAt : lane.issuedAt;
+    if (lane.firstByteAt >= 0)
+        o.ttfbMs = lane.firstByteAt - base;
+    else if (lane.complete && lane.headersAt >= 0)
+        o.ttfbMs = lane.headersAt - base; // HEAD or an empty body: the head is the first byte
+    const double span = lane.lastByteAt - lane.firstByteAt;
+    // The first chunk arrived at firstByteAt: only what came after it measures the rate.
+    o.throughputBytesPerSec = span > 0.5 ? double(o.bytes - lane.firstChunkBytes) * 1000.0 / span : 0;
+    if (lane.reply && o.httpStatus == 0)
+        o.httpStatus = lane.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+}
+
+void Race::win(size_t index, bool complete)
+{
+    if (m_finished)
+        return;
+    Lane &winner = m_lanes[index];
+    winner.complete = complete;
+    winner.outcome.state = RouteOutcome::State::Won;
+    winner.outcome.timeToThresholdMs = routeTime(winner);
+    fillTimes(winner);
+    QNetworkReply *reply = winner.reply.get();
+    QObject::disconnect(reply, nullptr, this, nullptr);
+    connect(reply, &QObject::destroyed, this, [this] { (void)m_winnerReply.release(); });
+    m_winnerReply = std::move(winner.reply);
+
+    // Every other route stops now, in this event-loop turn.
+    for (size_t i = 0; i < m_lanes.size(); ++i) {
+        Lane &lane = m_lanes[i];
+        if (i == index || lane.outcome.state == RouteOutcome::State::Failed)
+            continue;
+        if (lane.reply)
+            lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
+        lane.outcome.state = RouteOutcome::State::Lost;
+        lane.decidedAt = routeTime(lane);
+        fillTimes(lane);
+        dropReply(lane);
+    }
+    conclude(int(index));
+}
+
+void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
+{
+    Lane &lane = m_lanes[index];
+    if (m_finished || lane.outcome.state == RouteOutcome::State::Failed)
+        return;
+    if (lane.reply)
+        lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
+    lane.outcome.state = RouteOutcome::State::Failed;
+    lane.outcome.error = error.isEmpty() ? QStringLiteral("failed") : error;
+    lane.decidedAt = routeTime(lane);
+    fillTimes(lane);
+    dropReply(lane, drop);
+    log::get("race")->debug("race {}: route {} failed: {}", m_result.object.toStdString(),
+                            lane.outcome.routeId.toStdString(), lane.outcome.error.toStdString());
+    if (!mayConclude)
+        return;
+    const bool allFailed = std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const Lane &l) {
+        return l.outcome.state == RouteOutcome::State::Failed;
+    });
+    if (allFailed)
+        conclude(-1);
+}
+
+void Race::onTimeout()
+{
+    for (size_t i = 0; i < m_lanes.size(); ++i) {
+        const Lane &lane = m_lanes[i];
+        if (lane.outcome.state == RouteOutcome::State::Failed)
+            continue;
+        fail(i,
+             QStringLiteral("no winner within %1 ms (%2 of %3 bytes received)")
+                 .arg(m_request.timeout.count())
+                 .arg(lane.reply ? std::max(lane.outcome.bytes, lane.reply->bytesAvailable()) : lane.outcome.bytes)
+                 .arg(m_request.thresholdBytes),
+             false);
+    }
+    conclude(-1);
+}
+
+void Race::conclude(int winnerIndex)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (m_progressTimer)
+        m_progressTimer->stop();
+    if (m_deadline)
+        m_deadline->stop();
+
+    m_result.routes.clear();
+    for (const Lane &lane : m_lanes)
+        m_result.routes.append(lane.outcome);
+    QStringList reasons;
+    for (size_t i = 0; i < m_lanes.size(); ++i) {
+        const RouteOutcome &o = m_lanes[i].outcome;
+        if (int(i) != winnerIndex)
+            m_result.wastedBytes += o.bytes;
+        if (o.state == RouteOutcome::State::Failed)
+            reasons.append(o.routeId + u": " + o.error);
+    }
+    if (winnerIndex < 0) {
+        m_result.error = QStringLiteral("every route failed: ") + reasons.join(QStringLiteral("; "));
+    } else {
+        const Lane &winner = m_lanes[size_t(winnerIndex)];
+        m_result.winner = winner.outcome.routeId;
+        // The runner-up never got there (it was aborted): project its time from where it stood.
+        const qint64 target = winner.complete ? std::max<qint64>(winner.outcome.bytes, 1) : m_request.thresholdBytes;
+        double runnerUp = std::numeric_limits<double>::infinity();
+        for (const Lane &lane : m_lanes) {
+            if (lane.outcome.state != RouteOutcome::State::Lost)
+                continue;
+            qint64 goal = target;
+            if (lane.expectedLength >= 0)
+                goal = std::min(goal, std::max<qint64>(lane.expectedLength, 1));
+            const double remaining = double(std::max<qint64>(0, goal - lane.outcome.bytes));
+            double rate = lane.outcome.throughputBytesPerSec;
+            if (rate <= 0)
+                rate = winner.outcome.throughputBytesPerSec;
+            const double projected = lane.decidedAt + (rate > 0 ? remaining * 1000.0 / rate : 0.0);
+            runnerUp = std::min(runnerUp, projected);
+        }
+        if (runnerUp != std::numeric_limits<double>::infinity())
+            m_result.marginMs = std::max(0.0, runnerUp - winner.outcome.timeToThresholdMs);
+    }
+
+    if (m_request.fairness == RaceRequest::Fairness::Warm) {
+        // Aborting a loser closed its connection; the next race must not be decided by that.
+        for (const Lane &lane : m_lanes) {
+            if (lane.outcome.state == RouteOutcome::State::Lost && lane.client &&
+                lane.client->keepsConnections(m_request.url))
+                lane.client->warmUp(m_request.warmUpUrl);
+        }
+    }
+
+    auto logger = log::get("race");
+    if (m_result.ok())
+        logger->info("race {} {}: {} won in {:.1f} ms (margin {:.1f} ms, wasted {} B, {})",
+                     m_result.provider.toStdString(), m_result.object.toStdString(), m_result.winner.toStdString(),
+                     m_lanes[size_t(winnerIndex)].outcome.timeToThresholdMs, m_result.marginMs,
+                     m_result.wastedBytes, m_result.fairness.toStdString());
+    else
+        logger->warn("race {} {}: {}", m_result.provider.toStdString(), m_result.object.toStdString(),
+                     m_result.error.toStdString());
+
+    const QPointer<Race> alive(this);
+    reportProgress();
+    if (!alive)
+        return;
+    Q_EMIT finished(m_result);
+}
+
+void Race::reportProgress()
+{
+    const QPointer<Race> alive(this);
+    for (Lane &lane : m_lanes) {
+        if (lane.outcome.bytes == lane.reportedBytes)
+            continue;
+        lane.reportedBytes = lane.outcome.bytes;
+        const QString routeId = lane.outcome.routeId;
+        Q_EMIT progress(routeId, lane.outcome.bytes, m_request.thresholdBytes);
+        if (!alive)
+            return;
+    }
+}
+
+ReplyPtr Race::takeWinnerReply()
+{
+    if (m_winnerReply)
+        QObject::disconnect(m_winnerReply.get(), nullptr, this, nullptr);
+    return std::move(m_winnerReply);
+}
+
+} // namespace relayrace::race

@@ -1,0 +1,136 @@
+#pragma once
+
+#include "race/raceresult.h"
+#include "race/routeclient.h"
+#include "util/result.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+class QTimer;
+
+namespace relayrace::race {
+
+struct RaceRequest
+{
+    enum class Fairness { Warm, Cold };
+
+    QString provider;
+    QByteArray method = QByteArrayLiteral("GET"); // GET or HEAD: nothing else is ever raced
+    QUrl url;
+    qint64 thresholdBytes = 65536;
+    QString trigger;
+    // Warm: every route starts on a kept-alive connection where it can (routes without one are
+    // warmed up first; losers' connections are re-established after the race). Cold: every route
+    // opens a new connection (a manager of its own per route and race).
+    Fairness fairness = Fairness::Warm;
+    // From the moment the requests are issued until a route wins; routes still going then fail.
+    std::chrono::milliseconds timeout{30'000};
+    // How long a warm race waits for its routes' warm-ups before it starts anyway (a dead route must
+    // not hold every race up; it then races on whatever connection it gets, recorded as fresh).
+    std::chrono::milliseconds warmUpTimeout{3'000};
+    QUrl warmUpUrl; // what warm-ups HEAD (the provider's test object); empty: url
+    QList<std::pair<QByteArray, QByteArray>> headers;
+};
+
+QString fairnessName(RaceRequest::Fairness fairness);
+
+// One race: the same GET or HEAD sent at once over every route; the first route to receive
+// thresholdBytes of body (or its whole body, when smaller) wins and the others are aborted in the
+// same event-loop turn. A route fails on a connection or TLS error, on the timeout, or when its
+// relay answers for itself (relayOwnError()); an origin's answer, even 404 or 502, is a valid
+// result. The winner's reply keeps streaming: takeWinnerReply() hands over its whole body (nothing
+// of it is read by the race). One Race runs once; delete it (deleteLater from a slot) when done.
+class Race final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Race)
+public:
+    static constexpr int kProgressIntervalMs = 50;
+
+    // The clients must outlive the race and the winner's reply.
+    explicit Race(QList<RouteClient *> routes, QObject *parent = nullptr);
+    ~Race() override;
+
+    // Starts the race, or refuses it (nothing is sent): a method other than GET/HEAD (non-idempotent
+    // requests are never raced), no routes, a URL that is not http(s), a threshold below 1, or a
+    // second start.
+    Result<bool> start(const RaceRequest &request);
+
+    bool isFinished() const { return m_finished; }
+    const RaceResult &result() const { return m_result; }
+    // The winner's reply, still receiving; the race has read none of it. Null before the decision,
+    // after a failed race, or once taken.
+    QNetworkReply *winnerReply() const { return m_winnerReply.get(); }
+    ReplyPtr takeWinnerReply();
+
+Q_SIGNALS:
+    // At most every kProgressIntervalMs per route, and once more at the decision.
+    void progress(const QString &routeId, qint64 bytes, qint64 thresholdBytes);
+    // Emitted once, at the decision (or when every route has failed); the last thing the race does
+    // in that event-loop turn, so a slot may delete the race.
+    void finished(const relayrace::race::RaceResult &result);
+
+private:
+    struct Lane
+    {
+        QPointer<RouteClient> client;
+        ReplyPtr reply;
+        RouteOutcome outcome;
+        double issuedAt = -1; // race clock, ms
+        double startedAt = -1;
+        double connectStartedAt = -1;
+        double requestSentAt = -1;
+        double headersAt = -1;
+        double firstByteAt = -1;
+        double lastByteAt = -1;
+        int sends = 0;
+        qint64 firstChunkBytes = 0;
+        qint64 reportedBytes = 0;
+        bool complete = false;      // the whole response arrived
+        bool promised = false;      // holds a promise of an idle connection on its client
+        double decidedAt = -1;      // route time when it was stopped (lost or failed)
+        qint64 expectedLength = -1;
+    };
+
+    void warmUpThenDispatch();
+    void dispatch();
+    void dispatchLane(size_t index);
+    void onStarted(size_t index);
+    void onHeaders(size_t index);
+    void onData(size_t index);
+    void onFinished(size_t index);
+    void win(size_t index, bool complete);
+    enum class Drop { Now, Later };
+    void fail(size_t index, const QString &error, bool mayConclude = true, Drop drop = Drop::Now);
+    void onTimeout();
+    void dropReply(Lane &lane, Drop drop = Drop::Now);
+    void fillTimes(Lane &lane);
+    void conclude(int winner);
+    void reportProgress();
+    double now() const;
+    double routeTime(const Lane &lane) const;
+
+    std::vector<Lane> m_lanes;
+    RaceRequest m_request;
+    RaceResult m_result;
+    QElapsedTimer m_clock;
+    QTimer *m_progressTimer = nullptr;
+    QTimer *m_deadline = nullptr;
+    QTimer *m_warmUpDeadline = nullptr;
+    QList<QPointer<QNetworkReply>> m_warmUps;
+    ReplyPtr m_winnerReply;
+    bool m_started = false;
+    bool m_dispatched = false;
+    bool m_finished = false;
+};
+
+} // namespace relayrace::race

@@ -1,0 +1,325 @@
+#include "race/routeclient.h"
+
+#include "log/logging.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslSocket>
+
+#include <algorithm>
+
+namespace relayrace::race {
+namespace {
+
+bool isHttpStatusError(QNetworkReply::NetworkError error)
+{
+    // Qt turns HTTP statuses >= 400 into these codes; the connection itself is intact.
+    return (error >= QNetworkReply::ContentAccessDenied && error <= QNetworkReply::UnknownContentError) ||
+           error == QNetworkReply::ProtocolInvalidOperationError ||
+           (error >= QNetworkReply::InternalServerError && error <= QNetworkReply::UnknownServerError);
+}
+
+} // namespace
+
+bool endedIntact(const QNetworkReply &reply)
+{
+    return reply.error() == QNetworkReply::NoError ||
+           (isHttpStatusError(reply.error()) &&
+            reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() >= 400);
+}
+
+void ReplyDeleter::operator()(QNetworkReply *reply) const
+{
+    if (!reply)
+        return;
+    if (reply->isRunning())
+        reply->abort();
+    reply->deleteLater();
+}
+
+QString originKey(const QUrl &url)
+{
+    const int defaultPort = url.scheme() == u"https" ? 443 : 80;
+    return url.scheme() + u"://" + url.host() + u':' + QString::number(url.port(defaultPort));
+}
+
+QString relayOwnError(const QNetworkReply &reply)
+{
+    const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status < 400)
+        return {};
+    const QString statusText =
+        QString::number(status) + u' ' +
+        reply.attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+    const QByteArray server = reply.rawHeader("Server").trimmed().toLower();
+    if (server.startsWith("tinyproxy") || server.startsWith("squid"))
+        return QStringLiteral("the relay answered %1 itself (Server: %2)")
+            .arg(statusText, QString::fromLatin1(reply.rawHeader("Server")));
+    if (reply.hasRawHeader("X-Squid-Error"))
+        return QStringLiteral("the relay answered %1 itself (X-Squid-Error: %2)")
+            .arg(statusText, QString::fromLatin1(reply.rawHeader("X-Squid-Error")));
+    if (reply.rawHeader("Proxy-Status").contains("error="))
+        return QStringLiteral("the relay answered %1 itself (Proxy-Status: %2)")
+            .arg(statusText, QString::fromLatin1(reply.rawHeader("Proxy-Status")));
+    if ((status == 502 || status == 503 || status == 504) && !reply.hasRawHeader("Date"))
+        return QStringLiteral("the relay answered %1 itself (an undated gateway error)").arg(statusText);
+    return {};
+}
+
+RouteClient::RouteClient(QString routeId, QUrl relay, QObject *parent)
+    : QObject(parent), m_routeId(std::move(routeId)), m_relay(std::move(relay)),
+      m_tls(QSslConfiguration::defaultConfiguration())
+{
+    m_clock.start();
+    m_tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    if (!m_relay.isEmpty() && (m_relay.scheme() != u"http" || m_relay.host().isEmpty() || m_relay.port() <= 0))
+        m_configError = QStringLiteral("relay '%1' is not http://host:port").arg(m_relay.toString());
+}
+
+RouteClient::~RouteClient()
+{
+    // Our warm-ups are children of our managers: let go of them before the managers take them down.
+    for (ReplyPtr &reply : m_warmUps) {
+        QObject::disconnect(reply.get(), nullptr, this, nullptr);
+        reply->abort();
+        reply.release()->deleteLater();
+    }
+    for (auto it = m_tracked.cbegin(); it != m_tracked.cend(); ++it)
+        QObject::disconnect(it.key(), nullptr, this, nullptr);
+}
+
+void RouteClient::setCaCertificates(const QList<QSslCertificate> &certificates)
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    tls.addCaCertificates(certificates);
+    m_tls = tls;
+}
+
+void RouteClient::setMaxManagers(int count)
+{
+    m_maxManagers = std::max(1, count);
+}
+
+QNetworkAccessManager *RouteClient::newManager()
+{
+    auto *manager = new QNetworkAccessManager(this);
+    if (isDirect())
+        manager->setProxy(QNetworkProxy::NoProxy);
+    else
+        manager->setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, m_relay.host(), quint16(m_relay.port())));
+    manager->setCookieJar(nullptr);
+    manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    manager->setAutoDeleteReplies(false);
+    return manager;
+}
+
+void RouteClient::pruneIdle(OriginSlots &slots) const
+{
+    const qint64 now = m_clock.elapsed();
+    slots.idleSince.removeIf([now](qint64 since) { return now - since > kIdleTrustMs; });
+}
+
+int RouteClient::pickShard(const QString &origin, bool forWarmUp)
+{
+    int best = -1;
+    int bestIdle = -1;
+    int bestInFlight = kMaxInFlightPerShard;
+    for (int i = 0; i < int(m_shards.size()); ++i) {
+        OriginSlots &slots = m_shards[size_t(i)].origins[origin];
+        pruneIdle(slots);
+        const int idle = int(slots.idleSince.size());
+        if (slots.inFlight >= kMaxInFlightPerShard)
+            continue;
+        if (forWarmUp) {
+            // Qt sends on a connected idle socket when its manager has one: a warm-up must go where
+            // there is none, or it would take a connection instead of adding one.
+            if (idle > 0)
+                continue;
+            if (slots.inFlight < bestInFlight) {
+                best = i;
+                bestInFlight = slots.inFlight;
+            }
+            continue;
+        }
+        // A shard with an idle connection first (warm), then the least loaded.
+        if (idle > bestIdle || (idle == bestIdle && slots.inFlight < bestInFlight)) {
+            best = i;
+            bestIdle = idle;
+            bestInFlight = slots.inFlight;
+        }
+    }
+    if (best >= 0)
+        return best;
+    if (int(m_shards.size()) < m_maxManagers) {
+        m_shards.push_back(Shard{newManager(), {}});
+        log::get("race")->debug("route {}: shard {} added for {}", m_routeId.toStdString(), m_shards.size(),
+                                origin.toStdString());
+        return int(m_shards.size()) - 1;
+    }
+    // Every shard is full: Qt queues the request; the race measures from when it really starts.
+    const auto least = std::min_element(m_shards.begin(), m_shards.end(), [&origin](const Shard &a, const Shard &b) {
+        return a.origins.value(origin).inFlight < b.origins.value(origin).inFlight;
+    });
+    return int(least - m_shards.begin());
+}
+
+void RouteClient::prepare(QNetworkRequest &request) const
+{
+    request.setSslConfiguration(m_tls);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+}
+
+ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Connection connection)
+{
+    return send(method, std::move(request), connection, false);
+}
+
+ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Connection connection,
+                           bool forWarmUp)
+{
+    prepare(request);
+    Tracked tracked;
+    tracked.origin = originKey(request.url());
+    QNetworkAccessManager *manager = nullptr;
+    if (connection == Connection::Fresh) {
+        tracked.ownManager = newManager();
+        manager = tracked.ownManager;
+    } else {
+        tracked.shard = pickShard(tracked.origin, forWarmUp);
+        Shard &shard = m_shards[size_t(tracked.shard)];
+        OriginSlots &slots = shard.origins[tracked.origin];
+        ++slots.inFlight;
+        if (!slots.idleSince.isEmpty()) {
+            slots.idleSince.removeLast(); // the most recently idle one is the likeliest still open
+            tracked.expectedReuse = true;
+        }
+        manager = shard.manager;
+    }
+    QNetworkReply *reply = nullptr;
+    if (method == "GET")
+        reply = manager->get(request);
+    else if (method == "HEAD")
+        reply = manager->head(request);
+    else
+        reply = manager->sendCustomRequest(request, method);
+    track(reply, tracked);
+    return ReplyPtr(reply);
+}
+
+void RouteClient::track(QNetworkReply *reply, Tracked tracked)
+{
+    QNetworkAccessManager *own = tracked.ownManager;
+    m_tracked.insert(reply, tracked);
+    connect(reply, &QNetworkReply::socketStartedConnecting, this, [this, reply] {
+        if (auto it = m_tracked.find(reply); it != m_tracked.end())
+            it->sawConnect = true;
+    });
+    connect(reply, &QNetworkReply::requestSent, this, [this, reply] {
+        if (auto it = m_tracked.find(reply); it != m_tracked.end())
+            ++it->sends;
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply] { release(reply, true); });
+    connect(reply, &QObject::destroyed, this, [this, own](QObject *object) {
+        release(object, false);
+        if (own)
+            own->deleteLater(); // a Fresh request's manager goes with its reply, never before it
+    });
+}
+
+void RouteClient::release(QObject *object, bool finished)
+{
+    const auto it = m_tracked.find(object);
+    if (it == m_tracked.end())
+        return;
+    Tracked tracked = *it;
+    if (!finished) {
+        m_tracked.erase(it);
+    } else {
+        it->released = true;
+    }
+    if (tracked.released)
+        return; // finished already; this is its destruction
+    const bool fresh = tracked.sawConnect || tracked.sends > 1;
+    bool keptAlive = false;
+    if (finished) {
+        auto *reply = static_cast<QNetworkReply *>(object);
+        keptAlive = endedIntact(*reply) && !reply->rawHeader("Connection").toLower().contains("close");
+        if (tracked.expectedReuse && fresh)
+            m_closingOrigins.insert(tracked.origin, m_clock.elapsed());
+        else if (!fresh && tracked.sends > 0)
+            m_closingOrigins.remove(tracked.origin);
+    }
+    if (tracked.shard < 0 || tracked.shard >= int(m_shards.size()))
+        return;
+    OriginSlots &slots = m_shards[size_t(tracked.shard)].origins[tracked.origin];
+    slots.inFlight = std::max(0, slots.inFlight - 1);
+    if (keptAlive && keepsConnections(tracked.origin))
+        slots.idleSince.append(m_clock.elapsed());
+}
+
+int RouteClient::availableIdle(const QUrl &url) const
+{
+    const QString origin = originKey(url);
+    const qint64 now = m_clock.elapsed();
+    int idle = 0;
+    for (const Shard &shard : m_shards) {
+        const OriginSlots slots = shard.origins.value(origin);
+        if (slots.inFlight >= kMaxInFlightPerShard)
+            continue;
+        idle += int(std::count_if(slots.idleSince.cbegin(), slots.idleSince.cend(),
+                                  [now](qint64 since) { return now - since <= kIdleTrustMs; }));
+    }
+    return idle - m_promised.value(origin);
+}
+
+void RouteClient::releasePromise(const QUrl &url)
+{
+    const QString origin = originKey(url);
+    const auto it = m_promised.find(origin);
+    if (it == m_promised.end())
+        return;
+    if (--*it <= 0)
+        m_promised.erase(it);
+}
+
+bool RouteClient::keepsConnections(const QUrl &url) const
+{
+    return keepsConnections(originKey(url));
+}
+
+bool RouteClient::keepsConnections(const QString &origin) const
+{
+    const auto it = m_closingOrigins.constFind(origin);
+    return it == m_closingOrigins.constEnd() || m_clock.elapsed() - *it > kClosingRetryMs;
+}
+
+QNetworkReply *RouteClient::warmUp(const QUrl &url)
+{
+    QNetworkRequest request(url);
+    request.setTransferTimeout(kWarmUpTimeoutMs); // a silent route must not hold a slot for ever
+    ReplyPtr reply = send(QByteArrayLiteral("HEAD"), request, Connection::Pooled, true);
+    QNetworkReply *raw = reply.get();
+    m_warmUps.push_back(std::move(reply));
+    connect(raw, &QNetworkReply::finished, this, [this, raw] {
+        const auto it = std::find_if(m_warmUps.begin(), m_warmUps.end(),
+                                     [raw](const ReplyPtr &p) { return p.get() == raw; });
+        if (it == m_warmUps.end())
+            return;
+        if (!endedIntact(*raw))
+            log::get("race")->debug("route {}: warm-up of {} failed: {}", m_routeId.toStdString(),
+                                    raw->url().toString().toStdString(), raw->errorString().toStdString());
+        m_warmUps.erase(it); // deleteLater: we are inside the reply's own signal
+    });
+    return raw;
+}
+
+} // namespace relayrace::race

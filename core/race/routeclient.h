@@ -1,0 +1,168 @@
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QSslConfiguration>
+#include <QString>
+#include <QUrl>
+
+#include <memory>
+#include <vector>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QNetworkRequest;
+class QSslCertificate;
+
+namespace relayrace::race {
+
+// Owns a reply on every path: a running reply is aborted first (so its connection is closed and
+// Qt stops delivering), then deleted on the event loop, never inside one of its own signals.
+struct ReplyDeleter
+{
+    void operator()(QNetworkReply *reply) const;
+};
+using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
+
+// When a response that came through a relay is the relay's own answer rather than the origin's,
+// the reason (else empty). The rule, since a relay may forward an origin's 502 as faithfully as
+// it writes its own:
+//  - a proxy product's signature on an error (status >= 400): "Server: tinyproxy..." or
+//    "Server: squid...", an X-Squid-Error header, or a Proxy-Status header naming an error
+//    (RFC 9209) -> the relay's own;
+//  - 502, 503 or 504 without a Date header -> the relay's own. Origins date their answers (RFC 9110
+//    requires it for 2xx-4xx and the lab origin always does); our lab relay's and tinyproxy's error
+//    pages are undated. Via cannot tell: the lab relay adds it to its own errors too, and tinyproxy
+//    adds it to neither.
+// Anything else is the origin's answer, a valid result. Limit: a proxy that dates its own error
+// pages and carries no known signature (nginx, Apache) is read as the origin.
+QString relayOwnError(const QNetworkReply &reply);
+
+// Whether the exchange ended intact: no error, or only Qt's mapping of an HTTP status >= 400 (the
+// response arrived whole; the connection is fine).
+bool endedIntact(const QNetworkReply &reply);
+
+// "scheme://host:port" of url, the key of a connection pool.
+QString originKey(const QUrl &url);
+
+// The client side of one route: direct (no proxy at all) or through one region's relay, an HTTP
+// forward proxy (http origins in absolute form, https origins through a CONNECT tunnel). TLS peers
+// are always verified; setCaCertificates() adds a private CA to the system's.
+//
+// Qt 6.4 allows 6 HTTP/1.1 connections per (host, port, proxy) per QNetworkAccessManager and queues
+// the rest, which would both cap concurrent races and count queueing as route time. So the client
+// keeps a pool of managers ("shards") and sends each request on one with fewer than 6 requests in
+// flight to that origin, adding a shard when all are busy, up to maxManagers(); past that, the least
+// loaded shard queues it (the race then measures from the moment Qt really started it).
+//
+// Fresh or reused connection: Qt 6.4 has no public flag, but QNetworkReply::socketStartedConnecting
+// is emitted only when a request opens a connection, and a request written to a kept-alive socket the
+// server had already closed is sent twice (requestSent twice) with no socketStartedConnecting. Either
+// means fresh. To start races warm, the client also keeps its own count of idle kept-alive
+// connections per shard and origin (a request that finished cleanly without "Connection: close"
+// leaves one; Qt prefers a connected idle socket for the next request). That count is a belief, not
+// a fact: a server can close an idle connection at any time (trusted for kIdleTrustMs only), and an
+// HTTP/1.0 answer (tinyproxy's for plain http) is closed by Qt without a header saying so. When a
+// request expected to reuse turns out fresh, the origin is taken as not keeping connections over
+// this route, and is not warmed up, until a reuse is seen or kClosingRetryMs have passed (so one
+// idle connection the server happened to close does not make a route race cold for good).
+//
+// Lives on one thread, as do the races that use it.
+//
+// HTTP/2 is off (every route, direct or relayed, speaks HTTP/1.1, so routes race on equal terms),
+// redirects are not followed (a 3xx is the origin's answer), cookies are neither sent nor stored.
+// Replies are children of the client's managers: the client must outlive the replies it sends.
+class RouteClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RouteClient)
+public:
+    enum class Connection { Pooled, Fresh };
+    static constexpr int kMaxInFlightPerShard = 6;
+    static constexpr int kDefaultMaxManagers = 16;
+    static constexpr qint64 kIdleTrustMs = 50'000; // below the lab relay's 60 s and Qt's 120 s
+    static constexpr int kWarmUpTimeoutMs = 15'000;
+    static constexpr qint64 kClosingRetryMs = 60'000;
+
+    // An empty relay means the direct route. A relay is http://host:port.
+    explicit RouteClient(QString routeId, QUrl relay = QUrl(), QObject *parent = nullptr);
+    ~RouteClient() override;
+
+    QString routeId() const { return m_routeId; }
+    QUrl relay() const { return m_relay; }
+    bool isDirect() const { return m_relay.isEmpty(); }
+    // Empty when the route is usable; otherwise why not (a malformed relay URL).
+    QString configurationError() const { return m_configError; }
+
+    void setCaCertificates(const QList<QSslCertificate> &certificates);
+    void setMaxManagers(int count);
+    int maxManagers() const { return m_maxManagers; }
+    int managerCount() const { return int(m_shards.size()); }
+
+    // Sends method (GET or HEAD; any other verb goes as a custom verb) over this route. Pooled uses
+    // the shard pool; Fresh a manager of its own that has no connection yet, dropped with the reply.
+    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection);
+
+    // Whether a pooled request to url's origin would (as far as the client knows) reuse an idle
+    // connection on a shard with a free slot that no starting race has been promised.
+    bool hasIdleConnection(const QUrl &url) const { return availableIdle(url) > 0; }
+    int availableIdle(const QUrl &url) const;
+    // A warm race about to start promises itself one idle connection (an existing one, or the one
+    // its own warm-up will leave), so that races starting together do not all count on the same
+    // one. Released when the race sends its request (or never does).
+    void promiseIdle(const QUrl &url) { ++m_promised[originKey(url)]; }
+    void releasePromise(const QUrl &url);
+    // Whether url's origin is known to keep connections alive over this route (see above).
+    bool keepsConnections(const QUrl &url) const;
+    // HEAD url on the pool, leaving a kept-alive connection behind. The reply is owned by the client
+    // and deleted after finished(); connect to it with a context to wait for it.
+    QNetworkReply *warmUp(const QUrl &url);
+    int warmUpsInFlight() const { return int(m_warmUps.size()); }
+
+private:
+    struct OriginSlots
+    {
+        int inFlight = 0;
+        QList<qint64> idleSince; // steady-clock ms of each believed idle connection
+    };
+    struct Shard
+    {
+        QNetworkAccessManager *manager = nullptr;
+        QHash<QString, OriginSlots> origins;
+    };
+    struct Tracked
+    {
+        int shard = -1;                              // -1: a Fresh request's own manager
+        QNetworkAccessManager *ownManager = nullptr;
+        QString origin;
+        bool expectedReuse = false;
+        bool sawConnect = false;
+        int sends = 0;
+        bool released = false;
+    };
+
+    QNetworkAccessManager *newManager();
+    int pickShard(const QString &origin, bool forWarmUp);
+    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection, bool forWarmUp);
+    void prepare(QNetworkRequest &request) const;
+    void track(QNetworkReply *reply, Tracked tracked);
+    void release(QObject *reply, bool finished);
+    void pruneIdle(OriginSlots &slots) const;
+    bool keepsConnections(const QString &origin) const;
+
+    const QString m_routeId;
+    const QUrl m_relay;
+    QString m_configError;
+    QSslConfiguration m_tls;
+    int m_maxManagers = kDefaultMaxManagers;
+    std::vector<Shard> m_shards;
+    QHash<QObject *, Tracked> m_tracked;
+    QHash<QString, qint64> m_closingOrigins; // origin -> when a connection was found closed
+    QHash<QString, int> m_promised;
+    std::vector<ReplyPtr> m_warmUps;
+    QElapsedTimer m_clock;
+};
+
+} // namespace relayrace::race

@@ -1,6 +1,7 @@
 #include "command.h"
 
 #include "lab/lab.h"
+#include "map/mapcodec.h"
 #include "util/signalwatcher.h"
 
 #include <QCoreApplication>
@@ -15,10 +16,10 @@
 namespace relayrace::cli {
 namespace {
 
-bool writeJson(const QString &path, const QJsonObject &object, QString *error)
+bool writeMap(const QString &path, const map::RouteMap &routeMap, QString *error)
 {
     QSaveFile file(path); // temp + rename: a reader never sees half a map
-    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(object).toJson()) < 0 || !file.commit()) {
+    if (!file.open(QIODevice::WriteOnly) || file.write(map::serializeRouteMap(routeMap)) < 0 || !file.commit()) {
         *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
@@ -85,7 +86,7 @@ int runLab(const QStringList &arguments)
         for (const auto &provider : endpoints.providers) {
             const QString path = QDir(mapsDir).absoluteFilePath(provider.place.id + QStringLiteral(".map.json"));
             QString error;
-            if (!writeJson(path, host.routeMap(provider.place.id), &error)) {
+            if (!writeMap(path, host.routeMap(provider.place.id), &error)) {
                 printError(error);
                 QCoreApplication::exit(ExitFailure);
                 return;

@@ -202,48 +202,41 @@ QStringList Lab::linkIds() const
     return ids;
 }
 
-QJsonObject Lab::routeMap(const LabEndpoints &endpoints, const QString &providerId) const
+map::RouteMap Lab::routeMap(const LabEndpoints &endpoints, const QString &providerId) const
 {
+    map::RouteMap m;
     const LabEndpoints::Provider *provider = endpoints.provider(providerId);
     if (!provider)
-        return {};
-    struct Ranked { QString id; int pathMs; int relayToOriginMs; };
+        return m;
+    m.provider = providerId;
+    m.origin = provider->url;
+    m.testObject = provider->testObject;
+    // Whole seconds: the map format keeps milliseconds, but a lab map reads better without them.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    m.generatedAt = now.addMSecs(-now.time().msec());
+    struct Ranked { QString id; int pathMs; };
     QList<Ranked> ranked;
-    QJsonArray regions;
     for (const LabEndpoints::Region &region : endpoints.regions) {
         const int toRelay = m_topology.link(Topology::edgeToRelayLinkId(region.place.id))->impairment.latencyMs;
         // A tinyproxy relay reaches the origin over the direct hop (see Topology).
         const LinkSpec *hop = m_topology.link(Topology::relayToOriginLinkId(region.place.id, providerId));
         const int toOrigin = (hop ? hop : m_topology.link(Topology::directLinkId(providerId)))->impairment.latencyMs;
-        ranked.append({region.place.id, toRelay + toOrigin, toOrigin});
-        regions.append(QJsonObject{{QStringLiteral("id"), region.place.id}, {QStringLiteral("name"), region.place.name},
-                                   {QStringLiteral("relay"), region.relayUrl.toString()},
-                                   {QStringLiteral("lat"), region.place.lat}, {QStringLiteral("lon"), region.place.lon},
-                                   {QStringLiteral("well_connected"), true},
-                                   {QStringLiteral("rtt_to_origin_ms"), toOrigin},
-                                   {QStringLiteral("samples"), 0}});
+        ranked.append({region.place.id, toRelay + toOrigin});
+        map::Region r;
+        r.id = region.place.id;
+        r.name = region.place.name;
+        r.relay = region.relayUrl;
+        r.lat = region.place.lat;
+        r.lon = region.place.lon;
+        r.rttToOriginMs = toOrigin; // configured, not measured: samples stays 0
+        m.regions.append(r);
     }
     std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked &a, const Ranked &b) { return a.pathMs < b.pathMs; });
-    QJsonArray order;
+    QStringList order;
     for (const Ranked &r : ranked)
         order.append(r.id);
-    return {{QStringLiteral("format"), QStringLiteral("relayrace-map")},
-            {QStringLiteral("version"), 1},
-            {QStringLiteral("provider"), providerId},
-            {QStringLiteral("origin"), provider->url.toString()},
-            {QStringLiteral("test_object"), provider->testObject},
-            {QStringLiteral("generated_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
-            {QStringLiteral("valid_for_s"), 3600},
-            {QStringLiteral("direct"), true},
-            {QStringLiteral("race"), QJsonObject{{QStringLiteral("object"), QStringLiteral("requested")},
-                                                 {QStringLiteral("threshold_bytes"), 65536},
-                                                 {QStringLiteral("route_ttl_s"), 1800},
-                                                 {QStringLiteral("first_period_s"), 60},
-                                                 {QStringLiteral("retest_after_s"), 600},
-                                                 {QStringLiteral("retest_after_requests"), 1000},
-                                                 {QStringLiteral("hysteresis_pct"), 10}}},
-            {QStringLiteral("regions"), regions},
-            {QStringLiteral("alternates"), QJsonObject{{QStringLiteral("default"), order}}}};
+    m.alternates.insert(QStringLiteral("default"), order);
+    return m;
 }
 
 LabHost::LabHost(Topology topology, QObject *parent)
@@ -278,9 +271,9 @@ void LabHost::start()
     }, Qt::QueuedConnection);
 }
 
-QJsonObject LabHost::routeMap(const QString &providerId) const
+map::RouteMap LabHost::routeMap(const QString &providerId) const
 {
-    return m_endpoints ? m_lab->routeMap(*m_endpoints, providerId) : QJsonObject{};
+    return m_endpoints ? m_lab->routeMap(*m_endpoints, providerId) : map::RouteMap{};
 }
 
 } // namespace relayrace::lab

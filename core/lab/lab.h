@@ -3,6 +3,7 @@
 #include "lab/impairment.h"
 #include "lab/relay.h"
 #include "lab/topology.h"
+#include "map/routemap.h"
 #include "util/result.h"
 
 #include <QHash>
@@ -83,9 +84,9 @@ public:
     bool setLinkImpairment(const QString &linkId, const Impairment &impairment);
     QStringList linkIds() const;
 
-    // The map v1 document (see docs/map-format.md) for one provider of this lab, with the relay RTTs
-    // the topology configures; alternates ranked by configured path latency.
-    QJsonObject routeMap(const LabEndpoints &endpoints, const QString &providerId) const;
+    // The route map (docs/map-format.md) of one provider of this lab, with the relay RTTs the topology
+    // configures; alternates ranked by configured path latency. Empty provider when unknown.
+    map::RouteMap routeMap(const LabEndpoints &endpoints, const QString &providerId) const;
 
 Q_SIGNALS:
     void linkImpairmentChanged(const QString &linkId, const relayrace::lab::Impairment &impairment);
@@ -116,7 +117,7 @@ public:
     bool isReady() const { return m_endpoints.has_value(); }
     const LabEndpoints &endpoints() const { return *m_endpoints; }
     Lab *lab() const { return m_lab; } // for its thread-safe calls
-    QJsonObject routeMap(const QString &providerId) const;
+    map::RouteMap routeMap(const QString &providerId) const;
 
 Q_SIGNALS:
     void ready(const relayrace::lab::LabEndpoints &endpoints);

@@ -32,7 +32,8 @@ struct RaceRequest
     // warmed up first; losers' connections are re-established after the race). Cold: every route
     // opens a new connection (a manager of its own per route and race).
     Fairness fairness = Fairness::Warm;
-    // From the moment the requests are issued until a route wins; routes still going then fail.
+    // From the moment the requests are issued until a route wins; routes still going then fail. It is
+    // also the winner's transfer (inactivity) timeout while the requester receives the rest.
     std::chrono::milliseconds timeout{30'000};
     // How long a warm race waits for its routes' warm-ups before it starts anyway (a dead route must
     // not hold every race up; it then races on whatever connection it gets, recorded as fresh).

@@ -7,6 +7,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QDir>
+#include <QImage>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -57,6 +59,11 @@ void TestMainWindow::startDemoButtonStartsTheLabAndListsItsLinks()
     QVERIFY(summary->text().contains(QStringLiteral("Demo lab up")));
     const QString first = model->index(0, relayrace::ui::LinkTableModel::IdColumn).data().toString();
     QVERIFY(first.contains(u'>'));
+    // A screenshot for people (an artifact under the build tree, not an assertion on pixels).
+    const QImage shot = m_window->grab().toImage();
+    QCOMPARE(shot.size(), m_window->size() * m_window->devicePixelRatio());
+    QDir().mkpath(QStringLiteral(RELAYRACE_BINARY_DIR "/tests/artifacts"));
+    QVERIFY(shot.save(QStringLiteral(RELAYRACE_BINARY_DIR "/tests/artifacts/mainwindow-demo.png")));
 }
 
 void TestMainWindow::linkTableFollowsImpairmentChanges()

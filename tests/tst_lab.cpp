@@ -12,6 +12,7 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSslConfiguration>
 #include <QTemporaryDir>
@@ -215,13 +216,20 @@ void TestLab::demoCommandReportsEveryProvider()
               {QStringLiteral("demo"), QStringLiteral("--rounds"), QStringLiteral("1"), QStringLiteral("--json")});
     QVERIFY(cli.waitForFinished(120000));
     QCOMPARE(cli.exitCode(), 0);
-    const QJsonArray rounds = QJsonDocument::fromJson(cli.readAllStandardOutput()).object().value(QStringLiteral("rounds")).toArray();
-    QCOMPARE(rounds.size(), 2);
-    for (const QJsonValue &round : rounds) {
-        const QJsonObject r = round.toObject();
-        QVERIFY2(r.value(QStringLiteral("fastest")).toString().size() > 0, qPrintable(r.value(QStringLiteral("provider")).toString()));
+    const QJsonObject report = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    const QJsonArray races = report.value(QStringLiteral("races")).toArray();
+    QCOMPARE(races.size(), 2); // one round, two providers, each a real race
+    QSet<QString> providers;
+    for (const QJsonValue &race : races) {
+        const QJsonObject r = race.toObject();
+        providers.insert(r.value(QStringLiteral("provider")).toString());
+        QVERIFY2(!r.value(QStringLiteral("winner")).toString().isEmpty(), qPrintable(r.value(QStringLiteral("error")).toString()));
+        QCOMPARE(r.value(QStringLiteral("trigger")).toString(), QStringLiteral("demo"));
         QCOMPARE(r.value(QStringLiteral("routes")).toArray().size(), 6); // direct + 5 regions
     }
+    QCOMPARE(providers.size(), 2);
+    // The first race of each provider chooses its first optimal route.
+    QCOMPARE(report.value(QStringLiteral("route_changes")).toArray().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestLab)

@@ -13,8 +13,11 @@ const QList<Command> &commands()
 {
     static const QList<Command> list = {
         {"demo", "run the demo lab headless, race each provider, print a report", &runDemo},
+        {"fetch", "fetch one object over the map's routes, failing over and resuming mid-body", &runFetch},
         {"lab", "run a lab (origin, relays, impaired links) on 127.0.0.1 until interrupted", &runLab},
+        {"log", "show failover events from the history", &runLog},
         {"map", "make, sign, verify, fetch, show and export route maps", &runMap},
+        {"race", "race one request over the direct route and the map's alternates", &runRace},
     };
     return list;
 }

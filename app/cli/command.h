@@ -1,7 +1,14 @@
 #pragma once
 
+#include "util/result.h"
+
 #include <QCommandLineParser>
+#include <QSslCertificate>
 #include <QStringList>
+
+namespace relayrace::map {
+struct RouteMap;
+}
 
 namespace relayrace::cli {
 
@@ -31,6 +38,14 @@ void printError(const QString &message);
 int runLab(const QStringList &arguments);
 int runDemo(const QStringList &arguments);
 int runMap(const QStringList &arguments);
+int runLog(const QStringList &arguments);
+int runRace(const QStringList &arguments);
+int runFetch(const QStringList &arguments);
+
+// For commands that take a map and a request target: URL|PATH as a path (and query) on the map's
+// origin (a URL elsewhere is an error), and a --ca-file's certificates (empty path: none).
+Result<QString> targetPath(const map::RouteMap &map, const QString &target);
+Result<QList<QSslCertificate>> readCaFile(const QString &path);
 
 // `relayrace map <subcommand>`: each subcommand's file registers itself with a static
 //   const MapSubcommand::Registrar registrar{"sign", "sign a map (Ed25519)", &runMapSign};

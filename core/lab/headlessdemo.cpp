@@ -2,30 +2,25 @@
 
 #include "lab/lab.h"
 #include "log/logging.h"
+#include "policy/routechange.h"
+#include "race/raceengine.h"
 
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkProxy>
-#include <QNetworkReply>
 #include <QSslCertificate>
-#include <QSslConfiguration>
+#include <QTimer>
 
 namespace relayrace::lab {
-
-HeadlessDemo::HeadlessDemo(Options options, QObject *parent)
-    : QObject(parent)
-    , m_options(options)
-{
+namespace {
+constexpr int kPauseMs = 200; // between rounds: the losers' connections are re-warmed meanwhile
 }
+
+HeadlessDemo::HeadlessDemo(Options options, QObject *parent) : QObject(parent), m_options(options) {}
 
 HeadlessDemo::~HeadlessDemo()
 {
     m_done = true;
-    for (const auto &probe : std::as_const(m_probes))
-        if (probe->reply)
-            probe->reply->abort();
+    m_engine.reset(); // before the lab it races over
 }
 
 void HeadlessDemo::start()
@@ -47,6 +42,23 @@ void HeadlessDemo::start()
 
 void HeadlessDemo::onLabReady(const LabEndpoints &endpoints)
 {
+    race::EngineSettings settings;
+    if (!endpoints.caFile.isEmpty())
+        settings.caCertificates = QSslCertificate::fromPath(endpoints.caFile);
+    settings.raceTimeout = std::chrono::seconds(15);
+    settings.maxRacesPerMinute = 0;
+    m_engine = std::make_unique<race::RaceEngine>(settings);
+    m_engine->initialize();
+    connect(m_engine.get(), &race::RaceEngine::raceFinished, this,
+            [this](quint64 id, const race::RaceResult &result) {
+                m_pending.remove(id);
+                onRaceFinished(result);
+            });
+    connect(m_engine.get(), &race::RaceEngine::routeChanged, this, &HeadlessDemo::onRouteChanged);
+    for (const LabEndpoints::Provider &provider : endpoints.providers) {
+        m_engine->setMap(m_host->routeMap(provider.place.id));
+        m_providers.append(provider.place.id);
+    }
     if (!m_options.json)
         std::fprintf(m_options.out, "demo lab up on 127.0.0.1: %lld providers, %lld regions, %lld links\n",
                      qlonglong(endpoints.providers.size()), qlonglong(endpoints.regions.size()),
@@ -56,113 +68,62 @@ void HeadlessDemo::onLabReady(const LabEndpoints &endpoints)
 
 void HeadlessDemo::runRound()
 {
-    const LabEndpoints &endpoints = m_host->endpoints();
+    if (m_done)
+        return;
     if (m_round >= m_options.rounds) {
-        m_round = 0;
-        ++m_providerIndex;
-    }
-    if (m_providerIndex >= endpoints.providers.size()) {
         finish(0);
         return;
     }
-    const LabEndpoints::Provider &provider = endpoints.providers.at(m_providerIndex);
-    if (m_round == 0 && !m_options.json)
-        std::fprintf(m_options.out, "\nprovider %s (%s): origin %s, test object %s\n",
-                     qUtf8Printable(provider.place.id), qUtf8Printable(provider.place.name),
-                     qUtf8Printable(provider.url.toString()), qUtf8Printable(provider.testObject));
-
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    if (!endpoints.caFile.isEmpty())
-        tls.addCaCertificates(endpoints.caFile);
-    QUrl url = provider.url;
-    url.setPath(provider.testObject);
-
-    auto addProbe = [&](const QString &route, const QNetworkProxy &proxy) {
-        auto probe = std::make_shared<Probe>();
-        probe->route = route;
-        // One manager per route: Qt 6.4 has no per-request proxy and pools connections per manager.
-        probe->manager = new QNetworkAccessManager(this);
-        probe->manager->setProxy(proxy);
-        m_probes.append(probe);
-    };
-    if (m_probes.isEmpty() || m_round == 0) {
-        for (const auto &probe : std::as_const(m_probes))
-            probe->manager->deleteLater();
-        m_probes.clear();
-        addProbe(QStringLiteral("direct"), QNetworkProxy(QNetworkProxy::NoProxy));
-        for (const LabEndpoints::Region &region : endpoints.regions)
-            addProbe(QStringLiteral("via:") + region.place.id,
-                     QNetworkProxy(QNetworkProxy::HttpProxy, region.relayUrl.host(), quint16(region.relayUrl.port())));
-    }
-    m_pending = int(m_probes.size());
-    m_roundClock.start();
-    for (const auto &probe : std::as_const(m_probes)) {
-        probe->ttfbMs = probe->totalMs = -1;
-        probe->bytes = 0;
-        probe->status = 0;
-        probe->error.clear();
-        QNetworkRequest request(url);
-        request.setSslConfiguration(tls);
-        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        request.setTransferTimeout(15000);
-        probe->reply = probe->manager->get(request);
-        QNetworkReply *reply = probe->reply;
-        Probe *raw = probe.get();
-        connect(reply, &QNetworkReply::readyRead, this, [this, raw, reply] {
-            if (raw->ttfbMs < 0)
-                raw->ttfbMs = m_roundClock.elapsed();
-            raw->bytes += reply->readAll().size();
-        });
-        connect(reply, &QNetworkReply::finished, this, [this, raw, reply] {
-            raw->reply = nullptr;
-            reply->deleteLater();
-            if (m_done)
-                return;
-            raw->bytes += reply->readAll().size();
-            raw->totalMs = m_roundClock.elapsed();
-            raw->status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            if (reply->error() != QNetworkReply::NoError)
-                raw->error = reply->errorString();
-            onProbeDone(*raw);
-        });
-    }
-}
-
-void HeadlessDemo::onProbeDone(Probe &)
-{
-    if (--m_pending == 0)
-        finishRound();
-}
-
-void HeadlessDemo::finishRound()
-{
-    const LabEndpoints::Provider &provider = m_host->endpoints().providers.at(m_providerIndex);
-    const Probe *fastest = nullptr;
-    QJsonArray routes;
-    if (!m_options.json)
-        std::fprintf(m_options.out, "  round %d  %-10s %8s %9s %8s %6s\n", m_round + 1, "route", "ttfb_ms",
-                     "total_ms", "bytes", "status");
-    for (const auto &probe : std::as_const(m_probes)) {
-        const bool ok = probe->error.isEmpty() && probe->status == 200;
-        if (ok && (!fastest || probe->totalMs < fastest->totalMs))
-            fastest = probe.get();
-        routes.append(QJsonObject{{QStringLiteral("id"), probe->route}, {QStringLiteral("ttfb_ms"), probe->ttfbMs},
-                                  {QStringLiteral("total_ms"), probe->totalMs},
-                                  {QStringLiteral("bytes"), probe->bytes}, {QStringLiteral("status"), probe->status},
-                                  {QStringLiteral("error"), probe->error}});
-        if (!m_options.json)
-            std::fprintf(m_options.out, "           %-10s %8lld %9lld %8lld %6d %s\n", qUtf8Printable(probe->route),
-                         probe->ttfbMs, probe->totalMs, probe->bytes, probe->status, qUtf8Printable(probe->error));
-    }
-    if (!m_options.json)
-        std::fprintf(m_options.out, "           fastest: %s\n", fastest ? qUtf8Printable(fastest->route) : "none (every route failed)");
-    m_report.append(QJsonObject{{QStringLiteral("provider"), provider.place.id}, {QStringLiteral("round"), m_round + 1},
-                                {QStringLiteral("fastest"), fastest ? fastest->route : QString()},
-                                {QStringLiteral("routes"), routes}});
-    std::fflush(m_options.out);
     ++m_round;
-    if (!m_done)
-        runRound();
+    if (!m_options.json)
+        std::fprintf(m_options.out, "\nround %d\n", m_round);
+    // Every provider races at once, as an edge under traffic would.
+    for (const QString &provider : std::as_const(m_providers)) {
+        const quint64 id = m_engine->raceNow(provider, QString(), 0, QStringLiteral("demo"));
+        if (id)
+            m_pending.insert(id);
+    }
+    if (m_pending.isEmpty())
+        finish(1);
+}
+
+void HeadlessDemo::onRaceFinished(const race::RaceResult &result)
+{
+    QJsonObject json = race::toJson(result);
+    json.insert(QStringLiteral("round"), m_round);
+    m_races.append(json);
+    if (!m_options.json) {
+        std::fprintf(m_options.out, "  %s %s: ", qUtf8Printable(result.provider), qUtf8Printable(result.object));
+        if (result.ok())
+            std::fprintf(m_options.out, "%s won in %.1f ms (margin >= %.1f ms, wasted %lld B)\n",
+                         qUtf8Printable(result.winner), result.route(result.winner)->timeToThresholdMs,
+                         result.marginMs, static_cast<long long>(result.wastedBytes));
+        else
+            std::fprintf(m_options.out, "no winner: %s\n", qUtf8Printable(result.error));
+        const auto ms = [](double v) { return v < 0 ? QStringLiteral("-") : QString::number(v, 'f', 1); };
+        for (const race::RouteOutcome &route : result.routes)
+            std::fprintf(m_options.out, "    %-12s %-6s ttfb %7s ms  to N %7s ms  %8lld B %s\n",
+                         qUtf8Printable(route.routeId), qUtf8Printable(race::stateName(route.state)),
+                         qUtf8Printable(ms(route.ttfbMs)), qUtf8Printable(ms(route.timeToThresholdMs)),
+                         static_cast<long long>(route.bytes), qUtf8Printable(route.error));
+    }
+    std::fflush(m_options.out);
+    // Not from inside the engine's signal: its route change for this race comes right after.
+    if (m_pending.isEmpty())
+        QTimer::singleShot(kPauseMs, this, &HeadlessDemo::runRound);
+}
+
+void HeadlessDemo::onRouteChanged(const policy::RouteChange &change)
+{
+    m_changes.append(QJsonObject{{QStringLiteral("provider"), change.provider},
+                                 {QStringLiteral("from"), change.fromRoute.isEmpty() ? QJsonValue() : change.fromRoute},
+                                 {QStringLiteral("to"), change.toRoute},
+                                 {QStringLiteral("reason"), change.reason},
+                                 {QStringLiteral("at"), change.at.toString(Qt::ISODateWithMs)}});
+    if (!m_options.json)
+        std::fprintf(m_options.out, "  optimal route of %s: %s -> %s (%s)\n", qUtf8Printable(change.provider),
+                     change.fromRoute.isEmpty() ? "none" : qUtf8Printable(change.fromRoute),
+                     qUtf8Printable(change.toRoute), qUtf8Printable(change.reason));
 }
 
 void HeadlessDemo::interrupt()
@@ -177,11 +138,12 @@ void HeadlessDemo::finish(int exitCode)
     if (m_done)
         return;
     m_done = true;
-    for (const auto &probe : std::as_const(m_probes))
-        if (probe->reply)
-            probe->reply->abort();
     if (m_options.json)
-        std::fprintf(m_options.out, "%s\n", QJsonDocument(QJsonObject{{QStringLiteral("rounds"), m_report}}).toJson(QJsonDocument::Compact).constData());
+        std::fprintf(m_options.out, "%s\n",
+                     QJsonDocument(QJsonObject{{QStringLiteral("races"), m_races},
+                                               {QStringLiteral("route_changes"), m_changes}})
+                         .toJson(QJsonDocument::Compact)
+                         .constData());
     std::fflush(m_options.out);
     Q_EMIT finished(exitCode);
 }

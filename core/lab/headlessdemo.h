@@ -1,25 +1,29 @@
 #pragma once
 
-#include <QElapsedTimer>
 #include <QJsonArray>
-#include <QList>
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 #include <cstdio>
 #include <memory>
 
-class QNetworkAccessManager;
-class QNetworkReply;
+namespace relayrace::race {
+class RaceEngine;
+struct RaceResult;
+}
+namespace relayrace::policy {
+struct RouteChange;
+}
 
 namespace relayrace::lab {
 
 class LabHost;
 struct LabEndpoints;
 
-// The console's demo without a window: starts the demo lab and, round after round, fetches each
-// provider's test object over the direct route and through every region at once, printing what each
-// route took. (The race engine will take this over; until then it is a plain concurrent probe.)
+// The console's demo without a window: starts the demo lab, loads each provider's map into a race
+// engine and, round after round, races every provider's test object over the direct route and every
+// region at once, printing each race and every change of optimal route.
 class HeadlessDemo final : public QObject
 {
     Q_OBJECT
@@ -42,31 +46,20 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    struct Probe
-    {
-        QString route;
-        QNetworkAccessManager *manager = nullptr;
-        QNetworkReply *reply = nullptr;
-        qint64 ttfbMs = -1;
-        qint64 totalMs = -1;
-        qint64 bytes = 0;
-        int status = 0;
-        QString error;
-    };
     void onLabReady(const LabEndpoints &endpoints);
     void runRound();
-    void onProbeDone(Probe &probe);
-    void finishRound();
+    void onRaceFinished(const race::RaceResult &result);
+    void onRouteChanged(const policy::RouteChange &change);
     void finish(int exitCode);
 
     Options m_options;
     LabHost *m_host = nullptr;
-    QList<std::shared_ptr<Probe>> m_probes;
-    int m_providerIndex = 0;
+    std::unique_ptr<race::RaceEngine> m_engine;
+    QStringList m_providers;
+    QSet<quint64> m_pending;
     int m_round = 0;
-    int m_pending = 0;
-    QElapsedTimer m_roundClock;
-    QJsonArray m_report;
+    QJsonArray m_races;
+    QJsonArray m_changes;
     bool m_done = false;
 };
 

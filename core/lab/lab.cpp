@@ -186,6 +186,23 @@ std::optional<Impairment> Lab::linkImpairment(const QString &linkId) const
     return (*it)->impairment();
 }
 
+std::optional<LinkStats> Lab::linkStats(const QString &linkId) const
+{
+    const auto it = m_links.constFind(linkId);
+    if (it == m_links.constEnd())
+        return std::nullopt;
+    return (*it)->stats();
+}
+
+std::optional<OriginStats> Lab::originStats(const QString &providerId) const
+{
+    for (const Origin *origin : m_origins) {
+        if (origin->providerId() == providerId)
+            return origin->stats();
+    }
+    return std::nullopt;
+}
+
 bool Lab::setLinkImpairment(const QString &linkId, const Impairment &impairment)
 {
     const auto it = m_links.constFind(linkId);

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "lab/impairedlink.h"
 #include "lab/impairment.h"
+#include "lab/origin.h"
 #include "lab/relay.h"
 #include "lab/topology.h"
 #include "map/routemap.h"
@@ -83,6 +85,9 @@ public:
     std::optional<Impairment> linkImpairment(const QString &linkId) const;
     bool setLinkImpairment(const QString &linkId, const Impairment &impairment);
     QStringList linkIds() const;
+    // Thread-safe counters, for tests that count at the lab rather than trust the client.
+    std::optional<LinkStats> linkStats(const QString &linkId) const;
+    std::optional<OriginStats> originStats(const QString &providerId) const;
 
     // The route map (docs/map-format.md) of one provider of this lab, with the relay RTTs the topology
     // configures; alternates ranked by configured path latency. Empty provider when unknown.

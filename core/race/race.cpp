@@ -77,9 +77,6 @@ Result<bool> Race::start(const RaceRequest &request)
     m_result.thresholdBytes = request.thresholdBytes;
     m_result.fairness = fairnessName(request.fairness);
 
-    m_progressTimer = new QTimer(this);
-    m_progressTimer->setInterval(kProgressIntervalMs);
-    connect(m_progressTimer, &QTimer::timeout, this, &Race::reportProgress);
     m_deadline = new QTimer(this);
     m_deadline->setSingleShot(true);
     connect(m_deadline, &QTimer::timeout, this, &Race::onTimeout);
@@ -98,6 +95,8 @@ void Race::warmUpThenDispatch()
         if (!client || !client->configurationError().isEmpty() || !client->keepsConnections(m_request.url))
             continue;
         const bool idle = client->hasIdleConnection(m_request.url);
+        if (!idle && client->warmUpsInFlight() >= RouteClient::kMaxWarmUpsInFlight)
+            continue; // races on whatever connection it gets (recorded as such)
         client->promiseIdle(m_request.url);
         lane.promised = true;
         if (idle)
@@ -146,7 +145,6 @@ void Race::dispatch()
         QMetaObject::invokeMethod(this, [this] { conclude(-1); }, Qt::QueuedConnection);
         return;
     }
-    m_progressTimer->start();
     m_deadline->start(m_request.timeout);
 }
 
@@ -169,8 +167,9 @@ void Race::dispatchLane(size_t index)
     QNetworkRequest request(m_request.url);
     for (const auto &[name, value] : std::as_const(m_request.headers))
         request.setRawHeader(name, value);
-    // Guards the winner's stream after the decision too: a body that stops moving ends with an error.
-    request.setTransferTimeout(int(m_request.timeout.count()));
+    // No transfer timeout: Qt re-arms it on every chunk, and with a thousand replies in flight the
+    // timer list churn alone stalled the event loop (bench_race). The race's deadline covers the
+    // race; whoever takes the winner's reply guards the rest of its stream.
     const auto connection = m_request.fairness == RaceRequest::Fairness::Cold ? RouteClient::Connection::Fresh
                                                                                 : RouteClient::Connection::Pooled;
     lane.reply = client->send(m_request.method, request, connection);
@@ -253,8 +252,15 @@ void Race::onData(size_t index)
     }
     lane.lastByteAt = t;
     lane.outcome.bytes = bytes;
-    if (bytes >= m_request.thresholdBytes)
+    if (bytes >= m_request.thresholdBytes) {
         win(index, false);
+        return;
+    }
+    // Throttled from the data itself rather than a timer per race (see dispatchLane).
+    if (t - m_lastProgressAt >= kProgressIntervalMs) {
+        m_lastProgressAt = t;
+        reportProgress();
+    }
 }
 
 void Race::onFinished(size_t index)
@@ -383,8 +389,6 @@ void Race::conclude(int winnerIndex)
     if (m_finished)
         return;
     m_finished = true;
-    if (m_progressTimer)
-        m_progressTimer->stop();
     if (m_deadline)
         m_deadline->stop();
 
@@ -406,8 +410,10 @@ void Race::conclude(int winnerIndex)
         m_result.winner = winner.outcome.routeId;
         // The runner-up never got there (it was aborted): project its time from where it stood.
         const qint64 target = winner.complete ? std::max<qint64>(winner.outcome.bytes, 1) : m_request.thresholdBytes;
+        m_result.routes[qsizetype(winnerIndex)].projectedMs = winner.outcome.timeToThresholdMs;
         double runnerUp = std::numeric_limits<double>::infinity();
-        for (const Lane &lane : m_lanes) {
+        for (size_t i = 0; i < m_lanes.size(); ++i) {
+            const Lane &lane = m_lanes[i];
             if (lane.outcome.state != RouteOutcome::State::Lost)
                 continue;
             qint64 goal = target;
@@ -418,6 +424,7 @@ void Race::conclude(int winnerIndex)
             if (rate <= 0)
                 rate = winner.outcome.throughputBytesPerSec;
             const double projected = lane.decidedAt + (rate > 0 ? remaining * 1000.0 / rate : 0.0);
+            m_result.routes[qsizetype(i)].projectedMs = projected;
             runnerUp = std::min(runnerUp, projected);
         }
         if (runnerUp != std::numeric_limits<double>::infinity())
@@ -427,8 +434,10 @@ void Race::conclude(int winnerIndex)
     if (m_request.fairness == RaceRequest::Fairness::Warm) {
         // Aborting a loser closed its connection; the next race must not be decided by that.
         for (const Lane &lane : m_lanes) {
+            // Only when the route has no idle connection left: a busy pool needs no replacement.
             if (lane.outcome.state == RouteOutcome::State::Lost && lane.client &&
-                lane.client->keepsConnections(m_request.url))
+                lane.client->keepsConnections(m_request.url) && !lane.client->hasIdleConnection(m_request.url) &&
+                lane.client->warmUpsInFlight() < RouteClient::kMaxWarmUpsInFlight)
                 lane.client->warmUp(m_request.warmUpUrl);
         }
     }

@@ -124,7 +124,7 @@ private:
     RaceRequest m_request;
     RaceResult m_result;
     QElapsedTimer m_clock;
-    QTimer *m_progressTimer = nullptr;
+    double m_lastProgressAt = -1e9;
     QTimer *m_deadline = nullptr;
     QTimer *m_warmUpDeadline = nullptr;
     QList<QPointer<QNetworkReply>> m_warmUps;

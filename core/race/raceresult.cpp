@@ -55,6 +55,7 @@ QJsonObject toJson(const RouteOutcome &outcome)
         {QStringLiteral("connect_ms"), msOrNull(outcome.connectMs)},
         {QStringLiteral("ttfb_ms"), msOrNull(outcome.ttfbMs)},
         {QStringLiteral("time_to_threshold_ms"), msOrNull(outcome.timeToThresholdMs)},
+        {QStringLiteral("projected_ms"), msOrNull(outcome.projectedMs)},
         {QStringLiteral("bytes"), outcome.bytes},
         {QStringLiteral("error"), textOrNull(outcome.error)},
         {QStringLiteral("fresh_connection"), outcome.freshConnection},

@@ -22,6 +22,10 @@ struct RouteOutcome
     double connectMs = -1;              // connect (+ CONNECT tunnel + TLS) when fresh; -1 reused/unknown
     double ttfbMs = -1;                 // first body byte; the response head when there is no body
     double timeToThresholdMs = -1;      // threshold (or the whole smaller body) reached; -1 never
+    // The winner: timeToThresholdMs. A loser (aborted before the threshold): when it would have got
+    // there, projected from its bytes and rate at the decision; a lower bound (see marginMs). -1 for a
+    // failed route. What hysteresis compares.
+    double projectedMs = -1;
     double queuedMs = 0;                // waited inside Qt before its request started (should be ~0)
     qint64 bytes = 0;                   // body bytes received during the race
     double throughputBytesPerSec = 0;   // body bytes / (last byte - first byte); 0 when not measurable

@@ -178,13 +178,19 @@ void RouteClient::prepare(QNetworkRequest &request) const
     request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
 }
 
-ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Connection connection)
+ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Connection connection,
+                           const QByteArray &body)
 {
-    return send(method, std::move(request), connection, false);
+    return send(method, std::move(request), connection, false, body);
+}
+
+ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Connection connection, QIODevice *body)
+{
+    return send(method, std::move(request), connection, false, QByteArray(), body);
 }
 
 ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Connection connection,
-                           bool forWarmUp)
+                           bool forWarmUp, const QByteArray &body, QIODevice *bodyDevice)
 {
     prepare(request);
     Tracked tracked;
@@ -210,7 +216,8 @@ ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Co
     else if (method == "HEAD")
         reply = manager->head(request);
     else
-        reply = manager->sendCustomRequest(request, method);
+        reply = bodyDevice ? manager->sendCustomRequest(request, method, bodyDevice)
+                           : manager->sendCustomRequest(request, method, body);
     track(reply, tracked);
     return ReplyPtr(reply);
 }
@@ -306,7 +313,7 @@ QNetworkReply *RouteClient::warmUp(const QUrl &url)
 {
     QNetworkRequest request(url);
     request.setTransferTimeout(kWarmUpTimeoutMs); // a silent route must not hold a slot for ever
-    ReplyPtr reply = send(QByteArrayLiteral("HEAD"), request, Connection::Pooled, true);
+    ReplyPtr reply = send(QByteArrayLiteral("HEAD"), request, Connection::Pooled, true, QByteArray());
     QNetworkReply *raw = reply.get();
     m_warmUps.push_back(std::move(reply));
     connect(raw, &QNetworkReply::finished, this, [this, raw] {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+class QIODevice;
 class QNetworkAccessManager;
 class QNetworkReply;
 class QNetworkRequest;
@@ -85,6 +86,10 @@ public:
     static constexpr qint64 kIdleTrustMs = 50'000; // below the lab relay's 60 s and Qt's 120 s
     static constexpr int kWarmUpTimeoutMs = 15'000;
     static constexpr qint64 kClosingRetryMs = 60'000;
+    // Warm-ups beyond this many in flight are not worth it: under that much concurrency the pool is
+    // busy anyway, and each one is a request more for the origin (bench_race: 1,000 concurrent races
+    // doubled their requests with warm-ups).
+    static constexpr int kMaxWarmUpsInFlight = 12;
 
     // An empty relay means the direct route. A relay is http://host:port.
     explicit RouteClient(QString routeId, QUrl relay = QUrl(), QObject *parent = nullptr);
@@ -101,9 +106,17 @@ public:
     int maxManagers() const { return m_maxManagers; }
     int managerCount() const { return int(m_shards.size()); }
 
-    // Sends method (GET or HEAD; any other verb goes as a custom verb) over this route. Pooled uses
-    // the shard pool; Fresh a manager of its own that has no connection yet, dropped with the reply.
-    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection);
+    // Sends method (GET or HEAD; any other verb goes as a custom verb, with body) over this route.
+    // Pooled uses the shard pool; Fresh a manager of its own that has no connection yet, dropped with
+    // the reply.
+    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection,
+                  const QByteArray &body = QByteArray());
+    // The same with the body read from a device (kept alive by the caller until the reply is done).
+    // With a sequential device and QNetworkRequest::DoNotBufferUploadDataAttribute, Qt cannot rewind
+    // the body, so it cannot silently send the request a second time when the connection drops
+    // before the response (Qt 6.4 does that even for POST): delivery uses this for non-idempotent
+    // requests.
+    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection, QIODevice *body);
 
     // Whether a pooled request to url's origin would (as far as the client knows) reuse an idle
     // connection on a shard with a free slot that no starting race has been promised.
@@ -145,7 +158,8 @@ private:
 
     QNetworkAccessManager *newManager();
     int pickShard(const QString &origin, bool forWarmUp);
-    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection, bool forWarmUp);
+    ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection, bool forWarmUp,
+                  const QByteArray &body, QIODevice *bodyDevice = nullptr);
     void prepare(QNetworkRequest &request) const;
     void track(QNetworkReply *reply, Tracked tracked);
     void release(QObject *reply, bool finished);

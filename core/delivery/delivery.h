@@ -1,0 +1,183 @@
+#pragma once
+
+#include "delivery/failoverevent.h"
+#include "race/routeclient.h"
+#include "util/result.h"
+
+#include <QByteArray>
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <utility>
+
+class QIODevice;
+class QNetworkReply;
+class QTimer;
+
+namespace relayrace::delivery {
+
+struct ResumeValidator;
+
+// When a route counts as stalled: no progress (connection set-up, request written, response head or
+// body bytes) for longer than max(multiplier x smoothed TTFB of that route, floorMs). Before any TTFB
+// is known for a route (no race hint, no earlier attempt), the bound is max(initialMs, floorMs).
+// docs/delivery.md explains the choice of numbers.
+struct StallSettings
+{
+    double multiplier = 4.0;
+    int floorMs = 250;
+    // No estimate yet: about 4 round trips of a 500 ms path, enough for TCP, a CONNECT tunnel, TLS and
+    // the request on a far route, and 20 times less than nginx's 60 s defaults.
+    int initialMs = 2000;
+    QHash<QString, double> smoothedTtfbMs; // route id -> smoothed TTFB from races (hints)
+};
+
+// One request to deliver. Routes are tried in the given order (the engine orders them by its route
+// cache); none is tried twice.
+struct DeliveryRequest
+{
+    QString provider;
+    QByteArray method = QByteArrayLiteral("GET");
+    QUrl url;
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    QByteArray body; // POST/PUT
+    QList<race::RouteClient *> routes;
+    StallSettings stall;
+    std::chrono::milliseconds timeout{300'000}; // the whole delivery, every route included
+};
+
+// One request sent over one route.
+struct DeliveryAttempt
+{
+    QString route;
+    qint64 rangeStart = -1;  // the Range start it asked for; -1 for the whole body
+    int httpStatus = 0;      // 0 when no response head arrived
+    QByteArray contentRange; // as the route answered it, for a range request
+    qint64 bytes = 0;        // body bytes it delivered to the consumer
+    double ttfbMs = -1;      // request written -> response head
+    QString error;           // empty when it delivered the rest of the body
+};
+
+struct DeliveryResult
+{
+    bool ok = false;       // the complete response arrived (whatever its status): the consumer has it all
+    QString route;         // the route that delivered the end of the body; empty when none did
+    int httpStatus = 0;    // of the representation delivered (200 for a resumed body); 0 when none
+    QList<std::pair<QByteArray, QByteArray>> headers; // the response head that started the body
+    qint64 bytes = 0;      // body bytes written to the consumer
+    QString sha256;        // lower-case hex of those bytes
+    double elapsedMs = 0;
+    QList<FailoverEvent> failovers;
+    QList<DeliveryAttempt> attempts;
+    QHash<QString, double> smoothedTtfbMs; // the estimates after this delivery (hints updated)
+    QString error;         // when !ok: what went wrong, naming the route and the check
+};
+
+// Delivers one request: sends it over the first route and, when that route fails (refused, reset,
+// TLS, timeout, its relay's own 502/503/504, or a stall), over the next, and so on. A GET whose body
+// had started resumes on the next route with Range + If-Range when that is safe (a strong validator
+// and Accept-Ranges: bytes), accepting only a 206 with the matching Content-Range, so the consumer
+// receives one byte-exact body; otherwise it restarts from zero when nothing was delivered yet, or
+// ends with an error. A truncated or spliced body is never reported as success. A non-idempotent
+// request goes to another route only when it certainly never left (the connection failed before a
+// byte of it was written). docs/delivery.md has the rules.
+//
+// The body is written to the sink as it arrives (never buffered whole). The route clients and the
+// sink must outlive the delivery. One Delivery runs once; delete it (deleteLater from a slot) when
+// done. Lives on its routes' thread.
+class Delivery final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Delivery)
+public:
+    explicit Delivery(DeliveryRequest request, QIODevice *sink, QObject *parent = nullptr);
+    ~Delivery() override;
+
+    // Starts, or refuses (nothing sent): no routes, a URL that is not http(s), a sink not open for
+    // writing, or a second start.
+    Result<bool> start();
+    // Ends the delivery now with this error (finished() follows at once).
+    void cancel(const QString &why);
+
+    bool isFinished() const { return m_finished; }
+    const DeliveryResult &result() const { return m_result; }
+    // The bound that applies to a route now, in ms (see StallSettings).
+    double stallBoundMs(const QString &routeId) const;
+
+Q_SIGNALS:
+    // As each failover happens: once the next route delivered its first byte, or failed to.
+    void failover(const relayrace::delivery::FailoverEvent &event);
+    // Body bytes delivered so far; total is -1 while unknown.
+    void progress(qint64 bytes, qint64 total);
+    // Once, last; a slot may delete the delivery.
+    void finished(const relayrace::delivery::DeliveryResult &result);
+
+private:
+    struct Failure
+    {
+        QString reason;
+        QString detail;
+        bool neverLeft = false; // the request certainly never left (see certainlyNotSent)
+    };
+
+    void startAttempt();
+    void onHead();
+    void onData();
+    void onReplyFinished();
+    void onStall();
+    void onDeadline();
+    void armStallTimer();
+    void routeFailed(const Failure &failure);
+    void resumeRefused(const QString &reason, const QString &detail);
+    void recovered();
+    void emitEvent(FailoverEvent event);
+    void dropReply();
+    void finish(bool ok, const QString &error);
+    QString currentRoute() const;
+    DeliveryAttempt &attempt();
+    double now() const;
+
+    DeliveryRequest m_request;
+    QPointer<QIODevice> m_sink;
+    DeliveryResult m_result;
+    QCryptographicHash m_hash{QCryptographicHash::Sha256};
+    QElapsedTimer m_clock;
+    QTimer *m_stallTimer = nullptr;
+    QTimer *m_deadline = nullptr;
+    QHash<QString, double> m_ttfb;
+
+    int m_routeIndex = -1;
+    race::ReplyPtr m_reply;
+    qint64 m_delivered = 0;
+    std::unique_ptr<ResumeValidator> m_validator; // from the response that started the body
+    // The current attempt.
+    qint64 m_rangeStart = -1;
+    double m_issuedAt = -1;
+    double m_requestSentAt = -1;
+    bool m_headSeen = false;
+    bool m_headAccepted = false;
+    bool m_requestWritten = false;
+    qint64 m_expectedEnd = -1; // total body length when known
+    // A failover waiting for its outcome (the next route's first byte, or its failure).
+    std::optional<FailoverEvent> m_pending;
+    double m_pendingSince = -1;
+    QStringList m_routeErrors;
+    QString m_requestText; // "GET /path"
+    bool m_started = false;
+    bool m_finished = false;
+};
+
+} // namespace relayrace::delivery
+
+Q_DECLARE_METATYPE(relayrace::delivery::DeliveryResult)

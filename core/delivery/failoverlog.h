@@ -1,0 +1,48 @@
+#pragma once
+
+#include "delivery/failoverevent.h"
+#include "util/result.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace spdlog {
+class logger;
+}
+
+namespace relayrace::delivery {
+
+// The failover log: one compact JSON object per line (toJson(FailoverEvent)), written through a
+// dedicated spdlog logger named "failover" with a rotating file sink and the pattern "%v", so a
+// line is exactly the JSON document (QJsonDocument escapes it). Every line is flushed as written:
+// an event is rare and must survive a crash. Thread-safe (the sink is the _mt one).
+class FailoverLog final
+{
+public:
+    static constexpr qsizetype kDefaultMaxBytes = 5 * 1024 * 1024;
+    static constexpr int kDefaultMaxFiles = 3;
+
+    // Opens (creating its directory) or refuses with the reason.
+    static Result<std::shared_ptr<FailoverLog>> open(const QString &path, qsizetype maxBytes = kDefaultMaxBytes,
+                                                     int maxFiles = kDefaultMaxFiles);
+    // failover.jsonl next to the application's log file (log::logFilePath()).
+    static QString defaultPath(const QString &appName = QStringLiteral("relayrace"));
+
+    ~FailoverLog();
+    FailoverLog(const FailoverLog &) = delete;
+    FailoverLog &operator=(const FailoverLog &) = delete;
+
+    QString path() const { return m_path; }
+    void write(const FailoverEvent &event);
+    // The same line write() appends, for tools that print it.
+    static QByteArray line(const FailoverEvent &event);
+
+private:
+    FailoverLog(QString path, std::shared_ptr<spdlog::logger> logger);
+
+    QString m_path;
+    std::shared_ptr<spdlog::logger> m_logger;
+};
+
+} // namespace relayrace::delivery

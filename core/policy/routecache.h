@@ -1,0 +1,129 @@
+#pragma once
+
+#include "map/routemap.h"
+#include "policy/racebudget.h"
+#include "policy/routechange.h"
+#include "policy/trigger.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace relayrace::race {
+struct RaceResult;
+}
+
+namespace relayrace::policy {
+
+// What the cache is keyed by: a provider as seen from one edge region.
+struct RouteKey
+{
+    QString provider;
+    QString edgeRegion;
+
+    bool operator==(const RouteKey &) const = default;
+    bool operator<(const RouteKey &other) const;  // provider, then edge region
+};
+
+// One route in the last race that finished for a key: what failover ordering sorts by.
+struct RouteFigures
+{
+    bool failed = false;
+    double projectedMs = -1;  // the winner's time to threshold, a loser's projection; -1 unknown
+    QString error;            // why it failed
+};
+
+// The cache's state for one key (docs/race-policy.md defines every field). A snapshot: a value.
+struct Entry
+{
+    RouteKey key;
+    QString optimalRoute;                   // empty = none; kept after it expires, see validRoute()
+    QDateTime chosenAt;                     // when optimalRoute became optimal
+    QDateTime confirmedAt;                  // the last race that chose or kept it; the TTL runs from here
+    QDateTime lastRaceAt;                   // the last race that finished (even a failed one); invalid: none
+    QDateTime periodStart;                  // the first request seen for the key: start of the first period
+    qint64 requestsSinceRace = 0;           // before any race: requests since periodStart
+    bool raceInFlight = false;
+    QDateTime raceStartedAt;                // of the race in flight
+    Trigger lastTrigger = Trigger::None;    // of the last race begun
+    Trigger pendingTrigger = Trigger::None; // a race the budget refused, still owed
+    QMap<QString, RouteFigures> routeFigures;  // route id -> figures from the last finished race
+    qint64 racesSkippedByBudget = 0;
+    QString challenger;                     // a route that beat the incumbent by an unmeasurable margin
+    int challengerWins = 0;                 // ... this many races in a row
+    QString lastVerdict;                    // what the last finished race did to the optimal route
+    qint64 routeTtlS = map::RaceSettings{}.routeTtlS;  // from the settings of the last call
+
+    bool hasRaced() const { return lastRaceAt.isValid(); }
+    bool isExpired(const QDateTime &now) const;
+    // The optimal route while its TTL runs (claim 2), else empty.
+    QString validRoute(const QDateTime &now) const;
+};
+
+// What to do with one request.
+struct Decision
+{
+    bool race = false;                  // a race is due: call RouteCache::beginRace() to start it
+    Trigger trigger = Trigger::None;
+    QString route;                      // the valid optimal route; empty = use the map's order
+
+    bool operator==(const Decision &) const = default;
+};
+
+// The optimal route per (provider, edge region), when to re-test it (T1, T2, N, TTL), hysteresis on
+// changes and a per-provider race budget. Pure logic: every call takes the time (UTC), nothing runs by
+// itself. Owned by the race engine on its thread; not thread-safe (no locking: one thread only).
+class RouteCache final
+{
+public:
+    // Races in a row a challenger must win when the incumbent's margin cannot be measured.
+    static constexpr int kConfirmations = 2;
+
+    // Races per provider per rolling 60 s; 0 = unlimited.
+    explicit RouteCache(int maxRacesPerMinute = RaceBudget::kDefaultMaxRaces);
+
+    // Counts the request and says whether a race is due (which trigger) and which route to use.
+    // Never starts a race: the engine calls beginRace() when it starts one.
+    Decision onRequest(const RouteKey &key, const map::RaceSettings &settings, const QDateTime &now);
+    // Asks the budget; false when it refuses (counted; the trigger stays pending) or when a race is
+    // already in flight for the key (not counted). Manual races come here too.
+    bool beginRace(const RouteKey &key, Trigger trigger, const QDateTime &now);
+    // The race begun for the key will not finish (aborted, engine stopping): the trigger stays due.
+    void abandonRace(const RouteKey &key);
+    // Records the race and applies hysteresis; returns the change of optimal route, if any.
+    std::optional<RouteChange> finishRace(const RouteKey &key, const race::RaceResult &result,
+                                          const map::RaceSettings &settings, const QDateTime &now);
+
+    // Delivery's failover order over mapOrder's routes: the valid optimal route, routes by their last
+    // figures (fastest first), routes without figures (map order), routes that failed (map order).
+    QStringList orderedRoutes(const RouteKey &key, const QStringList &mapOrder, const QDateTime &now) const;
+
+    std::optional<Entry> entry(const RouteKey &key) const;
+    QList<Entry> entries() const;  // ordered by provider, then edge region
+    qint64 skippedByBudget(const QString &provider) const;
+    const RaceBudget &budget() const { return m_budget; }
+    // Milliseconds since the valid optimal route was chosen; -1 when there is none.
+    qint64 routeAgeMs(const RouteKey &key, const QDateTime &now) const;
+    // When the next time-based re-test falls due (may be past: the next request races): before the
+    // first race the T1 deadline, after it the earlier of the T2 and TTL deadlines. Invalid when
+    // unknown (no request yet).
+    QDateTime nextRetestAt(const RouteKey &key, const map::RaceSettings &settings) const;
+
+private:
+    Entry &entryFor(const RouteKey &key);
+
+    QMap<RouteKey, Entry> m_entries;
+    RaceBudget m_budget;
+};
+
+} // namespace relayrace::policy
+
+Q_DECLARE_METATYPE(relayrace::policy::RouteKey)
+Q_DECLARE_METATYPE(relayrace::policy::RouteFigures)
+Q_DECLARE_METATYPE(relayrace::policy::Entry)
+Q_DECLARE_METATYPE(relayrace::policy::Decision)

@@ -1,0 +1,25 @@
+#include "race/enginehost.h"
+
+#include <QThread>
+
+namespace relayrace::race {
+
+EngineHost::EngineHost(EngineSettings settings, QObject *parent)
+    : QObject(parent), m_thread(new QThread(this)), m_engine(new RaceEngine(std::move(settings)))
+{
+    m_thread->setObjectName(QStringLiteral("relayrace-engine"));
+    m_engine->moveToThread(m_thread);
+    m_thread->start();
+    QMetaObject::invokeMethod(m_engine, &RaceEngine::initialize, Qt::QueuedConnection);
+}
+
+EngineHost::~EngineHost()
+{
+    // Once, at shutdown: the engine's objects (sockets, timers, the SQL connection) must go on the
+    // thread that owns them.
+    QMetaObject::invokeMethod(m_engine, [engine = m_engine] { delete engine; }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+}
+
+} // namespace relayrace::race

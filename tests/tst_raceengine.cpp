@@ -1,0 +1,457 @@
+// The race engine over a real lab: the route cache, the three re-test triggers, the race object
+// (requested or test object), non-idempotent requests, the budget, the history, the engine thread.
+// Latencies make the winner known: direct 200 ms, via:fast 60 + 40 ms, via:slow 150 + 150 ms (round
+// trips), tinyproxy at 20 ms from the edge but reaching the origin over the direct link.
+#include "history/historystore.h"
+#include "lab/content.h"
+#include "lab/lab.h"
+#include "lab/tinyproxyprocess.h"
+#include "policy/routechange.h"
+#include "race/enginehost.h"
+#include "race/enginerequest.h"
+#include "race/raceengine.h"
+
+#include <QBuffer>
+#include <QCryptographicHash>
+#include <QSignalSpy>
+#include <QSslCertificate>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+
+using namespace relayrace;
+using namespace relayrace::lab;
+using namespace relayrace::race;
+
+namespace {
+
+const QByteArray kTopology = R"({"format": "relayrace-lab", "version": 1,
+  "providers": [{"id": "plain", "scheme": "http"}, {"id": "secure", "scheme": "https"}],
+  "regions": [{"id": "fast"}, {"id": "slow"}, {"id": "tp", "relay": "tinyproxy"}],
+  "links": [
+    {"from": "edge", "to": "origin:plain", "latency_ms": 200, "bandwidth_bps": 4000000},
+    {"from": "edge", "to": "origin:secure", "latency_ms": 200, "bandwidth_bps": 4000000},
+    {"from": "edge", "to": "relay:fast", "latency_ms": 60, "bandwidth_bps": 4000000},
+    {"from": "relay:fast", "to": "origin:plain", "latency_ms": 40, "bandwidth_bps": 4000000},
+    {"from": "relay:fast", "to": "origin:secure", "latency_ms": 40, "bandwidth_bps": 4000000},
+    {"from": "edge", "to": "relay:slow", "latency_ms": 150, "bandwidth_bps": 4000000},
+    {"from": "relay:slow", "to": "origin:plain", "latency_ms": 150, "bandwidth_bps": 4000000},
+    {"from": "relay:slow", "to": "origin:secure", "latency_ms": 150, "bandwidth_bps": 4000000},
+    {"from": "edge", "to": "relay:tp", "latency_ms": 20, "bandwidth_bps": 4000000}]})";
+
+constexpr int kTimeoutMs = 60000; // for QTRY: a loaded 2-core machine must not fail the tests
+
+struct Served
+{
+    ServeResult result;
+    QByteArray body;
+};
+
+} // namespace
+
+class TestRaceEngine final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void cleanup();
+    void cachedRouteIsUsedWithoutRacingInsideItsTtl();
+    void firstPeriodTriggerRacesOnlyOnceT1HasPassed();
+    void secondPeriodTriggerRacesAgainOnceT2HasPassed();
+    void requestCountTriggerRacesAfterNRequests();
+    void expiredRouteIsRacedAgain();
+    void requestedObjectRaceStreamsTheWinnersWholeBody();
+    void testObjectRaceSendsTheRequestOverTheWinner();
+    void postIsNeverRacedAndSentExactlyOnce();
+    void swappingImpairmentsSwapsTheWinnerAndRecordsTheChange();
+    void raceBudgetSkipsRacesAndCountsThem();
+    void historyKeepsRacesAndRouteChanges();
+    void raceRunsThroughTinyproxyAndHttps();
+    void engineHostRunsTheEngineOnItsOwnThread();
+
+private:
+    map::RouteMap routeMap(const QString &provider, const std::function<void(map::RaceSettings &)> &settings = {},
+                           QStringList regions = {QStringLiteral("fast"), QStringLiteral("slow")}) const;
+    std::unique_ptr<RaceEngine> engine(EngineSettings settings = {}) const;
+    Served serve(RaceEngine &engine, const ServeRequest &request) const;
+    static ServeRequest get(const QString &provider, const QString &path);
+    void impair(const QString &linkId, const std::function<void(Impairment &)> &change);
+
+    LabHost *m_host = nullptr;
+    QList<QSslCertificate> m_ca;
+    QHash<QString, Impairment> m_changed;
+};
+
+void TestRaceEngine::initTestCase()
+{
+    QVERIFY2(!TinyproxyProcess::executable().isEmpty(), "tinyproxy is not installed: bash packaging/install-deps.sh");
+    auto topology = Topology::fromJson(kTopology);
+    QVERIFY2(topology.ok(), qPrintable(topology.ok() ? QString() : topology.error()));
+    m_host = new LabHost(std::move(topology).value(), this);
+    QSignalSpy ready(m_host, &LabHost::ready);
+    QSignalSpy failed(m_host, &LabHost::failed);
+    m_host->start();
+    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 30000);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.first().first().toString()));
+    m_ca = QSslCertificate::fromPath(m_host->endpoints().caFile);
+    QCOMPARE(m_ca.size(), 1);
+}
+
+void TestRaceEngine::cleanupTestCase()
+{
+    delete m_host;
+    m_host = nullptr;
+}
+
+void TestRaceEngine::cleanup()
+{
+    for (auto it = m_changed.cbegin(); it != m_changed.cend(); ++it) {
+        QVERIFY(m_host->lab()->setLinkImpairment(it.key(), it.value()));
+        QTRY_VERIFY_WITH_TIMEOUT(m_host->lab()->linkImpairment(it.key()) == it.value(), 5000);
+    }
+    m_changed.clear();
+}
+
+void TestRaceEngine::impair(const QString &linkId, const std::function<void(Impairment &)> &change)
+{
+    const std::optional<Impairment> before = m_host->lab()->linkImpairment(linkId);
+    QVERIFY2(before.has_value(), qPrintable(linkId));
+    if (!m_changed.contains(linkId))
+        m_changed.insert(linkId, *before);
+    Impairment after = *before;
+    change(after);
+    QVERIFY(m_host->lab()->setLinkImpairment(linkId, after));
+    QTRY_VERIFY_WITH_TIMEOUT(m_host->lab()->linkImpairment(linkId) == after, 5000);
+}
+
+map::RouteMap TestRaceEngine::routeMap(const QString &provider, const std::function<void(map::RaceSettings &)> &settings,
+                                       QStringList regions) const
+{
+    map::RouteMap m = m_host->routeMap(provider);
+    m.alternates.clear();
+    m.alternates.insert(QStringLiteral("default"), regions);
+    // Tests set what they need; by default a race on the first request, nothing else for an hour.
+    m.race.firstPeriodS = 0;
+    m.race.retestAfterS = 3600;
+    m.race.retestAfterRequests = 1000000;
+    m.race.routeTtlS = 3600;
+    m.race.thresholdBytes = 64 * 1024;
+    if (settings)
+        settings(m.race);
+    return m;
+}
+
+std::unique_ptr<RaceEngine> TestRaceEngine::engine(EngineSettings settings) const
+{
+    settings.caCertificates = m_ca;
+    auto e = std::make_unique<RaceEngine>(settings);
+    e->initialize();
+    return e;
+}
+
+ServeRequest TestRaceEngine::get(const QString &provider, const QString &path)
+{
+    ServeRequest request;
+    request.provider = provider;
+    request.path = path;
+    return request;
+}
+
+Served TestRaceEngine::serve(RaceEngine &engine, const ServeRequest &request) const
+{
+    Served served;
+    QBuffer sink(&served.body);
+    sink.open(QIODevice::WriteOnly);
+    EngineRequest *r = engine.serve(request, &sink);
+    QSignalSpy finished(r, &EngineRequest::finished);
+    [&] { QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs); }();
+    if (!finished.isEmpty())
+        served.result = finished.first().first().value<ServeResult>();
+    return served;
+}
+
+void TestRaceEngine::cachedRouteIsUsedWithoutRacingInsideItsTtl()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QSignalSpy started(e.get(), &RaceEngine::raceStarted);
+    const Served first = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl?size=100000")));
+    QVERIFY2(first.result.ok, qPrintable(first.result.error));
+    QVERIFY(first.result.raced);
+    QCOMPARE(first.result.trigger, QStringLiteral("t1")); // T1 = 0: the first request races
+    QCOMPARE(first.result.route, QStringLiteral("via:fast"));
+    for (int i = 0; i < 5; ++i) {
+        const Served next = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl?size=100000")));
+        QVERIFY2(next.result.ok, qPrintable(next.result.error));
+        QVERIFY(!next.result.raced);
+        QCOMPARE(next.result.route, QStringLiteral("via:fast"));
+        QCOMPARE(next.body.size(), 100000);
+    }
+    QCOMPARE(started.size(), 1);
+    const ProviderSnapshot snapshot = e->snapshot(QStringLiteral("plain"));
+    QCOMPARE(snapshot.optimalRoute, QStringLiteral("via:fast"));
+    QCOMPARE(snapshot.requests, 6);
+    QCOMPARE(snapshot.races, 1);
+}
+
+void TestRaceEngine::firstPeriodTriggerRacesOnlyOnceT1HasPassed()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.firstPeriodS = 1; }));
+    QElapsedTimer clock;
+    clock.start();
+    const Served before = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t1?size=1000")));
+    QVERIFY2(before.result.ok, qPrintable(before.result.error));
+    if (clock.elapsed() < 900) {
+        QVERIFY(!before.result.raced);
+        QCOMPARE(before.result.route, QStringLiteral("direct")); // no race yet: map order
+    }
+    // The first period is measured from the first request; waiting for it is the behaviour under test.
+    QTest::qWait(1100);
+    const Served after = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t1?size=1000")));
+    QVERIFY2(after.result.ok, qPrintable(after.result.error));
+    QVERIFY(after.result.raced);
+    QCOMPARE(after.result.trigger, QStringLiteral("t1"));
+    QCOMPARE(after.result.route, QStringLiteral("via:fast"));
+}
+
+void TestRaceEngine::secondPeriodTriggerRacesAgainOnceT2HasPassed()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.retestAfterS = 1; }));
+    QVERIFY(serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t2?size=1000"))).result.raced);
+    QElapsedTimer clock;
+    clock.start();
+    const Served soon = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t2?size=1000")));
+    if (clock.elapsed() < 900)
+        QVERIFY(!soon.result.raced);
+    QTest::qWait(1100);
+    const Served later = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t2?size=1000")));
+    QVERIFY(later.result.raced);
+    QCOMPARE(later.result.trigger, QStringLiteral("t2"));
+}
+
+void TestRaceEngine::requestCountTriggerRacesAfterNRequests()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.retestAfterRequests = 3; }));
+    QStringList triggers;
+    for (int i = 0; i < 9; ++i) {
+        const Served s = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/n?size=1000")));
+        QVERIFY2(s.result.ok, qPrintable(s.result.error));
+        triggers.append(s.result.raced ? s.result.trigger : QStringLiteral("-"));
+    }
+    // The first request races (T1 = 0); then the 3rd request received since the last race races.
+    QCOMPARE(triggers.join(u' '), QStringLiteral("t1 - - n - - n - -"));
+}
+
+void TestRaceEngine::expiredRouteIsRacedAgain()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.routeTtlS = 1; }));
+    QVERIFY(serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl2?size=1000"))).result.raced);
+    QTest::qWait(1100);
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).optimalRoute, QString()); // claim 2: used at most the TTL
+    const Served again = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl2?size=1000")));
+    QVERIFY(again.result.raced);
+    QCOMPARE(again.result.trigger, QStringLiteral("ttl"));
+}
+
+void TestRaceEngine::requestedObjectRaceStreamsTheWinnersWholeBody()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    constexpr qint64 size = 3 * 1024 * 1024 + 17;
+    const QString path = QStringLiteral("/obj/whole?size=%1").arg(size);
+    const Served s = serve(*e, get(QStringLiteral("plain"), path));
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(s.result.raced);
+    QCOMPARE(s.result.bytes, size);
+    QCOMPARE(s.body.size(), size);
+    QCOMPARE(QCryptographicHash::hash(s.body, QCryptographicHash::Sha256).toHex(),
+             contentSha256("/obj/whole", size, 0));
+}
+
+void TestRaceEngine::testObjectRaceSendsTheRequestOverTheWinner()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) {
+        s.object = map::RaceSettings::Object::TestObject;
+    }));
+    QSignalSpy started(e.get(), &RaceEngine::raceStarted);
+    const Served s = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/after-test?size=5000")));
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(s.result.raced);
+    QCOMPARE(s.result.route, QStringLiteral("via:fast"));
+    QCOMPARE(started.size(), 1);
+    const RaceStart info = started.first().first().value<RaceStart>();
+    QVERIFY(info.testObject);
+    QCOMPARE(info.object, m_host->endpoints().provider(QStringLiteral("plain"))->testObject);
+    QCOMPARE(QCryptographicHash::hash(s.body, QCryptographicHash::Sha256).toHex(),
+             contentSha256("/obj/after-test", 5000, 0));
+    QTRY_VERIFY_WITH_TIMEOUT(e->snapshot(QStringLiteral("plain")).raceBytesTestObject > 0, kTimeoutMs);
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).raceBytesRequested, 0);
+}
+
+void TestRaceEngine::postIsNeverRacedAndSentExactlyOnce()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    // T1 = 0 would race this request if it were a GET.
+    QSignalSpy started(e.get(), &RaceEngine::raceStarted);
+    const OriginStats before = *m_host->lab()->originStats(QStringLiteral("plain"));
+    ServeRequest post = get(QStringLiteral("plain"), QStringLiteral("/echo"));
+    post.method = "POST";
+    post.body = QByteArray(10000, 'p');
+    post.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/octet-stream")});
+    const Served s = serve(*e, post);
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(!s.result.raced);
+    QCOMPARE(started.size(), 0);
+    QCOMPARE(s.result.route, QStringLiteral("direct")); // no optimal route yet: map order
+    QTRY_COMPARE_WITH_TIMEOUT(m_host->lab()->originStats(QStringLiteral("plain"))->requests, before.requests + 1, 5000);
+    QTest::qWait(300); // a duplicate would have arrived by now
+    QCOMPARE(m_host->lab()->originStats(QStringLiteral("plain"))->requests, before.requests + 1);
+}
+
+void TestRaceEngine::swappingImpairmentsSwapsTheWinnerAndRecordsTheChange()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+    QSignalSpy changed(e.get(), &RaceEngine::routeChanged);
+    QVERIFY(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/swap?size=200000")) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+    QCOMPARE(finished.at(0).at(1).value<RaceResult>().winner, QStringLiteral("via:fast"));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.at(0).first().value<policy::RouteChange>().toRoute, QStringLiteral("via:fast"));
+
+    // Swap: the fast region becomes the slowest, the slow one the fastest.
+    impair(QStringLiteral("edge>relay:fast"), [](Impairment &i) { i.latencyMs = 400; });
+    impair(QStringLiteral("edge>relay:slow"), [](Impairment &i) { i.latencyMs = 10; });
+    impair(QStringLiteral("relay:slow>origin:plain"), [](Impairment &i) { i.latencyMs = 10; });
+    // The new best wins at once; the route follows after one race when the incumbent's margin was
+    // measured (> 10%), or after two in a row when the incumbent had no byte yet at the decision.
+    for (int race = 2; race <= 3 && changed.size() < 2; ++race) {
+        QVERIFY(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/swap?size=200000")) > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), race, kTimeoutMs);
+        QCOMPARE(finished.at(race - 1).at(1).value<RaceResult>().winner, QStringLiteral("via:slow"));
+    }
+    QCOMPARE(changed.size(), 2);
+    const auto change = changed.at(1).first().value<policy::RouteChange>();
+    QCOMPARE(change.fromRoute, QStringLiteral("via:fast"));
+    QCOMPARE(change.toRoute, QStringLiteral("via:slow"));
+    QVERIFY2(change.marginPct > 10 || change.reason.contains(QStringLiteral("not measurable")), qPrintable(change.reason));
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).optimalRoute, QStringLiteral("via:slow"));
+}
+
+void TestRaceEngine::raceBudgetSkipsRacesAndCountsThem()
+{
+    EngineSettings settings;
+    settings.maxRacesPerMinute = 2;
+    auto e = engine(settings);
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QSignalSpy refused(e.get(), &RaceEngine::raceRefused);
+    QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+    QVERIFY(e->raceNow(QStringLiteral("plain")) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+    QVERIFY(e->raceNow(QStringLiteral("plain")) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, kTimeoutMs);
+    QCOMPARE(e->raceNow(QStringLiteral("plain")), quint64(0));
+    QCOMPARE(refused.size(), 1);
+    QVERIFY2(refused.first().at(1).toString().contains(QStringLiteral("budget")), qPrintable(refused.first().at(1).toString()));
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).racesSkippedByBudget, 1);
+    // A request that would race is served over the cached route instead.
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.retestAfterRequests = 1; }));
+    const Served s = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/budget?size=1000")));
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(!s.result.raced);
+    QCOMPARE(s.result.route, QStringLiteral("via:fast"));
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).racesSkippedByBudget, 2);
+}
+
+void TestRaceEngine::historyKeepsRacesAndRouteChanges()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    EngineSettings settings;
+    settings.historyPath = dir.filePath(QStringLiteral("history.sqlite"));
+    {
+        auto e = engine(settings);
+        QVERIFY2(e->historyError().isEmpty(), qPrintable(e->historyError()));
+        e->setMap(routeMap(QStringLiteral("plain")));
+        QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+        for (int i = 1; i <= 3; ++i) {
+            QVERIFY(e->raceNow(QStringLiteral("plain")) > 0);
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), i, kTimeoutMs);
+        }
+    }
+    // A new store on the same file: what the console reads after a restart.
+    auto store = history::HistoryStore::open(settings.historyPath);
+    QVERIFY2(store.ok(), qPrintable(store.ok() ? QString() : store.error()));
+    const QDateTime from = QDateTime::currentDateTimeUtc().addSecs(-3600);
+    const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(60);
+    const auto stored = (*store)->recentRaces(QStringLiteral("plain"), 10);
+    QVERIFY2(stored.ok(), qPrintable(stored.ok() ? QString() : stored.error()));
+    const QList<RaceResult> races = *stored;
+    QCOMPARE(races.size(), 3);
+    for (const RaceResult &r : races) {
+        QCOMPARE(r.winner, QStringLiteral("via:fast"));
+        QCOMPARE(r.routes.size(), 3);
+        QCOMPARE(r.trigger, QStringLiteral("manual"));
+    }
+    const auto storedChanges = (*store)->routeChanges(QStringLiteral("plain"), from, to);
+    QVERIFY(storedChanges.ok());
+    const QList<policy::RouteChange> changes = *storedChanges;
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(changes.first().toRoute, QStringLiteral("via:fast"));
+}
+
+void TestRaceEngine::raceRunsThroughTinyproxyAndHttps()
+{
+    auto e = engine();
+    // tinyproxy reaches the origin over the direct link: make that link quick so it can win.
+    impair(QStringLiteral("edge>origin:secure"), [](Impairment &i) { i.latencyMs = 5; });
+    map::RouteMap m = routeMap(QStringLiteral("secure"), {}, {QStringLiteral("tp"), QStringLiteral("slow")});
+    m.direct = false; // tinyproxy's path starts 20 ms further than the direct one: it races the slow region
+    e->setMap(m);
+    QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+    QVERIFY(e->raceNow(QStringLiteral("secure"), QStringLiteral("/obj/tp?size=300000")) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+    const RaceResult result = finished.first().at(1).value<RaceResult>();
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    const RouteOutcome *tp = result.route(QStringLiteral("via:tp"));
+    QVERIFY(tp);
+    QVERIFY2(tp->error.isEmpty(), qPrintable(tp->error));
+    QVERIFY2(tp->bytes > 0, "the real tinyproxy relayed the https race (CONNECT) with verification on");
+    QCOMPARE(tp->httpStatus, 200);
+    QCOMPARE(result.winner, QStringLiteral("via:tp"));
+}
+
+void TestRaceEngine::engineHostRunsTheEngineOnItsOwnThread()
+{
+    EngineSettings settings;
+    settings.caCertificates = m_ca;
+    EngineHost host(settings);
+    QVERIFY(host.engine()->thread() != QThread::currentThread());
+    QSignalSpy started(host.engine(), &RaceEngine::raceStarted);
+    QSignalSpy finished(host.engine(), &RaceEngine::raceFinished);
+    QSignalSpy snapshots(host.engine(), &RaceEngine::providerChanged);
+    const map::RouteMap m = routeMap(QStringLiteral("plain"));
+    QMetaObject::invokeMethod(host.engine(), [engine = host.engine(), m] { engine->setMap(m); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(host.engine(), [engine = host.engine()] { engine->raceNow(QStringLiteral("plain")); },
+                              Qt::QueuedConnection);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+    QCOMPARE(started.size(), 1);
+    QCOMPARE(finished.first().at(1).value<RaceResult>().winner, QStringLiteral("via:fast"));
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty() &&
+                                 snapshots.last().first().value<ProviderSnapshot>().optimalRoute == u"via:fast",
+                             kTimeoutMs);
+}
+
+QTEST_GUILESS_MAIN(TestRaceEngine)
+#include "tst_raceengine.moc"

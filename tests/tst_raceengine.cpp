@@ -12,6 +12,9 @@
 #include "race/raceengine.h"
 
 #include <QBuffer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QCryptographicHash>
 #include <QSignalSpy>
 #include <QSslCertificate>
@@ -71,6 +74,7 @@ private Q_SLOTS:
     void raceBudgetSkipsRacesAndCountsThem();
     void historyKeepsRacesAndRouteChanges();
     void raceRunsThroughTinyproxyAndHttps();
+    void cachedRouteFailsOverAndTheEventIsLoggedAndStored();
     void engineHostRunsTheEngineOnItsOwnThread();
 
 private:
@@ -430,6 +434,49 @@ void TestRaceEngine::raceRunsThroughTinyproxyAndHttps()
     QVERIFY2(tp->bytes > 0, "the real tinyproxy relayed the https race (CONNECT) with verification on");
     QCOMPARE(tp->httpStatus, 200);
     QCOMPARE(result.winner, QStringLiteral("via:tp"));
+}
+
+void TestRaceEngine::cachedRouteFailsOverAndTheEventIsLoggedAndStored()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    EngineSettings settings;
+    settings.historyPath = dir.filePath(QStringLiteral("history.sqlite"));
+    settings.failoverLogPath = dir.filePath(QStringLiteral("failover.jsonl"));
+    auto e = engine(settings);
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QVERIFY(serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/fo?size=1000"))).result.raced);
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).optimalRoute, QStringLiteral("via:fast"));
+    QSignalSpy failovers(e.get(), &RaceEngine::failover);
+    // Cut: no new connections, and the kept-alive ones reset at their next byte.
+    impair(QStringLiteral("edge>relay:fast"), [](Impairment &i) {
+        i.refuse = true;
+        i.resetAfterBytes = 0;
+    });
+    constexpr qint64 size = 500000;
+    const Served s = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/fo?size=%1").arg(size)));
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(!s.result.raced);
+    QVERIFY(s.result.route != u"via:fast");
+    QCOMPARE(QCryptographicHash::hash(s.body, QCryptographicHash::Sha256).toHex(), contentSha256("/obj/fo", size, 0));
+    QVERIFY(!s.result.failovers.isEmpty());
+    QCOMPARE(s.result.failovers.first().fromRoute, QStringLiteral("via:fast"));
+    QCOMPARE(failovers.size(), s.result.failovers.size());
+    // The same event in the JSON-lines log and in the history.
+    QFile log(settings.failoverLogPath);
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = log.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), s.result.failovers.size());
+    QJsonParseError error{};
+    const QJsonObject line = QJsonDocument::fromJson(lines.first(), &error).object();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(line.value(QStringLiteral("from_route")).toString(), QStringLiteral("via:fast"));
+    history::FailoverQuery query;
+    query.provider = QStringLiteral("plain");
+    const auto stored = e->history()->failovers(query);
+    QVERIFY(stored.ok());
+    QCOMPARE(stored->size(), s.result.failovers.size());
+    QCOMPARE(stored->first().fromRoute, QStringLiteral("via:fast"));
 }
 
 void TestRaceEngine::engineHostRunsTheEngineOnItsOwnThread()

@@ -18,10 +18,20 @@ WelcomePane::WelcomePane(QWidget *parent)
     demo->setObjectName(QStringLiteral("startDemoButton"));
     demo->setToolTip(tr("Start a lab network on this machine (origins, relay regions, impaired links)"));
     connect(demo, &QPushButton::clicked, this, &WelcomePane::startDemoRequested);
+    auto *open = new QPushButton(tr("Open a map…"), this);
+    open->setObjectName(QStringLiteral("openMapButton"));
+    open->setToolTip(tr("Load a provider's route map file (JSON)"));
+    connect(open, &QPushButton::clicked, this, &WelcomePane::openMapRequested);
+    auto *fetch = new QPushButton(tr("Fetch a map by name…"), this);
+    fetch->setObjectName(QStringLiteral("fetchMapButton"));
+    fetch->setToolTip(tr("Look the map up by its DNS name (TXT record) and fetch it"));
+    connect(fetch, &QPushButton::clicked, this, &WelcomePane::fetchMapRequested);
     auto *layout = new QVBoxLayout(this);
     layout->addStretch();
     layout->addWidget(title, 0, Qt::AlignHCenter);
     layout->addWidget(demo, 0, Qt::AlignHCenter);
+    layout->addWidget(open, 0, Qt::AlignHCenter);
+    layout->addWidget(fetch, 0, Qt::AlignHCenter);
     layout->addStretch();
 }
 

@@ -14,6 +14,8 @@ public:
 
 Q_SIGNALS:
     void startDemoRequested();
+    void openMapRequested();
+    void fetchMapRequested();
 };
 
 } // namespace relayrace::ui

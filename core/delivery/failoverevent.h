@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/result.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QMetaType>
@@ -37,6 +39,9 @@ std::optional<FailoverEvent::Outcome> outcomeFromName(const QString &name);
 // recover_ms, outcome); at is ISO 8601 UTC with ms; a field that does not apply (no route took over,
 // no detail, no resume offset, no recovery) is null rather than "" or -1.
 QJsonObject toJson(const FailoverEvent &event);
+// The inverse of toJson (a failover log line from any edge): provider, from_route, reason and outcome
+// are required; the rest may be missing or null. An error names the offending field.
+Result<FailoverEvent> fromJson(const QJsonObject &object);
 
 } // namespace relayrace::delivery
 

@@ -1,5 +1,6 @@
 #include "race/enginerequest.h"
 
+#include "delivery/delivery.h"
 #include "log/logging.h"
 #include "policy/routecache.h"
 
@@ -84,17 +85,49 @@ void EngineRequest::onRaceDone(Race *race, const RaceResult &result, bool testOb
 
 void EngineRequest::sendOver(const QString &routeId)
 {
-    RouteClient *client = m_engine->client(m_request.provider, routeId);
-    const RaceEngine::Provider *p = m_engine->provider(m_request.provider);
-    if (!client || !p) {
-        finish(false, QStringLiteral("route %1 of provider '%2' is gone").arg(routeId, m_request.provider));
+    RaceEngine::Provider *p = m_engine->provider(m_request.provider);
+    if (!p) {
+        finish(false, QStringLiteral("provider '%1' is gone").arg(m_request.provider));
         return;
     }
-    QNetworkRequest request(m_engine->urlFor(*p, m_request.path));
-    for (const auto &[name, value] : std::as_const(m_request.headers))
-        request.setRawHeader(name, value);
-    request.setTransferTimeout(int(m_engine->m_settings.raceTimeout.count()));
-    stream(client->send(m_request.method, request, RouteClient::Connection::Pooled, m_request.body), routeId);
+    // The chosen route first, then the rest in the cache's failover order.
+    QStringList order = m_engine->orderedRoutes(m_request.provider);
+    order.removeAll(routeId);
+    order.prepend(routeId);
+    delivery::DeliveryRequest request;
+    request.provider = m_request.provider;
+    request.method = m_request.method;
+    request.url = m_engine->urlFor(*p, m_request.path);
+    request.headers = m_request.headers;
+    request.body = m_request.body;
+    for (const QString &id : std::as_const(order)) {
+        if (RouteClient *client = p->clients.value(id))
+            request.routes.append(client);
+    }
+    request.stall.smoothedTtfbMs = p->smoothedTtfbMs;
+    m_result.route = routeId;
+    m_delivery = new delivery::Delivery(request, m_sink, this);
+    connect(m_delivery, &delivery::Delivery::failover, this, [this](const delivery::FailoverEvent &event) {
+        m_result.failovers.append(event);
+        m_engine->recordFailover(event);
+    });
+    connect(m_delivery, &delivery::Delivery::finished, this, [this](const delivery::DeliveryResult &result) {
+        if (RaceEngine::Provider *current = m_engine->provider(m_request.provider)) {
+            for (auto it = result.smoothedTtfbMs.cbegin(); it != result.smoothedTtfbMs.cend(); ++it)
+                current->smoothedTtfbMs.insert(it.key(), it.value());
+        }
+        m_result.route = result.route.isEmpty() ? m_result.route : result.route;
+        m_result.bytes = result.bytes;
+        m_result.httpStatus = result.httpStatus;
+        m_delivery->deleteLater();
+        m_delivery = nullptr;
+        finish(result.ok, result.error);
+    });
+    if (const Result<bool> started = m_delivery->start(); !started) {
+        m_delivery->deleteLater();
+        m_delivery = nullptr;
+        finish(false, started.error());
+    }
 }
 
 void EngineRequest::stream(ReplyPtr reply, const QString &routeId)

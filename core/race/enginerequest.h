@@ -9,6 +9,10 @@
 
 class QIODevice;
 
+namespace relayrace::delivery {
+class Delivery;
+}
+
 namespace relayrace::race {
 
 // One request served by the RaceEngine (RaceEngine::serve): decides with the route cache whether
@@ -32,6 +36,7 @@ private:
 
     void start();
     void onRaceDone(Race *race, const RaceResult &result, bool testObject);
+    // Delivers over routeId first, failing over (and resuming) along the cache's order.
     void sendOver(const QString &routeId);
     void stream(ReplyPtr reply, const QString &routeId);
     void pump();
@@ -42,6 +47,7 @@ private:
     ServeRequest m_request;
     QPointer<QIODevice> m_sink;
     ReplyPtr m_reply;
+    delivery::Delivery *m_delivery = nullptr; // the cached route's delivery, with failover
     QElapsedTimer m_idle; // since the last body bytes
     ServeResult m_result;
     bool m_finished = false;

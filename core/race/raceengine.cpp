@@ -1,5 +1,6 @@
 #include "race/raceengine.h"
 
+#include "delivery/failoverlog.h"
 #include "history/historystore.h"
 #include "log/logging.h"
 #include "policy/routecache.h"
@@ -24,6 +25,7 @@ RaceEngine::RaceEngine(EngineSettings settings, QObject *parent)
     qRegisterMetaType<RaceResult>();
     qRegisterMetaType<policy::RouteChange>();
     qRegisterMetaType<map::RouteMap>();
+    qRegisterMetaType<delivery::FailoverEvent>();
 }
 
 void RaceEngine::initialize()
@@ -31,6 +33,13 @@ void RaceEngine::initialize()
     if (m_initialized)
         return;
     m_initialized = true;
+    if (!m_settings.failoverLogPath.isEmpty()) {
+        auto opened = delivery::FailoverLog::open(m_settings.failoverLogPath);
+        if (opened)
+            m_failoverLog = std::move(opened).value();
+        else
+            log::get("engine")->error("failover log off: {}", opened.error().toStdString());
+    }
     if (m_settings.historyPath.isEmpty())
         return;
     // Opened here, on the engine's thread: a Qt SQL connection belongs to the thread that opened it.
@@ -267,6 +276,12 @@ void RaceEngine::onRaceFinished(Provider &p, quint64 raceId, bool testObject, co
     const QDateTime now = QDateTime::currentDateTimeUtc();
     std::optional<policy::RouteChange> change = m_cache->finishRace(key, result, p.map.race, now);
     ++p.stats.races;
+    for (const RouteOutcome &route : result.routes) {
+        if (route.ttfbMs <= 0)
+            continue;
+        double &smoothed = p.smoothedTtfbMs[route.routeId];
+        smoothed = smoothed > 0 ? 0.75 * smoothed + 0.25 * route.ttfbMs : route.ttfbMs; // as TCP's SRTT
+    }
     if (!result.ok())
         ++p.stats.racesFailed;
     qint64 raceBytes = 0;
@@ -294,6 +309,17 @@ void RaceEngine::onRaceFinished(Provider &p, quint64 raceId, bool testObject, co
         Q_EMIT routeChanged(*change);
     }
     emitSnapshot(p);
+}
+
+void RaceEngine::recordFailover(const delivery::FailoverEvent &event)
+{
+    if (m_failoverLog)
+        m_failoverLog->write(event);
+    if (m_history) {
+        if (const auto stored = m_history->addFailover(event); !stored)
+            log::get("engine")->warn("history: {}", stored.error().toStdString());
+    }
+    Q_EMIT failover(event);
 }
 
 void RaceEngine::drain(ReplyPtr reply)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "delivery/failoverevent.h"
 #include "map/routemap.h"
 #include "policy/routechange.h"
 #include "race/raceresult.h"
@@ -25,6 +26,9 @@ class RouteCache;
 namespace relayrace::history {
 class HistoryStore;
 }
+namespace relayrace::delivery {
+class FailoverLog;
+}
 
 namespace relayrace::race {
 
@@ -38,6 +42,7 @@ struct EngineSettings
     std::chrono::milliseconds raceTimeout{30'000};
     QList<QSslCertificate> caCertificates;          // a private CA, added to the system's
     QString historyPath;                            // SQLite file; empty: no history kept
+    QString failoverLogPath;                        // JSON lines; empty: no failover log file
     // A raced winner's remaining body is read and dropped (keeping its connection warm) up to this
     // much; past it the winner is aborted. Races started by hand deliver their object to no one.
     qint64 drainLimitBytes = 8 * 1024 * 1024;
@@ -93,6 +98,7 @@ struct ServeResult
     bool ok = false;               // the whole response was delivered to the sink
     QString route;                 // the route that delivered it
     bool raced = false;            // this request raced (on itself or on the test object)
+    QList<delivery::FailoverEvent> failovers;
     QString trigger;               // what made it race; empty when it did not
     int httpStatus = 0;
     qint64 bytes = 0;
@@ -146,6 +152,8 @@ Q_SIGNALS:
     void raceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
     void raceRefused(const QString &provider, const QString &reason);
     void routeChanged(const relayrace::policy::RouteChange &change);
+    // A delivery moved to another route (also written to the failover log and the history).
+    void failover(const relayrace::delivery::FailoverEvent &event);
     void providerChanged(const relayrace::race::ProviderSnapshot &snapshot);
 
 private:
@@ -157,6 +165,7 @@ private:
         QHash<QString, RouteClient *> clients; // route id -> client
         QTimer *schedule = nullptr;
         ProviderSnapshot stats;
+        QHash<QString, double> smoothedTtfbMs; // route id -> from races and deliveries (stall bounds)
     };
 
     Provider *provider(const QString &id) const;
@@ -168,10 +177,12 @@ private:
     void onRaceFinished(Provider &provider, quint64 raceId, bool testObject, const RaceResult &result);
     void drain(ReplyPtr reply);
     void emitSnapshot(const Provider &provider);
+    void recordFailover(const delivery::FailoverEvent &event);
 
     EngineSettings m_settings;
     std::unique_ptr<policy::RouteCache> m_cache;
     std::unique_ptr<history::HistoryStore> m_history;
+    std::shared_ptr<delivery::FailoverLog> m_failoverLog;
     QString m_historyError;
     QHash<QString, std::shared_ptr<Provider>> m_providers;
     QHash<QString, RouteClient *> m_clients; // routeId + relay -> client (children of the engine)

@@ -86,10 +86,10 @@ public:
     static constexpr qint64 kIdleTrustMs = 50'000; // below the lab relay's 60 s and Qt's 120 s
     static constexpr int kWarmUpTimeoutMs = 15'000;
     static constexpr qint64 kClosingRetryMs = 60'000;
-    // Warm-ups beyond this many in flight are not worth it: under that much concurrency the pool is
-    // busy anyway, and each one is a request more for the origin (bench_race: 1,000 concurrent races
-    // doubled their requests with warm-ups).
-    static constexpr int kMaxWarmUpsInFlight = 12;
+    // Warm-ups beyond what the pool could hold at once (every shard's slots) cannot give a race a
+    // warm connection: the pool is saturated, requests queue inside Qt anyway, and each warm-up is a
+    // request more for the origin (bench_race: 1,000 concurrent races doubled their requests).
+    static constexpr int kMaxWarmUpsInFlight = kMaxInFlightPerShard * kDefaultMaxManagers;
 
     // An empty relay means the direct route. A relay is http://host:port.
     explicit RouteClient(QString routeId, QUrl relay = QUrl(), QObject *parent = nullptr);

@@ -1,0 +1,235 @@
+// The providers panel as the operator reads it: one row per provider fed by engine snapshots, the
+// time-relative columns ticking once a second, the map's signature state, and row selection.
+#include "ui/providers/providersmodel.h"
+#include "ui/providers/providerspanel.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QBrush>
+#include <QElapsedTimer>
+#include <QHeaderView>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+
+using relayrace::race::ProviderSnapshot;
+using relayrace::ui::ProvidersModel;
+using relayrace::ui::ProvidersPanel;
+
+namespace {
+
+const QDateTime kNow = QDateTime(QDate(2024, 5, 1), QTime(12, 0, 0), Qt::UTC);
+
+ProviderSnapshot snapshot(const QString &provider, const QDateTime &now)
+{
+    ProviderSnapshot s;
+    s.provider = provider;
+    s.origin = QUrl(QStringLiteral("https://%1.example:8443").arg(provider));
+    s.edgeRegion = QStringLiteral("default");
+    s.optimalRoute = QStringLiteral("via:fra");
+    s.chosenAt = now.addSecs(-65);
+    s.nextRetestAt = now.addSecs(30);
+    s.lastTrigger = QStringLiteral("t1");
+    s.routes = {QStringLiteral("direct"), QStringLiteral("via:fra"), QStringLiteral("via:ams")};
+    s.mapExpiresAt = now.addSecs(-10);
+    s.races = 7;
+    s.racesFailed = 1;
+    s.racesSkippedByBudget = 3;
+    s.raceBytesTestObject = 3 * 1024 * 1024;
+    s.raceBytesRequested = 2048;
+    s.requests = 42;
+    return s;
+}
+
+QString text(const QAbstractItemModel *model, int row, int column)
+{
+    return model->index(row, column).data().toString();
+}
+
+} // namespace
+
+class TestProvidersPanel final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void snapshotsFillOneRowPerProviderMergedInPlace();
+    void timeColumnsShowAgeCountdownAndExpiry();
+    void timeColumnsTickOnceASecondWithOneRangedSignal();
+    void mapStateIsKeptPerProviderEvenBeforeItsFirstSnapshot();
+    void everyNumberHasATooltip();
+    void clickingARowNamesTheProvider();
+};
+
+void TestProvidersPanel::snapshotsFillOneRowPerProviderMergedInPlace()
+{
+    ProvidersModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setClock([] { return kNow; });
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    model.updateProvider(snapshot(QStringLiteral("beta"), kNow));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(inserted.count(), 2);
+
+    ProviderSnapshot later = snapshot(QStringLiteral("alpha"), kNow);
+    later.optimalRoute = QStringLiteral("direct");
+    later.races = 8;
+    later.racesFailed = 0;
+    later.requests = 1234;
+    changed.clear();
+    model.updateProvider(later);
+    QCOMPARE(model.rowCount(), 2);     // merged, not appended
+    QCOMPARE(inserted.count(), 2);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.first().at(0).toModelIndex().row(), 0);
+    QCOMPARE(changed.first().at(1).toModelIndex().column(), ProvidersModel::ColumnCount - 1);
+    QCOMPARE(text(&model, 0, ProvidersModel::OptimalRouteColumn), QStringLiteral("direct"));
+    QCOMPARE(text(&model, 0, ProvidersModel::RacesColumn), QStringLiteral("8"));
+    QCOMPARE(text(&model, 0, ProvidersModel::RequestsColumn), QLocale().toString(1234));
+    QCOMPARE(text(&model, 1, ProvidersModel::RacesColumn), QStringLiteral("7 (1 failed)"));
+    QCOMPARE(text(&model, 1, ProvidersModel::SkippedColumn), QStringLiteral("3"));
+    QCOMPARE(text(&model, 1, ProvidersModel::TestObjectBytesColumn), QLocale().formattedDataSize(3 * 1024 * 1024));
+    QCOMPARE(text(&model, 1, ProvidersModel::OriginColumn), QStringLiteral("https://beta.example:8443"));
+    QCOMPARE(text(&model, 1, ProvidersModel::LastTriggerColumn), QStringLiteral("t1"));
+
+    model.removeProvider(QStringLiteral("alpha"));
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(text(&model, 0, ProvidersModel::ProviderColumn), QStringLiteral("beta"));
+}
+
+void TestProvidersPanel::timeColumnsShowAgeCountdownAndExpiry()
+{
+    ProvidersModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QDateTime now = kNow;
+    model.setClock([&now] { return now; });
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    QCOMPARE(text(&model, 0, ProvidersModel::RouteAgeColumn), QStringLiteral("1 min 05 s"));
+    QCOMPARE(text(&model, 0, ProvidersModel::RetestInColumn), QStringLiteral("30 s"));
+    QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("expired 10 s ago"));
+    QCOMPARE(model.index(0, ProvidersModel::MapExpiryColumn).data(Qt::ForegroundRole).value<QBrush>().color(),
+             QColor(0xc6, 0x28, 0x28));
+
+    now = kNow.addSecs(40);
+    QCOMPARE(text(&model, 0, ProvidersModel::RouteAgeColumn), QStringLiteral("1 min 45 s"));
+    QCOMPARE(text(&model, 0, ProvidersModel::RetestInColumn), QStringLiteral("due"));
+
+    ProviderSnapshot fresh = snapshot(QStringLiteral("alpha"), kNow);
+    fresh.mapExpiresAt = now.addSecs(2 * 3600 + 5 * 60);
+    fresh.optimalRoute.clear();
+    model.updateProvider(fresh);
+    QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("fresh, expires in 2 h 05 min"));
+    QCOMPARE(text(&model, 0, ProvidersModel::OptimalRouteColumn), QStringLiteral("(none)"));
+    QCOMPARE(text(&model, 0, ProvidersModel::RouteAgeColumn), QStringLiteral("—"));
+}
+
+void TestProvidersPanel::timeColumnsTickOnceASecondWithOneRangedSignal()
+{
+    ProvidersModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QDateTime now = kNow;
+    model.setClock([&now] { return now; });
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    model.updateProvider(snapshot(QStringLiteral("beta"), kNow));
+    model.updateProvider(snapshot(QStringLiteral("gamma"), kNow));
+
+    QList<qint64> ticks;
+    QList<std::pair<QModelIndex, QModelIndex>> ranges;
+    QElapsedTimer clock;
+    clock.start();
+    connect(&model, &QAbstractItemModel::dataChanged, this, [&](const QModelIndex &from, const QModelIndex &to) {
+        ticks.append(clock.elapsed());
+        ranges.append({from, to});
+    });
+    now = kNow.addSecs(10);
+    QTRY_VERIFY_WITH_TIMEOUT(ticks.size() >= 2, 10000);
+    // One signal per tick covers every row's three time columns, nothing else.
+    for (const auto &[from, to] : ranges) {
+        QCOMPARE(from, model.index(0, ProvidersModel::RouteAgeColumn));
+        QCOMPARE(to, model.index(2, ProvidersModel::MapExpiryColumn));
+    }
+    QVERIFY2(ticks.at(1) - ticks.at(0) >= 900, qPrintable(QStringLiteral("ticks %1 ms apart").arg(ticks.at(1) - ticks.at(0))));
+    QCOMPARE(text(&model, 2, ProvidersModel::RouteAgeColumn), QStringLiteral("1 min 15 s"));
+    QCOMPARE(text(&model, 2, ProvidersModel::RetestInColumn), QStringLiteral("20 s"));
+}
+
+void TestProvidersPanel::mapStateIsKeptPerProviderEvenBeforeItsFirstSnapshot()
+{
+    ProvidersModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setClock([] { return kNow; });
+    model.setMapState(QStringLiteral("beta"), QStringLiteral("last good kept"));
+    QCOMPARE(model.rowCount(), 0);
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    model.updateProvider(snapshot(QStringLiteral("beta"), kNow));
+    QCOMPARE(text(&model, 0, ProvidersModel::SignatureColumn), QStringLiteral("unknown"));
+    QCOMPARE(text(&model, 1, ProvidersModel::SignatureColumn), QStringLiteral("last good kept"));
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setMapState(QStringLiteral("alpha"), QStringLiteral("failed"));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.first().at(0).toModelIndex(), model.index(0, ProvidersModel::SignatureColumn));
+    QCOMPARE(changed.first().at(1).toModelIndex(), model.index(0, ProvidersModel::SignatureColumn));
+    QCOMPARE(text(&model, 0, ProvidersModel::SignatureColumn), QStringLiteral("failed"));
+    QCOMPARE(model.index(0, ProvidersModel::SignatureColumn).data(Qt::ForegroundRole).value<QBrush>().color(),
+             QColor(0xc6, 0x28, 0x28));
+    // A new snapshot does not forget the state.
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    QCOMPARE(text(&model, 0, ProvidersModel::SignatureColumn), QStringLiteral("failed"));
+    model.setMapState(QStringLiteral("alpha"), QStringLiteral("valid"));
+    QCOMPARE(text(&model, 0, ProvidersModel::SignatureColumn), QStringLiteral("valid"));
+}
+
+void TestProvidersPanel::everyNumberHasATooltip()
+{
+    ProvidersModel model;
+    model.setClock([] { return kNow; });
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    for (int column = 0; column < ProvidersModel::ColumnCount; ++column) {
+        const QString tip = model.index(0, column).data(Qt::ToolTipRole).toString();
+        QVERIFY2(!tip.isEmpty(), qPrintable(model.headerData(column, Qt::Horizontal).toString()));
+    }
+    QVERIFY(model.index(0, ProvidersModel::RacesColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("7 races")));
+}
+
+void TestProvidersPanel::clickingARowNamesTheProvider()
+{
+    ProvidersPanel panel;
+    QAbstractItemModelTester tester(panel.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    panel.resize(1000, 300);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    // Arrival order differs from the view's (sorted by provider).
+    const QList<std::pair<QString, qint64>> providers{
+        {QStringLiteral("gamma"), 1000}, {QStringLiteral("alpha"), 5}, {QStringLiteral("beta"), 90}};
+    for (const auto &[name, requests] : providers) {
+        ProviderSnapshot s = snapshot(name, QDateTime::currentDateTimeUtc());
+        s.requests = requests;
+        panel.updateProvider(s);
+    }
+    panel.setMapState(QStringLiteral("beta"), QStringLiteral("valid"));
+    auto *view = panel.findChild<QTableView *>(QStringLiteral("providersView"));
+    QVERIFY(view);
+    QCOMPARE(view->model()->rowCount(), 3);
+    QCOMPARE(text(view->model(), 0, ProvidersModel::ProviderColumn), QStringLiteral("alpha"));
+    QCOMPARE(text(view->model(), 1, ProvidersModel::ProviderColumn), QStringLiteral("beta"));
+    QCOMPARE(text(view->model(), 1, ProvidersModel::SignatureColumn), QStringLiteral("valid"));
+
+    QSignalSpy selected(&panel, &ProvidersPanel::providerSelected);
+    const QRect cell = view->visualRect(view->model()->index(1, ProvidersModel::OriginColumn));
+    QVERIFY(cell.isValid());
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+    QCOMPARE(selected.count(), 1);
+    QCOMPARE(selected.first().at(0).toString(), QStringLiteral("beta"));
+    QCOMPARE(panel.selectedProvider(), QStringLiteral("beta"));
+
+    // Sorting by a number column uses the value, not its text ("90" > "5" > "1,000" as text).
+    view->sortByColumn(ProvidersModel::RequestsColumn, Qt::DescendingOrder);
+    QCOMPARE(text(view->model(), 0, ProvidersModel::ProviderColumn), QStringLiteral("gamma"));
+    QCOMPARE(text(view->model(), 2, ProvidersModel::ProviderColumn), QStringLiteral("alpha"));
+    QCOMPARE(panel.selectedProvider(), QStringLiteral("beta")); // the selection follows the row
+}
+
+QTEST_MAIN(TestProvidersPanel)
+#include "tst_providerspanel.moc"

@@ -149,7 +149,8 @@ void TestProvidersPanel::timeColumnsTickOnceASecondWithOneRangedSignal()
         QCOMPARE(from, model.index(0, ProvidersModel::RouteAgeColumn));
         QCOMPARE(to, model.index(2, ProvidersModel::MapExpiryColumn));
     }
-    QVERIFY2(ticks.at(1) - ticks.at(0) >= 900, qPrintable(QStringLiteral("ticks %1 ms apart").arg(ticks.at(1) - ticks.at(0))));
+    // 1 s apart, give or take a late first tick on a loaded machine (Qt then schedules the next sooner).
+    QVERIFY2(ticks.at(1) - ticks.at(0) >= 500, qPrintable(QStringLiteral("ticks %1 ms apart").arg(ticks.at(1) - ticks.at(0))));
     QCOMPARE(text(&model, 2, ProvidersModel::RouteAgeColumn), QStringLiteral("1 min 15 s"));
     QCOMPARE(text(&model, 2, ProvidersModel::RetestInColumn), QStringLiteral("20 s"));
 }

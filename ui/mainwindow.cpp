@@ -1,42 +1,228 @@
 #include "mainwindow.h"
 
-#include "lab/labpanel.h"
+#include "delivery/failoverlog.h"
+#include "dialogs/fetchmapdialog.h"
+#include "dialogs/racenowdialog.h"
+#include "failover/failoverinspector.h"
+#include "history/historypanel.h"
+#include "history/historystore.h"
+#include "lab/demotraffic.h"
 #include "lab/lab.h"
+#include "lab/labpanel.h"
+#include "map/mapcodec.h"
+#include "map/mapexport.h"
+#include "map/mapfetcher.h"
+#include "providers/providerspanel.h"
+#include "race/enginehost.h"
+#include "race/liveracepanel.h"
+#include "topology/topologyview.h"
 #include "welcomepane.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+
+#include <qcorotask.h>
 
 namespace relayrace::ui {
 
-MainWindow::MainWindow(QWidget *parent)
-    : QMainWindow(parent)
-    , m_stack(new QStackedWidget(this))
-    , m_welcome(new WelcomePane(this))
-    , m_labPanel(new LabPanel(this))
+namespace {
+const QString kGeometry = QStringLiteral("window/geometry");
+const QString kState = QStringLiteral("window/state");
+const QString kVertical = QStringLiteral("window/vertical");
+const QString kHorizontal = QStringLiteral("window/horizontal");
+const QString kRecentMaps = QStringLiteral("maps/recent");
+
+QString csvField(QString value)
+{
+    if (value.contains(u',') || value.contains(u'"') || value.contains(u'\n'))
+        value = u'"' + value.replace(u'"', QStringLiteral("\"\"")) + u'"';
+    return value;
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent) : MainWindow(Options{}, parent) {}
+
+MainWindow::MainWindow(Options options, QWidget *parent)
+    : QMainWindow(parent), m_options(std::move(options)), m_stack(new QStackedWidget(this)),
+      m_welcome(new WelcomePane(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("relayrace console"));
     setWindowIcon(QIcon(QStringLiteral(":/relayrace/icons/relayrace.svg")));
-    resize(1100, 700);
+    resize(1280, 800);
+    if (m_options.historyPath.isEmpty())
+        m_options.historyPath = history::HistoryStore::defaultPath();
+    if (m_options.failoverLogPath.isEmpty())
+        m_options.failoverLogPath = delivery::FailoverLog::defaultPath(QStringLiteral("relayrace-console"));
+
+    m_providers = new ProvidersPanel(this);
+    m_topology = new TopologyView(this);
+    m_liveRace = new LiveRacePanel(this);
+    m_history = new HistoryPanel(this);
+    m_failovers = new FailoverInspector(this);
+    m_labPanel = new LabPanel(this);
+    m_history->setHistoryPath(m_options.historyPath);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("panelTabs"));
+    m_tabs->addTab(m_liveRace, tr("&Live races"));
+    m_tabs->addTab(m_history, tr("&History"));
+    m_tabs->addTab(m_failovers, tr("&Failover log"));
+    m_horizontal = new QSplitter(Qt::Horizontal, this);
+    m_horizontal->setObjectName(QStringLiteral("horizontalSplitter"));
+    m_horizontal->addWidget(m_providers);
+    m_horizontal->addWidget(m_topology);
+    m_horizontal->setStretchFactor(1, 2);
+    m_vertical = new QSplitter(Qt::Vertical, this);
+    m_vertical->setObjectName(QStringLiteral("verticalSplitter"));
+    m_vertical->addWidget(m_horizontal);
+    m_vertical->addWidget(m_tabs);
+    m_vertical->setStretchFactor(0, 3);
+    m_vertical->setStretchFactor(1, 2);
     m_stack->addWidget(m_welcome);
-    m_stack->addWidget(m_labPanel);
+    m_stack->addWidget(m_vertical);
     setCentralWidget(m_stack);
 
-    auto *fileMenu = menuBar()->addMenu(tr("&File"));
-    auto *demoAction = fileMenu->addAction(tr("Start the &demo"), this, &MainWindow::startDemo);
-    demoAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
-    fileMenu->addSeparator();
-    fileMenu->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+    m_engineState = new QLabel(tr("engine stopped"), this);
+    m_engineState->setObjectName(QStringLiteral("engineState"));
+    m_rates = new QLabel(this);
+    m_rates->setObjectName(QStringLiteral("statusRates"));
+    m_rates->setToolTip(tr("Races in the last minute; failovers in the last hour"));
+    m_freshness = new QLabel(this);
+    m_freshness->setObjectName(QStringLiteral("statusFreshness"));
+    m_freshness->setToolTip(tr("The earliest expiry among the loaded maps"));
+    statusBar()->addPermanentWidget(m_engineState);
+    statusBar()->addPermanentWidget(m_rates);
+    statusBar()->addPermanentWidget(m_freshness);
+    m_statusTimer = new QTimer(this);
+    m_statusTimer->setInterval(1000);
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer->start();
 
+    buildActions();
     connect(m_welcome, &WelcomePane::startDemoRequested, this, &MainWindow::startDemo);
+    connect(m_welcome, &WelcomePane::openMapRequested, this, &MainWindow::openMapDialog);
+    connect(m_welcome, &WelcomePane::fetchMapRequested, this, &MainWindow::fetchMapDialog);
+    connect(m_providers, &ProvidersPanel::providerSelected, this, &MainWindow::selectProvider);
+    restoreLayout();
+    updateStatus();
     statusBar()->showMessage(tr("No maps loaded"));
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The engine goes first (its thread stops), then the lab it races over.
+    delete m_engineHost;
+    m_engineHost = nullptr;
+    delete m_labHost;
+    m_labHost = nullptr;
+}
+
+race::RaceEngine *MainWindow::engine() const
+{
+    return m_engineHost ? m_engineHost->engine() : nullptr;
+}
+
+void MainWindow::buildActions()
+{
+    auto *file = menuBar()->addMenu(tr("&File"));
+    auto *toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolbar"));
+    const auto add = [&](QMenu *menu, const QString &name, const QString &text, const QKeySequence &key,
+                         auto slot) {
+        QAction *action = menu->addAction(text, this, slot);
+        action->setObjectName(name);
+        action->setShortcut(key);
+        action->setToolTip(text.split(u'\t').first().remove(u'&') +
+                           (key.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(key.toString())));
+        return action;
+    };
+    toolbar->addAction(add(file, QStringLiteral("actionDemo"), tr("Start the &demo"), QKeySequence(Qt::CTRL | Qt::Key_D),
+                           &MainWindow::startDemo));
+    toolbar->addAction(add(file, QStringLiteral("actionOpenMap"), tr("&Open map…"), QKeySequence::Open,
+                           &MainWindow::openMapDialog));
+    add(file, QStringLiteral("actionFetchMap"), tr("&Fetch map by name…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+        &MainWindow::fetchMapDialog);
+    file->addSeparator();
+    toolbar->addAction(add(file, QStringLiteral("actionExportMap"), tr("&Export route map…"),
+                           QKeySequence(Qt::CTRL | Qt::Key_E), &MainWindow::exportDialog));
+    add(file, QStringLiteral("actionExportHistory"), tr("Export &history CSV…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+        &MainWindow::exportHistoryDialog);
+    add(file, QStringLiteral("actionOpenFailoverLog"), tr("Open a failover &log file…"), QKeySequence(), [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Failover log"), QString(),
+                                                          tr("JSON lines (*.jsonl *.json);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        const auto opened = m_failovers->openLogFile(path);
+        statusBar()->showMessage(opened ? tr("%1: %2 events").arg(path).arg(*opened) : opened.error());
+        m_tabs->setCurrentWidget(m_failovers);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    auto *race = menuBar()->addMenu(tr("&Race"));
+    toolbar->addAction(add(race, QStringLiteral("actionRaceNow"), tr("Race &now…"), QKeySequence(Qt::CTRL | Qt::Key_R),
+                           &MainWindow::raceNowDialog));
+    add(race, QStringLiteral("actionRaceEvery"), tr("Race &every…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+        &MainWindow::raceEveryDialog);
+    add(race, QStringLiteral("actionRefreshHistory"), tr("Refresh &history"), QKeySequence::Refresh,
+        [this] { m_history->refresh(); });
+
+    auto *view = menuBar()->addMenu(tr("&View"));
+    add(view, QStringLiteral("actionFit"), tr("&Fit topology"), QKeySequence(Qt::CTRL | Qt::Key_0),
+        [this] { m_topology->fitAll(); });
+}
+
+void MainWindow::ensureEngine()
+{
+    if (m_engineHost)
+        return;
+    race::EngineSettings settings;
+    settings.historyPath = m_options.historyPath;
+    settings.failoverLogPath = m_options.failoverLogPath;
+    if (m_labHost && m_labHost->isReady() && !m_labHost->endpoints().caFile.isEmpty())
+        settings.caCertificates = QSslCertificate::fromPath(m_labHost->endpoints().caFile);
+    m_engineHost = new race::EngineHost(settings, this);
+    race::RaceEngine *engine = m_engineHost->engine();
+    connect(engine, &race::RaceEngine::providerChanged, m_providers, &ProvidersPanel::updateProvider);
+    connect(engine, &race::RaceEngine::raceStarted, m_liveRace, &LiveRacePanel::onRaceStarted);
+    connect(engine, &race::RaceEngine::routeProgress, m_liveRace, &LiveRacePanel::onRouteProgress);
+    connect(engine, &race::RaceEngine::raceFinished, m_liveRace, &LiveRacePanel::onRaceFinished);
+    connect(engine, &race::RaceEngine::raceStarted, m_topology, &TopologyView::onRaceStarted);
+    connect(engine, &race::RaceEngine::routeProgress, m_topology, &TopologyView::onRouteProgress);
+    connect(engine, &race::RaceEngine::raceFinished, this, [this](quint64, const race::RaceResult &result) {
+        m_topology->onRaceFinished(result);
+        m_raceTimes.append(QDateTime::currentDateTimeUtc());
+        if (result.provider == m_currentProvider)
+            m_history->refresh(); // coalesced by the panel
+    });
+    connect(engine, &race::RaceEngine::routeChanged, m_topology, &TopologyView::onRouteChanged);
+    connect(engine, &race::RaceEngine::failover, this, [this](const delivery::FailoverEvent &event) {
+        m_failovers->addEvent(event);
+        m_topology->onFailover(event);
+        m_failoverTimes.append(QDateTime::currentDateTimeUtc());
+    });
+    connect(engine, &race::RaceEngine::raceRefused, this, [this](const QString &provider, const QString &reason) {
+        statusBar()->showMessage(tr("%1: race not run: %2").arg(provider, reason), 5000);
+    });
+    m_engineState->setText(tr("engine running"));
+}
 
 void MainWindow::startDemo()
 {
@@ -49,13 +235,272 @@ void MainWindow::startDemo()
     }
     m_labHost = new lab::LabHost(std::move(topology).value(), this);
     m_labPanel->setLab(m_labHost);
-    connect(m_labHost, &lab::LabHost::ready, this, [this] { statusBar()->showMessage(tr("Demo lab running")); });
+    m_tabs->addTab(m_labPanel, tr("L&ab controls"));
+    connect(m_labHost, &lab::LabHost::ready, this, &MainWindow::onDemoReady);
     connect(m_labHost, &lab::LabHost::failed, this, [this](const QString &error) {
         statusBar()->showMessage(tr("Demo lab failed: %1").arg(error));
     });
-    m_stack->setCurrentWidget(m_labPanel);
+    m_stack->setCurrentWidget(m_vertical);
     statusBar()->showMessage(tr("Starting the demo lab…"));
     m_labHost->start();
+}
+
+void MainWindow::onDemoReady()
+{
+    ensureEngine();
+    race::RaceEngine *engine = m_engineHost->engine();
+    QStringList providers;
+    for (const auto &provider : m_labHost->endpoints().providers) {
+        addMap(m_labHost->routeMap(provider.place.id), tr("lab (unsigned)"));
+        providers.append(provider.place.id);
+    }
+    // The demo's users, on the engine's thread: requests that go through the cache and fail over.
+    QMetaObject::invokeMethod(engine, [engine, providers] { new lab::DemoTraffic(engine, providers); },
+                              Qt::QueuedConnection);
+    setRaceInterval(m_options.raceIntervalMs);
+    for (const QString &provider : std::as_const(providers))
+        raceNow(provider); // the first race at once: a first-time user sees it alive
+    statusBar()->showMessage(tr("Demo lab running: racing every %1 s").arg(m_options.raceIntervalMs / 1000.0), 5000);
+}
+
+void MainWindow::addMap(const map::RouteMap &map, const QString &state)
+{
+    ensureEngine();
+    m_maps.insert(map.provider, map);
+    m_providers->setMapState(map.provider, state);
+    m_topology->setMap(map);
+    race::RaceEngine *engine = m_engineHost->engine();
+    QMetaObject::invokeMethod(engine, [engine, map] { engine->setMap(map); }, Qt::QueuedConnection);
+    if (m_raceIntervalMs > 0) {
+        const int interval = m_raceIntervalMs;
+        QMetaObject::invokeMethod(engine, [engine, provider = map.provider, interval] {
+            engine->setRaceInterval(provider, interval);
+        }, Qt::QueuedConnection);
+    }
+    m_stack->setCurrentWidget(m_vertical);
+    if (m_currentProvider.isEmpty())
+        selectProvider(map.provider);
+}
+
+void MainWindow::selectProvider(const QString &provider)
+{
+    if (provider.isEmpty() || !m_maps.contains(provider))
+        return;
+    m_currentProvider = provider;
+    m_topology->setProvider(provider);
+    m_history->setProvider(provider);
+    updateStatus();
+}
+
+bool MainWindow::openMap(const QString &path)
+{
+    const Result<map::RouteMap> map = map::readRouteMapFile(path);
+    if (!map) {
+        statusBar()->showMessage(map.error());
+        return false;
+    }
+    addMap(*map, QFile::exists(path + QStringLiteral(".sig")) ? tr("signature not checked") : tr("unsigned"));
+    QSettings settings;
+    QStringList recent = settings.value(kRecentMaps).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    settings.setValue(kRecentMaps, recent.mid(0, 10));
+    statusBar()->showMessage(tr("Loaded %1 (%2)").arg(map->provider, path), 5000);
+    return true;
+}
+
+void MainWindow::raceNow(const QString &provider, const QString &path, qint64 thresholdBytes)
+{
+    if (!m_engineHost)
+        return;
+    race::RaceEngine *engine = m_engineHost->engine();
+    QMetaObject::invokeMethod(engine, [engine, provider, path, thresholdBytes] {
+        engine->raceNow(provider, path, thresholdBytes);
+    }, Qt::QueuedConnection);
+}
+
+void MainWindow::setRaceInterval(int intervalMs)
+{
+    m_raceIntervalMs = intervalMs;
+    if (!m_engineHost)
+        return;
+    race::RaceEngine *engine = m_engineHost->engine();
+    const QStringList providers = m_maps.keys();
+    QMetaObject::invokeMethod(engine, [engine, providers, intervalMs] {
+        for (const QString &provider : providers)
+            engine->setRaceInterval(provider, intervalMs);
+    }, Qt::QueuedConnection);
+}
+
+void MainWindow::raceNowDialog()
+{
+    if (m_maps.isEmpty()) {
+        statusBar()->showMessage(tr("Load a map or start the demo first"), 5000);
+        return;
+    }
+    RaceNowDialog dialog(m_maps.keys(), m_currentProvider, this);
+    if (dialog.exec() == QDialog::Accepted)
+        raceNow(dialog.provider(), dialog.path(), dialog.thresholdBytes());
+}
+
+void MainWindow::raceEveryDialog()
+{
+    bool ok = false;
+    const int seconds = QInputDialog::getInt(this, tr("Race every"), tr("Seconds between races (0: stop):"),
+                                             m_raceIntervalMs / 1000, 0, 3600, 1, &ok);
+    if (ok)
+        setRaceInterval(seconds * 1000);
+}
+
+void MainWindow::openMapDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open route map"), QString(),
+                                                      tr("Route maps (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        openMap(path);
+}
+
+void MainWindow::fetchMapDialog()
+{
+    FetchMapDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const Result<map::MapSourceConfig> config = dialog.config();
+    if (!config) {
+        statusBar()->showMessage(config.error());
+        return;
+    }
+    if (!m_fetcher)
+        m_fetcher = new map::MapFetcher(this);
+    statusBar()->showMessage(tr("Fetching %1…").arg(config->name));
+    // Tied to the window: the fetcher (a child) aborts the fetch if the window goes first.
+    QCoro::connect(m_fetcher->fetch(*config), this, [this, name = config->name](const Result<map::FetchedMap> &fetched) {
+        if (!fetched) {
+            statusBar()->showMessage(tr("%1: %2").arg(name, fetched.error()));
+            return;
+        }
+        addMap(fetched->held.map, fetched->held.verified ? tr("valid") : tr("unsigned"));
+        statusBar()->showMessage(tr("Fetched %1 from %2").arg(fetched->held.map.provider, fetched->held.url.toString()), 5000);
+    });
+}
+
+bool MainWindow::exportRouteMap(const QString &path)
+{
+    const auto it = m_maps.constFind(m_currentProvider);
+    if (it == m_maps.cend())
+        return false;
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == u"svg")
+        return m_topology->exportSvg(path);
+    if (suffix == u"png")
+        return m_topology->exportPng(path, m_topology->viewport()->size());
+    QByteArray bytes;
+    if (suffix == u"dot")
+        bytes = map::routeMapToDot(*it);
+    else
+        bytes = map::serializeRouteMap(*it);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        statusBar()->showMessage(tr("%1: %2").arg(path, file.errorString()));
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::exportDialog()
+{
+    if (m_currentProvider.isEmpty())
+        return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export route map"), m_currentProvider + QStringLiteral(".map.json"),
+                                                      tr("Map JSON (*.json);;Graphviz DOT (*.dot);;SVG (*.svg);;PNG (*.png)"));
+    if (!path.isEmpty() && exportRouteMap(path))
+        statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+}
+
+bool MainWindow::exportHistoryCsv(const QString &path)
+{
+    // Once, on request: a store of its own, opened and closed here.
+    auto store = history::HistoryStore::open(m_options.historyPath);
+    if (!store) {
+        statusBar()->showMessage(store.error());
+        return false;
+    }
+    const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(60);
+    const auto samples = (*store)->routeSamples(m_currentProvider, to.addDays(-30), to);
+    if (!samples) {
+        statusBar()->showMessage(samples.error());
+        return false;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return false;
+    file.write("time,provider,route,state,connect_ms,ttfb_ms,time_to_threshold_ms,bytes,winner\n");
+    for (const auto &s : *samples) {
+        const auto ms = [](double v) { return v < 0 ? QString() : QString::number(v, 'f', 1); };
+        const QStringList fields{s.at.toString(Qt::ISODateWithMs), m_currentProvider, s.routeId, race::stateName(s.state),
+                                 ms(s.connectMs), ms(s.ttfbMs), ms(s.timeToThresholdMs), QString::number(s.bytes),
+                                 s.winner ? QStringLiteral("1") : QStringLiteral("0")};
+        QStringList quoted;
+        for (const QString &f : fields)
+            quoted.append(csvField(f));
+        file.write(quoted.join(u',').toUtf8() + '\n');
+    }
+    return file.commit();
+}
+
+void MainWindow::exportHistoryDialog()
+{
+    if (m_currentProvider.isEmpty())
+        return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export history"), m_currentProvider + QStringLiteral("-history.csv"),
+                                                      tr("CSV (*.csv)"));
+    if (!path.isEmpty() && exportHistoryCsv(path))
+        statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+}
+
+void MainWindow::updateStatus()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    while (!m_raceTimes.isEmpty() && m_raceTimes.first().msecsTo(now) > 60'000)
+        m_raceTimes.removeFirst();
+    while (!m_failoverTimes.isEmpty() && m_failoverTimes.first().msecsTo(now) > 3'600'000)
+        m_failoverTimes.removeFirst();
+    m_rates->setText(tr("%1 races/min · %2 failovers/h").arg(m_raceTimes.size()).arg(m_failoverTimes.size()));
+    QDateTime earliest;
+    for (const map::RouteMap &map : std::as_const(m_maps)) {
+        if (!earliest.isValid() || map.expiresAt() < earliest)
+            earliest = map.expiresAt();
+    }
+    if (!earliest.isValid())
+        m_freshness->setText(tr("no maps"));
+    else if (earliest <= now)
+        m_freshness->setText(tr("a map has expired"));
+    else
+        m_freshness->setText(tr("maps valid %1 min more").arg(now.secsTo(earliest) / 60));
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometry).toByteArray());
+    restoreState(settings.value(kState).toByteArray());
+    m_vertical->restoreState(settings.value(kVertical).toByteArray());
+    m_horizontal->restoreState(settings.value(kHorizontal).toByteArray());
+}
+
+void MainWindow::saveLayout() const
+{
+    QSettings settings;
+    settings.setValue(kGeometry, saveGeometry());
+    settings.setValue(kState, saveState());
+    settings.setValue(kVertical, m_vertical->saveState());
+    settings.setValue(kHorizontal, m_horizontal->saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace relayrace::ui

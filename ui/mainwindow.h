@@ -1,37 +1,121 @@
 #pragma once
 
+#include "map/routemap.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QList>
 #include <QMainWindow>
 
+class QLabel;
+class QSplitter;
 class QStackedWidget;
+class QTabWidget;
+class QTimer;
 
 namespace relayrace::lab {
 class LabHost;
 }
+namespace relayrace::race {
+class EngineHost;
+class RaceEngine;
+}
+namespace relayrace::map {
+class MapFetcher;
+}
 
 namespace relayrace::ui {
 
+class FailoverInspector;
+class HistoryPanel;
 class LabPanel;
+class LiveRacePanel;
+class ProvidersPanel;
+class TopologyView;
 class WelcomePane;
 
-// Layout and wiring only: each panel owns its model and its logic.
+// Layout and wiring only: each panel owns its model and its logic; the engine runs on its own
+// thread (EngineHost) and reaches the panels through queued signals.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 public:
+    struct Options
+    {
+        QString historyPath;     // empty: the default store
+        QString failoverLogPath; // empty: the default log
+        int raceIntervalMs = 5000;
+    };
     explicit MainWindow(QWidget *parent = nullptr);
+    explicit MainWindow(Options options, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Starts the embedded demo lab (asynchronously: the window stays responsive).
+    // Starts the embedded demo lab, then the engine racing its providers (the window stays responsive).
     void startDemo();
+    // Loads a map file into the engine; false with a message in the status bar when it does not parse.
+    bool openMap(const QString &path);
+    void raceNow(const QString &provider, const QString &path = QString(), qint64 thresholdBytes = 0);
+    void setRaceInterval(int intervalMs); // every provider; 0 stops
+
+    // Route-map exports of the current provider, by extension (.json .dot .svg .png).
+    bool exportRouteMap(const QString &path);
+    bool exportHistoryCsv(const QString &path);
+
+    QString currentProvider() const { return m_currentProvider; }
     lab::LabHost *labHost() const { return m_labHost; }
+    race::RaceEngine *engine() const;
     LabPanel *labPanel() const { return m_labPanel; }
+    ProvidersPanel *providersPanel() const { return m_providers; }
+    LiveRacePanel *liveRacePanel() const { return m_liveRace; }
+    TopologyView *topologyView() const { return m_topology; }
+    HistoryPanel *historyPanel() const { return m_history; }
+    FailoverInspector *failoverInspector() const { return m_failovers; }
+    QTabWidget *tabs() const { return m_tabs; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
+    void buildActions();
+    void ensureEngine();
+    void addMap(const map::RouteMap &map, const QString &state);
+    void selectProvider(const QString &provider);
+    void onDemoReady();
+    void raceNowDialog();
+    void raceEveryDialog();
+    void openMapDialog();
+    void fetchMapDialog();
+    void exportDialog();
+    void exportHistoryDialog();
+    void updateStatus();
+    void restoreLayout();
+    void saveLayout() const;
+
+    Options m_options;
     QStackedWidget *m_stack = nullptr;
     WelcomePane *m_welcome = nullptr;
+    QSplitter *m_vertical = nullptr;
+    QSplitter *m_horizontal = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    ProvidersPanel *m_providers = nullptr;
+    TopologyView *m_topology = nullptr;
+    LiveRacePanel *m_liveRace = nullptr;
+    HistoryPanel *m_history = nullptr;
+    FailoverInspector *m_failovers = nullptr;
     LabPanel *m_labPanel = nullptr;
+    QLabel *m_engineState = nullptr;
+    QLabel *m_rates = nullptr;
+    QLabel *m_freshness = nullptr;
+    QTimer *m_statusTimer = nullptr;
     lab::LabHost *m_labHost = nullptr;
+    race::EngineHost *m_engineHost = nullptr;
+    map::MapFetcher *m_fetcher = nullptr;
+    QHash<QString, map::RouteMap> m_maps;
+    QString m_currentProvider;
+    QList<QDateTime> m_raceTimes;     // last minute, for races per minute
+    QList<QDateTime> m_failoverTimes; // last hour
+    int m_raceIntervalMs = 0;
 };
 
 } // namespace relayrace::ui

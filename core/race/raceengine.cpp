@@ -220,6 +220,11 @@ Race *RaceEngine::startRace(Provider &p, const QString &path, qint64 threshold, 
     const QDateTime now = QDateTime::currentDateTimeUtc();
     // Names the engine's callers use beyond the policy's own ("demo", "schedule") count as manual.
     const policy::Trigger kind = policy::triggerFromName(trigger).value_or(policy::Trigger::Manual);
+    const auto before = m_cache->entry(key);
+    if (before && before->raceInFlight) {
+        *reason = QStringLiteral("a race for %1 is already running").arg(p.map.provider);
+        return nullptr;
+    }
     if (!m_cache->beginRace(key, kind, now)) {
         *reason = QStringLiteral("race budget reached (%1 races per minute for %2)")
                       .arg(m_settings.maxRacesPerMinute)

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <QList>
+#include <QPointF>
+
+namespace relayrace::ui {
+
+// Reduces points (sorted by x) to at most two per pixel bucket of [x0, x1] split into buckets: each
+// bucket keeps its lowest and its highest point, in x order, so a spike survives any zoom level. Fewer
+// points than 2 * buckets come back unchanged.
+QList<QPointF> downsampleMinMax(const QList<QPointF> &points, double x0, double x1, int buckets);
+
+// Keeps one point per bucket (the first): for markers where only presence matters.
+QList<QPointF> downsamplePresence(const QList<QPointF> &points, double x0, double x1, int buckets);
+
+} // namespace relayrace::ui

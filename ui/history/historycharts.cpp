@@ -1,0 +1,289 @@
+#include "historycharts.h"
+
+#include "map/routemap.h"
+
+#include <QAreaSeries>
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QCategoryAxis>
+#include <QChart>
+#include <QChartView>
+#include <QDateTimeAxis>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QScatterSeries>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include <cmath>
+
+namespace relayrace::ui {
+
+namespace {
+
+constexpr int kMaxHistogramBins = 40;
+
+QColor routeColor(qsizetype index)
+{
+    static const QColor colors[] = {QColor(0x15, 0x65, 0xc0), QColor(0x2e, 0x7d, 0x32), QColor(0xef, 0x6c, 0x00),
+                                    QColor(0x6a, 0x1b, 0x9a), QColor(0xc6, 0x28, 0x28), QColor(0x00, 0x83, 0x8f),
+                                    QColor(0x5d, 0x40, 0x37), QColor(0xad, 0x14, 0x57)};
+    return colors[index % qsizetype(std::size(colors))];
+}
+
+// Axes stay from one redraw to the next, so the plot width is known before the first data arrives.
+template<typename Axis>
+Axis *axisOf(QChart *chart, Qt::Alignment alignment)
+{
+    for (auto *axis : chart->axes()) {
+        if (auto *typed = qobject_cast<Axis *>(axis); typed && axis->alignment() == alignment)
+            return typed;
+    }
+    auto *axis = new Axis;
+    chart->addAxis(axis, alignment);
+    return axis;
+}
+
+QDateTimeAxis *timeAxis(QChart *chart, const HistoryData &data)
+{
+    auto *axis = axisOf<QDateTimeAxis>(chart, Qt::AlignBottom);
+    axis->setFormat(data.from.secsTo(data.to) > 86400 ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("HH:mm"));
+    axis->setRange(data.from.toLocalTime(), data.to.toLocalTime());
+    axis->setTickCount(7);
+    return axis;
+}
+
+QValueAxis *msAxis(QChart *chart, double max, const QString &title)
+{
+    auto *axis = axisOf<QValueAxis>(chart, Qt::AlignLeft);
+    axis->setRange(0, max > 0 ? max * 1.05 : 1);
+    axis->setTitleText(title);
+    axis->setLabelFormat(QStringLiteral("%.0f"));
+    axis->applyNiceNumbers();
+    return axis;
+}
+
+double maxY(const QList<QPointF> &points)
+{
+    double max = 0;
+    for (const auto &point : points)
+        max = std::max(max, point.y());
+    return max;
+}
+
+// A tooltip with the figure under the pointer: the charts' numbers are not readable off the axes alone.
+void tipOnHover(QXYSeries *series, QWidget *view, const QString &unit)
+{
+    QObject::connect(series, &QXYSeries::hovered, view, [series, view, unit](const QPointF &point, bool state) {
+        if (!state)
+            return QToolTip::hideText();
+        const QString when = QDateTime::fromMSecsSinceEpoch(qint64(point.x())).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        QToolTip::showText(QCursor::pos(), QStringLiteral("%1: %2 %3 at %4").arg(series->name()).arg(point.y(), 0, 'f', 1).arg(unit, when), view);
+    });
+}
+
+} // namespace
+
+QChartView *makeChartView(const QString &objectName, const QString &title, const QString &toolTip, QWidget *parent)
+{
+    auto *chart = new QChart;
+    chart->setTitle(title);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->setAnimationOptions(QChart::NoAnimation);
+    auto *view = new QChartView(chart, parent); // never OpenGL: it crashes offscreen and gains nothing here
+    view->setObjectName(objectName);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setToolTip(toolTip);
+    view->setMinimumSize(320, 220);
+    return view;
+}
+
+void drawTimeToThreshold(QChartView *view, const HistoryData &data)
+{
+    QChart *chart = view->chart();
+    chart->removeAllSeries();
+    auto *x = timeAxis(chart, data);
+    double max = 0;
+    for (const auto &route : data.timeToThreshold)
+        max = std::max(max, maxY(route.drawn));
+    auto *y = msAxis(chart, max, QObject::tr("ms"));
+    for (const auto &route : data.timeToThreshold) {
+        auto *series = new QLineSeries;
+        series->setName(route.routeId);
+        series->setColor(routeColor(data.routes.indexOf(route.routeId)));
+        series->replace(route.drawn);
+        chart->addSeries(series);
+        series->attachAxis(x);
+        series->attachAxis(y);
+        tipOnHover(series, view, QStringLiteral("ms"));
+    }
+}
+
+void drawBand(QChartView *view, const HistoryData &data)
+{
+    QChart *chart = view->chart();
+    chart->removeAllSeries();
+    auto *x = timeAxis(chart, data);
+    double max = 0;
+    for (const auto &band : data.bands)
+        max = std::max(max, maxY(band.max));
+    auto *y = msAxis(chart, max, QObject::tr("ms"));
+    for (const auto &band : data.bands) {
+        const QColor color = routeColor(data.routes.indexOf(band.routeId));
+        auto *upper = new QLineSeries;
+        upper->replace(band.max);
+        auto *lower = new QLineSeries;
+        lower->replace(band.min);
+        auto *area = new QAreaSeries(upper, lower);
+        upper->setParent(area); // the area series draws them but does not own them
+        lower->setParent(area);
+        area->setName(band.routeId + QObject::tr(" min–max"));
+        area->setObjectName(band.routeId);
+        QColor fill = color;
+        fill.setAlpha(60);
+        area->setColor(fill);
+        area->setBorderColor(fill);
+        auto *median = new QLineSeries;
+        median->setName(band.routeId);
+        median->setColor(color);
+        median->replace(band.median);
+        for (auto *series : std::initializer_list<QAbstractSeries *>{area, median}) {
+            chart->addSeries(series);
+            series->attachAxis(x);
+            series->attachAxis(y);
+        }
+        tipOnHover(median, view, QObject::tr("ms median"));
+        for (auto *marker : chart->legend()->markers(area))
+            marker->setVisible(false); // one legend entry per route: the median's colour is the band's
+    }
+}
+
+void drawWinners(QChartView *view, const HistoryData &data)
+{
+    QChart *chart = view->chart();
+    chart->removeAllSeries();
+    auto *x = timeAxis(chart, data);
+    auto *y = axisOf<QCategoryAxis>(chart, Qt::AlignLeft);
+    for (const auto &label : y->categoriesLabels())
+        y->remove(label);
+    y->setStartValue(-0.5);
+    y->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    for (qsizetype i = 0; i < data.routes.size(); ++i)
+        y->append(data.routes.at(i), double(i));
+    y->setRange(-0.5, std::max(0.5, double(data.routes.size()) - 0.5));
+    const auto add = [&](QXYSeries *series) {
+        chart->addSeries(series);
+        series->attachAxis(x);
+        series->attachAxis(y);
+    };
+    auto *optimal = new QLineSeries;
+    optimal->setObjectName(QStringLiteral("optimalRouteLine"));
+    optimal->setName(QObject::tr("optimal route"));
+    optimal->setPen(QPen(QColor(0x37, 0x47, 0x4f), 2));
+    optimal->replace(data.optimalSteps);
+    add(optimal);
+    for (qsizetype i = 0; i < data.winners.size() && i < data.routes.size(); ++i) {
+        auto *wins = new QScatterSeries;
+        wins->setName(QObject::tr("%1 won").arg(data.routes.at(i)));
+        wins->setMarkerSize(5);
+        wins->setColor(routeColor(i));
+        wins->setBorderColor(routeColor(i));
+        wins->replace(data.winners.at(i));
+        add(wins);
+        tipOnHover(wins, view, QString());
+    }
+    auto *changes = new QScatterSeries;
+    changes->setObjectName(QStringLiteral("routeChangeMarkers"));
+    changes->setName(QObject::tr("route change"));
+    changes->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    changes->setMarkerSize(13);
+    changes->setColor(QColor(0xff, 0xc1, 0x07));
+    changes->setBorderColor(Qt::black);
+    QList<QPointF> marks;
+    for (const auto &change : data.changes) {
+        const qsizetype index = data.routes.indexOf(change.toRoute);
+        if (index >= 0)
+            marks.append(QPointF(double(change.at.toMSecsSinceEpoch()), double(index)));
+    }
+    changes->replace(marks);
+    add(changes);
+    QObject::connect(changes, &QXYSeries::hovered, view, [view, changeList = data.changes](const QPointF &point, bool state) {
+        for (const auto &change : changeList) {
+            if (state && qAbs(double(change.at.toMSecsSinceEpoch()) - point.x()) < 1) {
+                QToolTip::showText(QCursor::pos(), QObject::tr("%1: %2 → %3\n%4").arg(change.at.toLocalTime().toString(),
+                    change.fromRoute.isEmpty() ? QObject::tr("(none)") : change.fromRoute, change.toRoute, change.reason), view);
+                return;
+            }
+        }
+        QToolTip::hideText();
+    });
+}
+
+void drawHistogram(QChartView *view, const HistoryData &data)
+{
+    QChart *chart = view->chart();
+    chart->removeAllSeries();
+    const QString direct = map::directRouteId();
+    QList<std::pair<QString, QList<history::HistogramBin>>> sets;
+    if (!data.optimalHistogram.isEmpty())
+        sets.append({QObject::tr("optimal (%1)").arg(data.optimalRoute), data.optimalHistogram});
+    sets.append({data.optimalRoute == direct ? QObject::tr("direct (optimal)") : QObject::tr("direct"), data.directHistogram});
+    if (!(data.binMs > 0))
+        return;
+    qint64 first = std::numeric_limits<qint64>::max();
+    for (const auto &set : sets) {
+        for (const auto &bin : set.second)
+            first = std::min(first, qint64(std::llround(bin.lowMs / data.binMs)));
+    }
+    if (first == std::numeric_limits<qint64>::max())
+        return;
+    // Bins from the lowest seen up to the 98th percentile; the tail is folded into one more ("and above").
+    const qint64 bins = std::clamp<qint64>(qint64(std::ceil(data.ttfbTailMs / data.binMs)) - first + 2, 1, kMaxHistogramBins);
+    QList<QList<qreal>> counts(sets.size(), QList<qreal>(bins, 0));
+    qint64 last = first;
+    for (qsizetype s = 0; s < sets.size(); ++s) {
+        for (const auto &bin : sets[s].second) {
+            const qint64 index = std::min<qint64>(std::llround(bin.lowMs / data.binMs) - first, bins - 1);
+            counts[s][index] += qreal(bin.count);
+            last = std::max(last, first + index);
+        }
+    }
+    QStringList categories;
+    for (qint64 i = first; i <= last; ++i) {
+        const bool tail = i - first == bins - 1 && i > first;
+        categories.append(tail ? QStringLiteral("≥%1").arg(double(i) * data.binMs)
+                               : QStringLiteral("%1").arg(double(i) * data.binMs));
+    }
+    auto *series = new QBarSeries;
+    series->setObjectName(QStringLiteral("ttfbHistogram"));
+    for (qsizetype s = 0; s < sets.size(); ++s) {
+        auto *set = new QBarSet(sets[s].first);
+        set->append(counts[s].mid(0, categories.size()));
+        set->setColor(routeColor(std::max<qsizetype>(0, data.routes.indexOf(s == 0 && sets.size() > 1 ? data.optimalRoute : direct))));
+        series->append(set);
+    }
+    QObject::connect(series, &QBarSeries::hovered, view, [view, categories, binMs = data.binMs](bool state, int index, QBarSet *set) {
+        if (!state)
+            return QToolTip::hideText();
+        QToolTip::showText(QCursor::pos(), QObject::tr("%1: %2 races with TTFB in [%3, +%4) ms").arg(set->label()).arg(set->at(index))
+                                               .arg(categories.value(index)).arg(binMs), view);
+    });
+    chart->addSeries(series);
+    auto *x = axisOf<QBarCategoryAxis>(chart, Qt::AlignBottom);
+    x->clear();
+    x->append(categories);
+    if (categories.size() > 12)
+        x->setLabelsAngle(-60);
+    x->setTitleText(QObject::tr("TTFB bin start (ms), bins of %1 ms").arg(data.binMs));
+    series->attachAxis(x);
+    double max = 0;
+    for (const auto &row : counts)
+        max = std::max(max, *std::max_element(row.begin(), row.end()));
+    auto *y = msAxis(chart, max, QObject::tr("races"));
+    series->attachAxis(y);
+}
+
+} // namespace relayrace::ui

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "history/historyqueries.h"
+#include "policy/routechange.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMetaType>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+
+namespace relayrace::ui {
+
+// What the history panel asks its worker for. widthPx: the plot width the series are downsampled to.
+struct HistoryQuery
+{
+    quint64 generation = 0;
+    QString path;
+    QString provider;
+    QDateTime from;
+    QDateTime to;
+    int widthPx = 800;
+};
+
+// One route's figure over time: x = ms since the epoch, y = ms.
+struct RouteSeries
+{
+    QString routeId;
+    QList<QPointF> all;       // every sample (the truth)
+    QList<QPointF> drawn;     // downsampled to the plot width (min and max per pixel)
+};
+
+struct RouteBand
+{
+    QString routeId;
+    QList<QPointF> min;
+    QList<QPointF> median;
+    QList<QPointF> max;
+};
+
+// Everything the four charts show, computed on the worker thread. A value: crosses threads freely.
+struct HistoryData
+{
+    quint64 generation = 0;
+    QString provider;
+    QDateTime from;
+    QDateTime to;
+    int widthPx = 0;
+    QString error;                          // empty when every query worked
+    QStringList routes;                     // chart order (the races' route order)
+    qint64 races = 0;
+    qint64 samples = 0;
+    // (a) time to threshold per route: measured, else the projection a loser had at the decision.
+    QList<RouteSeries> timeToThreshold;
+    // (b) SmokePing band per route.
+    int bucketSeconds = 0;
+    QList<RouteBand> bands;
+    // (c) race winners (x, route index), downsampled per route, and the optimal route's changes.
+    QList<QList<QPointF>> winners;          // parallel to routes
+    QList<policy::RouteChange> changes;
+    QList<QPointF> optimalSteps;            // (x, route index) step line of the optimal route
+    // (d) TTFB histograms: the optimal route (latest change, else the most frequent winner) and direct.
+    QString optimalRoute;
+    double binMs = 0;
+    double ttfbTailMs = 0;                  // the 98th percentile: bins above it fold into one
+    QList<history::HistogramBin> optimalHistogram;
+    QList<history::HistogramBin> directHistogram;
+};
+
+} // namespace relayrace::ui
+
+Q_DECLARE_METATYPE(relayrace::ui::HistoryQuery)
+Q_DECLARE_METATYPE(relayrace::ui::HistoryData)

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "ui/history/historydata.h"
+
+#include <QElapsedTimer>
+#include <QWidget>
+
+#include <atomic>
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QThread;
+class QTimer;
+class QChartView;
+class QChart;
+
+namespace relayrace::race {
+struct RaceResult;
+}
+
+namespace relayrace::ui {
+
+class HistoryWorker;
+
+// One provider's history over a time range (Qt Charts): (a) time to threshold per route, (b) a
+// SmokePing-style band per route, (c) the winner timeline with every change of optimal route marked,
+// (d) a TTFB histogram of the optimal route against direct. Queries run on a worker thread with its
+// own store; the panel keeps the last result (the truth) and gives the charts data downsampled to
+// their plot width.
+class HistoryPanel final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HistoryPanel)
+public:
+    enum class Range { LastHour, Last6Hours, Last24Hours, Last7Days };
+    static constexpr int kRefreshIntervalMs = 1000; // refreshes coalesce to at most one a second
+
+    explicit HistoryPanel(QWidget *parent = nullptr);
+    ~HistoryPanel() override;
+
+    QString historyPath() const { return m_path; }
+    QString provider() const { return m_provider; }
+    Range range() const;
+    void setRange(Range range);
+    static qint64 rangeSeconds(Range range);
+
+    // The last result drawn: every sample per route, the bands, changes and histograms.
+    const HistoryData &data() const { return m_data; }
+    QString lastError() const { return m_data.error; }
+    // How long the last redraw of the four charts took (setting their data and painting them).
+    int lastRedrawMs() const { return m_lastRedrawMs; }
+    // The width the drawn series were downsampled to (at most two points per pixel): 90% of the plot
+    // width when queried, so a plot narrowed by wider axis labels still gets at most two per pixel.
+    int plotWidthPx() const { return m_data.widthPx; }
+
+public Q_SLOTS:
+    void setHistoryPath(const QString &path);
+    void setProvider(const QString &provider);
+    void refresh();
+    // New races or route changes of the shown provider refresh the panel (coalesced).
+    void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
+    void onRouteChanged(const relayrace::policy::RouteChange &change);
+
+Q_SIGNALS:
+    void loaded();
+    void queryRequested(const relayrace::ui::HistoryQuery &query);
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void startQuery();
+    void onFinished(const HistoryData &data);
+    int currentPlotWidth() const;
+
+    QString m_path;
+    QString m_provider;
+    QComboBox *m_range = nullptr;
+    QLabel *m_status = nullptr;
+    QChartView *m_tttView = nullptr;
+    QChartView *m_bandView = nullptr;
+    QChartView *m_winnerView = nullptr;
+    QChartView *m_histogramView = nullptr;
+    QTimer *m_refreshTimer = nullptr;
+    QElapsedTimer m_sinceQuery;
+    QThread *m_thread = nullptr;
+    HistoryWorker *m_worker = nullptr;
+    std::shared_ptr<std::atomic<quint64>> m_latest;
+    quint64 m_generation = 0;
+    HistoryData m_data;
+    int m_lastRedrawMs = -1;
+};
+
+} // namespace relayrace::ui

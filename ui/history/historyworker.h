@@ -1,0 +1,49 @@
+#pragma once
+
+#include "ui/history/historydata.h"
+
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+namespace relayrace::history {
+class HistoryStore;
+}
+
+namespace relayrace::ui {
+
+// Runs the history panel's queries on its own thread with its own HistoryStore (one SQLite connection
+// per thread). A query whose generation is no longer the latest is abandoned between steps: a newer
+// query makes an older result stale.
+class HistoryWorker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HistoryWorker)
+public:
+    explicit HistoryWorker(std::shared_ptr<std::atomic<quint64>> latest, QObject *parent = nullptr);
+    ~HistoryWorker() override;
+
+    // The data for query; public for tests and benchmarks that run it on their own thread.
+    HistoryData compute(const HistoryQuery &query);
+
+public Q_SLOTS:
+    void run(const relayrace::ui::HistoryQuery &query);
+
+Q_SIGNALS:
+    void finished(const relayrace::ui::HistoryData &data);
+
+private:
+    bool stale(const HistoryQuery &query) const { return m_latest->load() != query.generation; }
+
+    std::shared_ptr<std::atomic<quint64>> m_latest;
+    std::unique_ptr<history::HistoryStore> m_store;
+};
+
+// A bucket length for a band over rangeSeconds drawn widthPx wide: a round number of seconds, each
+// bucket a few pixels wide.
+int bandBucketSeconds(qint64 rangeSeconds, int widthPx);
+// A round histogram bin (1, 2 or 5 times a power of ten) giving about bins bins up to maxMs.
+double roundBinMs(double maxMs, int bins);
+
+} // namespace relayrace::ui

@@ -1,0 +1,258 @@
+#include "providersmodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QLocale>
+#include <QTimer>
+
+#include <limits>
+
+namespace relayrace::ui {
+
+namespace {
+
+QString durationText(qint64 seconds)
+{
+    seconds = qMax<qint64>(0, seconds);
+    if (seconds < 60)
+        return QStringLiteral("%1 s").arg(seconds);
+    if (seconds < 3600)
+        return QStringLiteral("%1 min %2 s").arg(seconds / 60).arg(seconds % 60, 2, 10, QLatin1Char('0'));
+    if (seconds < 86400)
+        return QStringLiteral("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 d %2 h").arg(seconds / 86400).arg((seconds % 86400) / 3600);
+}
+
+QString utcText(const QDateTime &at)
+{
+    return at.isValid() ? at.toUTC().toString(Qt::ISODate) : QStringLiteral("never");
+}
+
+const QString kNone = QStringLiteral("—");
+
+} // namespace
+
+ProvidersModel::ProvidersModel(QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+    , m_ticker(new QTimer(this))
+{
+    m_ticker->setInterval(1000);
+    connect(m_ticker, &QTimer::timeout, this, &ProvidersModel::tick);
+}
+
+ProvidersModel::~ProvidersModel() = default;
+
+void ProvidersModel::setClock(std::function<QDateTime()> clock)
+{
+    m_clock = std::move(clock);
+    tick();
+}
+
+int ProvidersModel::rowOf(const QString &provider) const
+{
+    for (qsizetype row = 0; row < m_rows.size(); ++row) {
+        if (m_rows.at(row).snapshot.provider == provider)
+            return int(row);
+    }
+    return -1;
+}
+
+void ProvidersModel::updateProvider(const race::ProviderSnapshot &snapshot)
+{
+    const int row = rowOf(snapshot.provider);
+    if (row >= 0) {
+        m_rows[row].snapshot = snapshot;
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        return;
+    }
+    const int at = int(m_rows.size());
+    beginInsertRows({}, at, at);
+    m_rows.append({snapshot, m_mapStates.value(snapshot.provider)});
+    endInsertRows();
+    if (!m_ticker->isActive())
+        m_ticker->start();
+}
+
+void ProvidersModel::setMapState(const QString &provider, const QString &state)
+{
+    m_mapStates.insert(provider, state);
+    const int row = rowOf(provider);
+    if (row < 0)
+        return;
+    m_rows[row].mapState = state;
+    Q_EMIT dataChanged(index(row, SignatureColumn), index(row, SignatureColumn));
+}
+
+void ProvidersModel::removeProvider(const QString &provider)
+{
+    m_mapStates.remove(provider);
+    const int row = rowOf(provider);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    endRemoveRows();
+    if (m_rows.isEmpty())
+        m_ticker->stop();
+}
+
+void ProvidersModel::tick()
+{
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, RouteAgeColumn), index(rowCount() - 1, MapExpiryColumn), {Qt::DisplayRole});
+}
+
+int ProvidersModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int ProvidersModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ProvidersModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &row = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(row, index.column());
+    case Qt::ToolTipRole:
+        return toolTip(row, index.column());
+    case Qt::TextAlignmentRole:
+        return index.column() >= RacesColumn ? QVariant((Qt::AlignRight | Qt::AlignVCenter).toInt()) : QVariant();
+    case Qt::ForegroundRole:
+        if (index.column() == SignatureColumn && (row.mapState == QLatin1String("failed")))
+            return QBrush(QColor(0xc6, 0x28, 0x28));
+        if (index.column() == SignatureColumn && row.mapState == QLatin1String("last good kept"))
+            return QBrush(QColor(0xb2, 0x6a, 0x00));
+        if (index.column() == MapExpiryColumn && row.snapshot.mapExpiresAt.isValid()
+            && row.snapshot.mapExpiresAt <= m_clock())
+            return QBrush(QColor(0xc6, 0x28, 0x28));
+        return {};
+    case ProviderRole:
+        return row.snapshot.provider;
+    case SortRole:
+        return sortValue(row, index.column());
+    case SnapshotRole:
+        return QVariant::fromValue(row.snapshot);
+    default:
+        return {};
+    }
+}
+
+QVariant ProvidersModel::display(const Row &row, int column) const
+{
+    const race::ProviderSnapshot &s = row.snapshot;
+    const QDateTime now = m_clock();
+    const QLocale locale;
+    switch (column) {
+    case ProviderColumn: return s.provider;
+    case OriginColumn: return s.origin.toDisplayString();
+    case OptimalRouteColumn: return s.optimalRoute.isEmpty() ? tr("(none)") : s.optimalRoute;
+    case LastTriggerColumn: return s.lastTrigger.isEmpty() ? kNone : s.lastTrigger;
+    case RouteAgeColumn:
+        return s.optimalRoute.isEmpty() || !s.chosenAt.isValid() ? kNone : durationText(s.chosenAt.secsTo(now));
+    case RetestInColumn: {
+        if (!s.nextRetestAt.isValid())
+            return kNone;
+        const qint64 left = now.secsTo(s.nextRetestAt);
+        return left <= 0 ? tr("due") : durationText(left);
+    }
+    case MapExpiryColumn: {
+        if (!s.mapExpiresAt.isValid())
+            return tr("no expiry");
+        const qint64 left = now.secsTo(s.mapExpiresAt);
+        return left > 0 ? tr("fresh, expires in %1").arg(durationText(left))
+                        : tr("expired %1 ago").arg(durationText(-left));
+    }
+    case SignatureColumn: return row.mapState.isEmpty() ? tr("unknown") : row.mapState;
+    case RacesColumn:
+        return s.racesFailed > 0 ? tr("%1 (%2 failed)").arg(locale.toString(s.races), locale.toString(s.racesFailed))
+                                 : locale.toString(s.races);
+    case SkippedColumn: return locale.toString(s.racesSkippedByBudget);
+    case TestObjectBytesColumn: return locale.formattedDataSize(s.raceBytesTestObject);
+    case RequestedBytesColumn: return locale.formattedDataSize(s.raceBytesRequested);
+    case RequestsColumn: return locale.toString(s.requests);
+    default: return {};
+    }
+}
+
+QVariant ProvidersModel::toolTip(const Row &row, int column) const
+{
+    const race::ProviderSnapshot &s = row.snapshot;
+    const QLocale locale;
+    switch (column) {
+    case ProviderColumn:
+        return tr("%1 (edge region %2), routes: %3").arg(s.provider, s.edgeRegion, s.routes.join(QStringLiteral(", ")));
+    case OriginColumn: return s.origin.toString();
+    case OptimalRouteColumn:
+    case RouteAgeColumn:
+        return s.optimalRoute.isEmpty() ? tr("No optimal route: not raced yet, or it expired")
+                                        : tr("%1 chosen at %2 UTC").arg(s.optimalRoute, utcText(s.chosenAt));
+    case LastTriggerColumn: return tr("What made the last race run: %1").arg(s.lastTrigger);
+    case RetestInColumn:
+        return tr("The time-based re-test fires under traffic at %1 UTC").arg(utcText(s.nextRetestAt));
+    case MapExpiryColumn: return tr("The route map expires at %1 UTC").arg(utcText(s.mapExpiresAt));
+    case SignatureColumn:
+        return tr("valid: signature checked; unsigned: no signature; last good kept: a refresh failed and the "
+                  "previous map stays; failed: no usable map");
+    case RacesColumn:
+        return tr("%1 races since the engine started, %2 of them failed").arg(s.races).arg(s.racesFailed);
+    case SkippedColumn:
+        return tr("%1 races skipped because the provider's race budget was spent").arg(s.racesSkippedByBudget);
+    case TestObjectBytesColumn:
+        return tr("%1 body bytes received by all routes in races on the test object").arg(locale.toString(s.raceBytesTestObject));
+    case RequestedBytesColumn:
+        return tr("%1 body bytes received by all routes in races on requested objects (the winner's went to "
+                  "the user)").arg(locale.toString(s.raceBytesRequested));
+    case RequestsColumn:
+        return tr("%1 user requests served, %2").arg(locale.toString(s.requests), locale.formattedDataSize(s.requestBytes));
+    default: return {};
+    }
+}
+
+QVariant ProvidersModel::sortValue(const Row &row, int column) const
+{
+    const race::ProviderSnapshot &s = row.snapshot;
+    const QDateTime now = m_clock();
+    switch (column) {
+    case RouteAgeColumn: return s.chosenAt.isValid() ? s.chosenAt.secsTo(now) : -1;
+    case RetestInColumn: return s.nextRetestAt.isValid() ? now.secsTo(s.nextRetestAt) : std::numeric_limits<qint64>::max();
+    case MapExpiryColumn: return s.mapExpiresAt.isValid() ? now.secsTo(s.mapExpiresAt) : std::numeric_limits<qint64>::max();
+    case RacesColumn: return s.races;
+    case SkippedColumn: return s.racesSkippedByBudget;
+    case TestObjectBytesColumn: return s.raceBytesTestObject;
+    case RequestedBytesColumn: return s.raceBytesRequested;
+    case RequestsColumn: return s.requests;
+    default: return display(row, column);
+    }
+}
+
+QVariant ProvidersModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || (role != Qt::DisplayRole && role != Qt::ToolTipRole))
+        return {};
+    switch (section) {
+    case ProviderColumn: return tr("Provider");
+    case OriginColumn: return tr("Origin");
+    case OptimalRouteColumn: return tr("Optimal route");
+    case LastTriggerColumn: return tr("Last trigger");
+    case RouteAgeColumn: return tr("Route age");
+    case RetestInColumn: return tr("Re-test in");
+    case MapExpiryColumn: return tr("Map freshness");
+    case SignatureColumn: return tr("Signature");
+    case RacesColumn: return tr("Races");
+    case SkippedColumn: return tr("Skipped (budget)");
+    case TestObjectBytesColumn: return tr("Race bytes: test object");
+    case RequestedBytesColumn: return tr("Race bytes: requested");
+    case RequestsColumn: return tr("Requests");
+    default: return {};
+    }
+}
+
+} // namespace relayrace::ui

@@ -1,0 +1,106 @@
+#pragma once
+
+#include "map/routemap.h"
+#include "ui/topology/routeitem.h"
+
+#include <QGraphicsScene>
+#include <QHash>
+#include <QString>
+
+#include <optional>
+
+class QGraphicsEllipseItem;
+
+namespace relayrace::race {
+struct RaceResult;
+}
+
+namespace relayrace::ui {
+
+struct GeoPoint
+{
+    double lat = 0;
+    double lon = 0;
+};
+
+// The topology of one provider at a time: edge, regions and origin placed by lat/lon on an
+// equirectangular grid, one RouteItem per candidate route. Keeps every provider's map and route figures
+// (the truth) and rebuilds the items from them when the shown provider changes.
+class TopologyScene final : public QGraphicsScene
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TopologyScene)
+public:
+    static constexpr double kPixelsPerDegree = 8.0;
+    // A route whose time to the threshold (measured or projected) exceeds the winner's by this factor
+    // is drawn slow.
+    static constexpr double kSlowFactor = 1.5;
+
+    explicit TopologyScene(QObject *parent = nullptr);
+
+    static QPointF project(GeoPoint point);
+
+    void setMap(const map::RouteMap &map);
+    void setProvider(const QString &provider);
+    QString provider() const { return m_current; }
+    QStringList providers() const { return m_providers.keys(); }
+    // Which of the map's alternates lists applies (the engine's edge region).
+    void setEdgeRegion(const QString &edgeRegion);
+    void setEdgePosition(GeoPoint position);
+    void setOriginPosition(const QString &provider, GeoPoint position);
+    GeoPoint edgePosition() const;
+    GeoPoint originPosition(const QString &provider) const;
+
+    void setOptimalRoute(const QString &provider, const QString &routeId);
+    void markRouteFailed(const QString &provider, const QString &routeId, const QString &reason);
+    void applyRaceResult(const race::RaceResult &result);
+    void beginRace(const QString &provider, quint64 raceId, const QStringList &routes);
+    // Ignored unless raceId is the provider's running race.
+    void setProgress(const QString &provider, quint64 raceId, const QString &routeId, double fraction);
+    quint64 runningRace(const QString &provider) const;
+
+    // The shown provider's items.
+    RouteItem *routeItem(const QString &routeId) const { return m_routeItems.value(routeId); }
+    QList<RouteItem *> routeItems() const { return m_routeItems.values(); }
+    QGraphicsEllipseItem *regionItem(const QString &regionId) const { return m_regionItems.value(regionId); }
+    QGraphicsEllipseItem *edgeItem() const { return m_edgeItem; }
+    QGraphicsEllipseItem *originItem() const { return m_originItem; }
+    // The part of the scene worth showing: every node with a margin.
+    QRectF contentRect() const;
+
+Q_SIGNALS:
+    void contentChanged();
+
+protected:
+    void drawBackground(QPainter *painter, const QRectF &rect) override;
+
+private:
+    struct ProviderState
+    {
+        map::RouteMap map;
+        std::optional<GeoPoint> origin;
+        QString optimalRoute;
+        QHash<QString, RouteFigures> routes;
+        quint64 raceId = 0;
+    };
+
+    static const map::Region *viaRegion(const ProviderState &state, const QString &routeId);
+    QStringList routeIds(const ProviderState &state) const;
+    void rebuild();
+    void refreshRoute(const QString &provider, const QString &routeId);
+    QGraphicsEllipseItem *addNode(QPointF at, const QColor &color, double radius, const QString &kind,
+                                  const QString &id, const QString &label, const QString &toolTip);
+    QString regionToolTip(const ProviderState &state, const map::Region &region) const;
+    double baselineRtt(const ProviderState &state, const QString &routeId) const;
+
+    QHash<QString, ProviderState> m_providers;
+    QString m_current;
+    QString m_edgeRegion = QStringLiteral("default");
+    std::optional<GeoPoint> m_edge;
+    QHash<QString, RouteItem *> m_routeItems;
+    QHash<QString, QGraphicsEllipseItem *> m_regionItems;
+    QGraphicsEllipseItem *m_edgeItem = nullptr;
+    QGraphicsEllipseItem *m_originItem = nullptr;
+};
+
+} // namespace relayrace::ui

@@ -228,7 +228,8 @@ void MainWindow::startDemo()
 {
     if (m_labHost)
         return;
-    auto topology = lab::demoTopology();
+    auto topology = m_options.demoTopologyJson.isEmpty() ? lab::demoTopology()
+                                                         : lab::Topology::fromJson(m_options.demoTopologyJson);
     if (!topology) {
         statusBar()->showMessage(topology.error());
         return;

@@ -74,6 +74,8 @@ private Q_SLOTS:
     void cleanupTestCase();
     void cleanup();
     void raceAbortsLosersAtThreshold();
+    void losersStopReceivingAtTheLabWithinOneReadAfterThreshold();
+    void routeThatDiesMidRaceLosesWithoutFailingTheRace();
     void raceWinnerDeliversFullBodyByteExact();
     void smallBodyBelowThresholdWinsWhenComplete();
     void headRaceWinsOnTheFirstCompleteHead();
@@ -246,6 +248,65 @@ void TestRace::raceAbortsLosersAtThreshold()
     // The winner was not aborted: it is still receiving (or done) for the requester.
     QVERIFY(race->winnerReply());
     QCOMPARE(race->winnerReply()->error(), QNetworkReply::NoError);
+}
+
+void TestRace::losersStopReceivingAtTheLabWithinOneReadAfterThreshold()
+{
+    // Counted where the bytes leave: the lab links towards the edge, not the engine.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    constexpr qint64 threshold = 256 * 1024;
+    constexpr qint64 oneRead = 64 * 1024; // a socket read, plus what a link had already released
+    const QStringList loserLinks{Topology::directLinkId(QStringLiteral("plain")),
+                                 Topology::edgeToRelayLinkId(QStringLiteral("slow"))};
+    // Losers must be receiving when the winner decides: slow them by bandwidth, not by latency.
+    for (const QString &link : loserLinks)
+        impair(link, [](Impairment &i) {
+            i.latencyMs = 20;
+            i.bandwidthBytesPerSec = 1'000'000;
+        });
+    const Routes r = routes(QStringLiteral("plain"));
+    QHash<QString, qint64> before, atDecision;
+    for (const QString &link : loserLinks)
+        before.insert(link, m_host->lab()->linkStats(link)->bytesDown);
+    auto race = std::make_unique<Race>(r.list());
+    RaceResult result;
+    connect(race.get(), &Race::finished, this, [&](const RaceResult &res) {
+        result = res;
+        for (const QString &link : loserLinks)
+            atDecision.insert(link, m_host->lab()->linkStats(link)->bytesDown);
+    });
+    QVERIFY(race->start(request(QStringLiteral("plain"), QStringLiteral("/obj/cut?size=%1").arg(size), threshold)).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(!atDecision.isEmpty(), kRaceTimeoutMs);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    QCOMPARE(result.winner, QStringLiteral("via:fast"));
+    race.reset();
+    QTest::qWait(1000); // what a loser still got would have arrived by now
+    for (const QString &link : loserLinks) {
+        const qint64 after = m_host->lab()->linkStats(link)->bytesDown;
+        const RouteOutcome *loser = result.route(link.contains(u"slow") ? QStringLiteral("via:slow") : QStringLiteral("direct"));
+        QVERIFY(loser);
+        qInfo("%s: engine counted %lld B, the lab sent %lld B by the decision and %lld B more after it",
+              qPrintable(link), loser->bytes, atDecision.value(link) - before.value(link), after - atDecision.value(link));
+        QVERIFY2(loser->bytes > 0, "the loser was receiving at the decision");
+        // After the decision: at most one read more (plus the re-warm-up's head, a few hundred bytes).
+        QVERIFY2(after - atDecision.value(link) <= oneRead + 4096, qPrintable(link));
+        QVERIFY2(after - before.value(link) - loser->bytes <= oneRead + 4096, qPrintable(link));
+    }
+}
+
+void TestRace::routeThatDiesMidRaceLosesWithoutFailingTheRace()
+{
+    // The fastest route resets after 20 kB of a 256 KiB threshold: it fails, the next best wins.
+    impair(Topology::edgeToRelayLinkId(QStringLiteral("fast")), [](Impairment &i) { i.resetAfterBytes = 20'000; });
+    const Routes r = routes(QStringLiteral("plain"));
+    RaceResult result;
+    auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/dies?size=1000000"), 256 * 1024), &result);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    const RouteOutcome *fast = result.route(QStringLiteral("via:fast"));
+    QVERIFY(fast);
+    QCOMPARE(fast->state, RouteOutcome::State::Failed);
+    QVERIFY(!fast->error.isEmpty());
+    QVERIFY(result.winner == u"direct" || result.winner == u"via:slow");
 }
 
 void TestRace::raceWinnerDeliversFullBodyByteExact()

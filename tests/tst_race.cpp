@@ -281,17 +281,19 @@ void TestRace::losersStopReceivingAtTheLabWithinOneReadAfterThreshold()
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
     race.reset();
     QTest::qWait(1000); // what a loser still got would have arrived by now
+    int receiving = 0;
     for (const QString &link : loserLinks) {
         const qint64 after = m_host->lab()->linkStats(link)->bytesDown;
         const RouteOutcome *loser = result.route(link.contains(u"slow") ? QStringLiteral("via:slow") : QStringLiteral("direct"));
         QVERIFY(loser);
         qInfo("%s: engine counted %lld B, the lab sent %lld B by the decision and %lld B more after it",
               qPrintable(link), loser->bytes, atDecision.value(link) - before.value(link), after - atDecision.value(link));
-        QVERIFY2(loser->bytes > 0, "the loser was receiving at the decision");
+        receiving += loser->bytes > 0 ? 1 : 0;
         // After the decision: at most one read more (plus the re-warm-up's head, a few hundred bytes).
         QVERIFY2(after - atDecision.value(link) <= oneRead + 4096, qPrintable(link));
         QVERIFY2(after - before.value(link) - loser->bytes <= oneRead + 4096, qPrintable(link));
     }
+    QVERIFY2(receiving > 0, "a loser was receiving at the decision (else nothing was cut)");
 }
 
 void TestRace::routeThatDiesMidRaceLosesWithoutFailingTheRace()

@@ -12,6 +12,7 @@
 #include "race/routeclient.h"
 
 #include <QCoreApplication>
+#include <QNetworkReply>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -95,6 +96,15 @@ RaceResult runRace(const QList<RouteClient *> &clients, const RaceRequest &reque
         RaceResult failed;
         failed.error = QStringLiteral("no result within 60 s");
         return failed;
+    }
+    // As the engine does with a race nobody asked the object of: the winner's rest is read, so its
+    // connection stays warm (aborting it would hand the next race a cold winner).
+    if (ReplyPtr winner = race.takeWinnerReply(); winner && !winner->isFinished()) {
+        QNetworkReply *reply = winner.get();
+        QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply] { reply->skip(reply->bytesAvailable()); });
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        reply->skip(reply->bytesAvailable());
+        done.wait(30000);
     }
     return finished.first().first().value<RaceResult>();
 }
@@ -180,8 +190,20 @@ int main(int argc, char **argv)
             continue;
         }
         ++ran;
-        if (result.winner == clients.at(best)->routeId())
+        if (result.winner == clients.at(best)->routeId()) {
             ++wonByBest;
+        } else {
+            QStringList routes;
+            for (const RouteOutcome &o : result.routes)
+                routes.append(QStringLiteral("%1 %2 ttfb %3 ttt %4 fresh %5")
+                                  .arg(o.routeId, stateName(o.state))
+                                  .arg(o.ttfbMs, 0, 'f', 1)
+                                  .arg(o.timeToThresholdMs, 0, 'f', 1)
+                                  .arg(o.freshConnection));
+            std::fprintf(stderr, "  race %d: best %s (%.0f ms RTT) lost to %s: %s\n", i,
+                         qUtf8Printable(clients.at(best)->routeId()), bestMs, qUtf8Printable(result.winner),
+                         qUtf8Printable(routes.join(QStringLiteral("; "))));
+        }
         wasted.push_back(double(result.wastedBytes));
         if (result.wastedBytes <= wasteBound)
             ++withinWasteBound;

@@ -196,6 +196,7 @@ void MainWindow::ensureEngine()
     race::EngineSettings settings;
     settings.historyPath = m_options.historyPath;
     settings.failoverLogPath = m_options.failoverLogPath;
+    settings.maxRacesPerMinute = m_options.maxRacesPerMinute;
     if (m_labHost && m_labHost->isReady() && !m_labHost->endpoints().caFile.isEmpty())
         settings.caCertificates = QSslCertificate::fromPath(m_labHost->endpoints().caFile);
     m_engineHost = new race::EngineHost(settings, this);

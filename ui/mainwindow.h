@@ -46,6 +46,7 @@ public:
         QString historyPath;     // empty: the default store
         QString failoverLogPath; // empty: the default log
         int raceIntervalMs = 5000;
+        int maxRacesPerMinute = 60;  // the engine's race budget per provider; 0: unlimited
         QByteArray demoTopologyJson; // empty: the built-in demo lab (resources/lab/demo-topology.json)
     };
     explicit MainWindow(QWidget *parent = nullptr);

@@ -129,6 +129,7 @@ int main(int argc, char **argv)
                 {"from": "edge", "to": "relay:syd", "latency_ms": 30}, {"from": "relay:syd", "to": "origin:acme", "latency_ms": 30},
                 {"from": "relay:syd", "to": "origin:globex", "latency_ms": 30}]})";
     options.raceIntervalMs = 100; // a provider races again as soon as its previous race is over
+    options.maxRacesPerMinute = 0; // the default budget (60 a minute) would stop this rate after 12 s
     ui::MainWindow window(options);
     window.resize(1600, 1000);
     window.show();

@@ -158,6 +158,16 @@ void HistoryPanel::startQuery()
 {
     if (m_path.isEmpty() || m_provider.isEmpty())
         return;
+    // A refresh of what is already loading waits for it: over a long history a query can take longer
+    // than races take to arrive, and superseding it each time would never draw anything. Another
+    // provider or range supersedes it at once (its result is then stale and dropped).
+    if (m_inFlight && m_inFlightKey == m_provider + u'|' + QString::number(int(range()))) {
+        m_pending = true;
+        return;
+    }
+    m_inFlight = true;
+    m_pending = false;
+    m_inFlightKey = m_provider + u'|' + QString::number(int(range()));
     m_sinceQuery.start();
     HistoryQuery query;
     query.generation = ++m_generation;
@@ -175,6 +185,9 @@ void HistoryPanel::onFinished(const HistoryData &data)
 {
     if (data.generation != m_generation)
         return; // a newer query is on its way
+    m_inFlight = false;
+    if (m_pending)
+        refresh(); // what arrived while this one ran
     QElapsedTimer timer;
     timer.start();
     m_data = data;

@@ -90,6 +90,9 @@ private:
     quint64 m_generation = 0;
     HistoryData m_data;
     int m_lastRedrawMs = -1;
+    bool m_inFlight = false;  // a query of m_inFlightKey is running
+    bool m_pending = false;   // a refresh came meanwhile
+    QString m_inFlightKey;    // provider|range
 };
 
 } // namespace relayrace::ui

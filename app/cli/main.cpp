@@ -1,5 +1,6 @@
 // relayrace: the command-line interface. Global options, then a command with its own options.
 #include "command.h"
+#include "util/eventdispatcher.h"
 
 #include <QCoreApplication>
 
@@ -23,6 +24,7 @@ void printUsage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("relayrace"));
     QCoreApplication::setApplicationVersion(QStringLiteral(RELAYRACE_VERSION));

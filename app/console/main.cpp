@@ -2,6 +2,7 @@
 #include "lab/headlessdemo.h"
 #include "log/logging.h"
 #include "ui/mainwindow.h"
+#include "util/eventdispatcher.h"
 #include "util/signalwatcher.h"
 
 #include <QApplication>
@@ -24,6 +25,7 @@ int runHeadless(int argc, char **argv, spdlog::level::level_enum level)
                  "relayrace-console: no display here (DISPLAY and WAYLAND_DISPLAY are unset), so the demo\n"
                  "runs headless in this terminal instead. To see the window, run it in a desktop session,\n"
                  "or under a virtual display:  xvfb-run -a relayrace-console --demo\n\n");
+    relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console);
     QCoreApplication app(argc, argv);
     relayrace::log::init({level, true, "relayrace-console"});
     relayrace::lab::HeadlessDemo demo({3, false, stdout});
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Gui);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("relayrace-console"));
     QApplication::setOrganizationName(QStringLiteral("relayrace"));

@@ -7,8 +7,9 @@
 #include "history/historystore.h"
 #include "race/raceengine.h"
 #include "ui/history/historypanel.h"
-#include "ui/race/liveracepanel.h"
 #include "ui/mainwindow.h"
+#include "ui/race/liveracepanel.h"
+#include "util/eventdispatcher.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -92,6 +93,7 @@ bool fillHistory(const QString &path, qint64 samples)
 int main(int argc, char **argv)
 {
     qputenv("QT_QPA_PLATFORM", "offscreen");
+    relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Gui); // as the console does
     QApplication app(argc, argv);
     const int seconds = argc > 1 ? std::max(5, std::atoi(argv[1])) : 20;
     const qint64 samples = argc > 2 ? std::max<qint64>(1000, std::atoll(argv[2])) : 1'000'000;

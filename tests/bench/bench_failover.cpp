@@ -9,6 +9,7 @@
 // clean delivery first (the hint a race would give): max(4 x TTFB, 250 ms).
 #include "delivery/delivery.h"
 #include "lab/lab.h"
+#include "util/eventdispatcher.h"
 
 #include <QBuffer>
 #include <QNetworkReply>
@@ -182,6 +183,7 @@ private:
 
 int main(int argc, char **argv)
 {
+    relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console); // as the product does
     QCoreApplication app(argc, argv);
     qRegisterMetaType<DeliveryResult>();
     qRegisterMetaType<FailoverEvent>();

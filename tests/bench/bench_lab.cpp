@@ -4,6 +4,7 @@
 // tinyproxy, and prints MiB/s and the process's CPU time per GiB moved.
 #include "lab/lab.h"
 #include "lab/tinyproxyprocess.h"
+#include "util/eventdispatcher.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -71,6 +72,7 @@ Run download(const QUrl &url, const QNetworkProxy &proxy, qint64 size, int repea
 
 int main(int argc, char **argv)
 {
+    relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console); // as the product does
     QCoreApplication app(argc, argv);
     const bool tinyproxy = !TinyproxyProcess::executable().isEmpty();
     QByteArray topologyJson = R"({"format": "relayrace-lab", "version": 1,

@@ -2,6 +2,7 @@
 // are refused untouched, retention deletes exactly what it should, the console's queries compute what
 // they say, two threads write at once without loss, and `relayrace log --json` shows what was stored.
 #include "delivery/failoverevent.h"
+#include "history/historycsv.h"
 #include "history/historystore.h"
 
 #include <QElapsedTimer>
@@ -292,6 +293,55 @@ private Q_SLOTS:
         QCOMPARE(sqlValue(store->path(), QStringLiteral("SELECT count(*) FROM races WHERE winner IS NULL AND margin_ms IS NULL")).toInt(), 1);
         QCOMPARE(sqlValue(store->path(), QStringLiteral("SELECT count(*) FROM race_routes WHERE ttt_ms IS NULL AND connect_ms IS NULL AND http_status IS NULL")).toInt(), 2);
         QCOMPARE(sqlValue(store->path(), QStringLiteral("SELECT count(*) FROM races WHERE is_test_object = 1 AND edge_region = ''")).toInt(), 1);
+    }
+
+    void routeSamplesExportAsCsv()
+    {
+        const QString storePath = newPath();
+        {
+            auto store = openStore(storePath);
+            QVERIFY(store);
+            QVERIFY(store->addRace(makeRace(kT0, QStringLiteral("direct"), 40), QStringLiteral("e"), false).ok());
+            QVERIFY(store->addRace(makeRace(kT0.addSecs(20), QStringLiteral("via:fra"), 30), QStringLiteral("e"), false).ok());
+            QVERIFY(store->addRace(makeRace(kT0.addSecs(30)), QStringLiteral("e"), false).ok()); // outside [from, to)
+            QVERIFY(store->addRace(makeRace(kT0, QStringLiteral("direct"), 40, QStringLiteral("ac,me \"x\"")), QStringLiteral("e"), false).ok());
+        }
+        QTemporaryDir out;
+        const QString csv = out.filePath(QStringLiteral("acme.csv"));
+        QCOMPARE(valueOr(exportRouteSamplesCsv(storePath, QStringLiteral("acme"), kT0, kT0.addSecs(30), csv), qint64(-1)), 4);
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        QCOMPARE(lines.size(), 6); // header, 4 rows, the empty rest after the last newline
+        QCOMPARE(lines[0], QByteArray("time,provider,route,state,connect_ms,ttfb_ms,time_to_threshold_ms,bytes,winner"));
+        QCOMPARE(lines[1], QByteArray("2026-11-25T18:00:00.000Z,acme,direct,won,11.3,20.0,40.0,65536,1"));
+        QCOMPARE(lines[2], QByteArray("2026-11-25T18:00:00.000Z,acme,via:fra,lost,11.3,20.0,,1234,0"));
+        QVERIFY(lines[4].endsWith(",via:fra,won,11.3,20.0,30.0,65536,1"));
+        QVERIFY(lines[5].isEmpty());
+
+        // A provider name that needs quoting is quoted (RFC 4180).
+        const QString quoted = out.filePath(QStringLiteral("quoted.csv"));
+        QCOMPARE(valueOr(exportRouteSamplesCsv(storePath, QStringLiteral("ac,me \"x\""), kT0, kT0.addSecs(30), quoted), qint64(-1)), 2);
+        QFile quotedFile(quoted);
+        QVERIFY(quotedFile.open(QIODevice::ReadOnly));
+        QVERIFY(quotedFile.readAll().split('\n').at(1).contains(",\"ac,me \"\"x\"\"\",direct,"));
+
+        // Failures name the problem and leave nothing behind.
+        const QString nowhere = out.filePath(QStringLiteral("missing-dir/acme.csv"));
+        const Result<qint64> unwritable = exportRouteSamplesCsv(storePath, QStringLiteral("acme"), kT0, kT0.addSecs(30), nowhere);
+        QVERIFY(!unwritable);
+        QVERIFY2(unwritable.error().startsWith(nowhere), qPrintable(unwritable.error()));
+        QVERIFY(!QFile::exists(nowhere));
+        const QString garbage = out.filePath(QStringLiteral("garbage.sqlite"));
+        {
+            QFile g(garbage);
+            QVERIFY(g.open(QIODevice::WriteOnly));
+            g.write(QByteArray(8192, 'x'));
+        }
+        const QString none = out.filePath(QStringLiteral("none.csv"));
+        const Result<qint64> notAStore = exportRouteSamplesCsv(garbage, QStringLiteral("acme"), kT0, kT0.addSecs(30), none);
+        QVERIFY(!notAStore);
+        QVERIFY(!QFile::exists(none));
     }
 
     void routeSamplesAndWinnerTimelineFollowTheRaces()

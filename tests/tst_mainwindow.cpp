@@ -57,6 +57,7 @@ private Q_SLOTS:
     void cuttingTheOptimalRoutesLinkShowsAFailoverInTheInspector();
     void inspectorFiltersNarrowTheEvents();
     void routeMapExportsAsJsonDotSvgAndPng();
+    void historyExportsAsCsvOffTheGuiThread();
     void screenshotsAreSavedAsArtifacts();
     void closingStopsTheEngineAndTheLab();
 
@@ -240,6 +241,34 @@ void TestMainWindow::routeMapExportsAsJsonDotSvgAndPng()
     const QImage image(png);
     QVERIFY(!image.isNull());
     QCOMPARE(image.size(), m_window->topologyView()->viewport()->size());
+}
+
+void TestMainWindow::historyExportsAsCsvOffTheGuiThread()
+{
+    const QString path = m_dir.filePath(QStringLiteral("history.csv"));
+    QSignalSpy exported(m_window.get(), &MainWindow::historyExported);
+    QElapsedTimer call;
+    call.start();
+    m_window->exportHistoryCsv(path);
+    qInfo("exportHistoryCsv returned after %lld ms", call.elapsed());
+    QCOMPARE(exported.count(), 0); // the work runs on a thread of its own: nothing is done yet
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kTimeoutMs);
+    QCOMPARE(exported.first().at(0).toString(), path);
+    QVERIFY2(exported.first().at(1).toString().isEmpty(), qPrintable(exported.first().at(1).toString()));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    QCOMPARE(lines.first(), QByteArray("time,provider,route,state,connect_ms,ttfb_ms,time_to_threshold_ms,bytes,winner"));
+    QVERIFY2(lines.size() >= 3, qPrintable(QString::number(lines.size()))); // the demo has raced acme
+    int winners = 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QList<QByteArray> fields = lines[i].split(',');
+        QCOMPARE(fields.size(), 9);
+        QCOMPARE(fields[1], m_window->currentProvider().toUtf8());
+        winners += fields[8] == "1";
+    }
+    QVERIFY(winners > 0);
+    qInfo("history CSV: %lld rows, %d winners", qlonglong(lines.size() - 1), winners);
 }
 
 void TestMainWindow::screenshotsAreSavedAsArtifacts()

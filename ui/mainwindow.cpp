@@ -4,6 +4,7 @@
 #include "dialogs/fetchmapdialog.h"
 #include "dialogs/racenowdialog.h"
 #include "failover/failoverinspector.h"
+#include "history/historycsv.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
 #include "lab/demotraffic.h"
@@ -34,6 +35,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 
@@ -48,12 +50,6 @@ const QString kVertical = QStringLiteral("window/vertical");
 const QString kHorizontal = QStringLiteral("window/horizontal");
 const QString kRecentMaps = QStringLiteral("maps/recent");
 
-QString csvField(QString value)
-{
-    if (value.contains(u',') || value.contains(u'"') || value.contains(u'\n'))
-        value = u'"' + value.replace(u'"', QStringLiteral("\"\"")) + u'"';
-    return value;
-}
 } // namespace
 
 MainWindow::MainWindow(QWidget *parent) : MainWindow(Options{}, parent) {}
@@ -127,6 +123,10 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // A history export is bounded work on its own store: let it end rather than kill it mid-write.
+    for (QThread *thread : std::as_const(m_exports))
+        thread->wait();
+    qDeleteAll(m_exports);
     // The engine goes first (its thread stops), then the lab it races over.
     delete m_engineHost;
     m_engineHost = nullptr;
@@ -419,35 +419,33 @@ void MainWindow::exportDialog()
         statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
 }
 
-bool MainWindow::exportHistoryCsv(const QString &path)
+void MainWindow::exportHistoryCsv(const QString &path)
 {
-    // Once, on request: a store of its own, opened and closed here.
-    auto store = history::HistoryStore::open(m_options.historyPath);
-    if (!store) {
-        statusBar()->showMessage(store.error());
-        return false;
+    const QString provider = m_currentProvider;
+    if (provider.isEmpty()) {
+        Q_EMIT historyExported(path, tr("no provider to export"));
+        return;
     }
+    const QString store = m_options.historyPath;
     const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(60);
-    const auto samples = (*store)->routeSamples(m_currentProvider, to.addDays(-30), to);
-    if (!samples) {
-        statusBar()->showMessage(samples.error());
-        return false;
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return false;
-    file.write("time,provider,route,state,connect_ms,ttfb_ms,time_to_threshold_ms,bytes,winner\n");
-    for (const auto &s : *samples) {
-        const auto ms = [](double v) { return v < 0 ? QString() : QString::number(v, 'f', 1); };
-        const QStringList fields{s.at.toString(Qt::ISODateWithMs), m_currentProvider, s.routeId, race::stateName(s.state),
-                                 ms(s.connectMs), ms(s.ttfbMs), ms(s.timeToThresholdMs), QString::number(s.bytes),
-                                 s.winner ? QStringLiteral("1") : QStringLiteral("0")};
-        QStringList quoted;
-        for (const QString &f : fields)
-            quoted.append(csvField(f));
-        file.write(quoted.join(u',').toUtf8() + '\n');
-    }
-    return file.commit();
+    auto outcome = std::make_shared<std::optional<Result<qint64>>>();
+    QThread *thread = QThread::create([outcome, store, provider, to, path] {
+        *outcome = history::exportRouteSamplesCsv(store, provider, to.addDays(-30), to, path);
+    });
+    thread->setObjectName(QStringLiteral("history export"));
+    m_exports.append(thread);
+    connect(thread, &QThread::finished, this, [this, thread, outcome, path] {
+        m_exports.removeAll(thread);
+        thread->deleteLater();
+        const Result<qint64> &written = **outcome;
+        const QString error = written ? QString() : written.error();
+        if (written)
+            statusBar()->showMessage(tr("Exported %1 route samples to %2").arg(*written).arg(path), 5000);
+        else
+            statusBar()->showMessage(error);
+        Q_EMIT historyExported(path, error);
+    });
+    thread->start();
 }
 
 void MainWindow::exportHistoryDialog()
@@ -456,8 +454,8 @@ void MainWindow::exportHistoryDialog()
         return;
     const QString path = QFileDialog::getSaveFileName(this, tr("Export history"), m_currentProvider + QStringLiteral("-history.csv"),
                                                       tr("CSV (*.csv)"));
-    if (!path.isEmpty() && exportHistoryCsv(path))
-        statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    if (!path.isEmpty())
+        exportHistoryCsv(path);
 }
 
 void MainWindow::updateStatus()

@@ -7,6 +7,8 @@
 #include <QList>
 #include <QMainWindow>
 
+class QThread;
+
 class QLabel;
 class QSplitter;
 class QStackedWidget;
@@ -62,7 +64,9 @@ public:
 
     // Route-map exports of the current provider, by extension (.json .dot .svg .png).
     bool exportRouteMap(const QString &path);
-    bool exportHistoryCsv(const QString &path);
+    // The current provider's route samples of the last 30 days as CSV, written on a thread of its own
+    // (the store is opened and queried there); historyExported() follows.
+    void exportHistoryCsv(const QString &path);
 
     QString currentProvider() const { return m_currentProvider; }
     lab::LabHost *labHost() const { return m_labHost; }
@@ -74,6 +78,10 @@ public:
     HistoryPanel *historyPanel() const { return m_history; }
     FailoverInspector *failoverInspector() const { return m_failovers; }
     QTabWidget *tabs() const { return m_tabs; }
+
+Q_SIGNALS:
+    // error is empty on success; the status bar says the same.
+    void historyExported(const QString &path, const QString &error);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -115,6 +123,7 @@ private:
     map::MapFetcher *m_fetcher = nullptr;
     QHash<QString, map::RouteMap> m_maps;
     QString m_currentProvider;
+    QList<QThread *> m_exports;       // history CSV exports running
     QList<QDateTime> m_raceTimes;     // last minute, for races per minute
     QList<QDateTime> m_failoverTimes; // last hour
     int m_raceIntervalMs = 0;

@@ -3,6 +3,7 @@
 #include "failoverfilterproxy.h"
 #include "failoverlogfile.h"
 #include "failovermodel.h"
+#include "util/csv.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -27,19 +28,6 @@
 namespace relayrace::ui {
 
 namespace {
-
-// RFC 4180: a field holding a separator, a quote or a line break is quoted, quotes doubled. Leading
-// or trailing spaces are quoted too, as some readers trim them otherwise.
-QString csvField(const QString &text)
-{
-    const bool quote = text.contains(u',') || text.contains(u'"') || text.contains(u'\n') || text.contains(u'\r')
-                       || (!text.isEmpty() && (text.front().isSpace() || text.back().isSpace()));
-    if (!quote)
-        return text;
-    QString escaped = text;
-    escaped.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-    return u'"' + escaped + u'"';
-}
 
 QString countText(int count, const QString &one, const QString &many)
 {

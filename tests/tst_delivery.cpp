@@ -64,6 +64,7 @@ private Q_SLOTS:
     void relaysOwn503FailsOverButTheOrigins503IsDelivered();
     void changedValidatorRefusesResumeWithClearError();
     void dynamicContentRestartsBeforeDeliveryButFailsAfter();
+    void continuationResumesAtItsOffsetOrRefusesAChangedObject();
     void postOverRefusedRouteIsSentOnceOnTheNext();
     void postOverRouteResetAfterSendingIsNotResent();
     void failoverLogLinesParseAsJsonWithEveryField();
@@ -75,7 +76,9 @@ private:
     std::unique_ptr<race::RouteClient> route(const QString &id) const;
     QList<race::RouteClient *> routes(const QStringList &ids);
     DeliveryRequest request(const QString &path, const QStringList &routeIds);
-    Run deliver(const DeliveryRequest &request, const std::function<void(qint64)> &onProgress = {});
+    // prefix: what the consumer already holds (a continuation's first bytes).
+    Run deliver(const DeliveryRequest &request, const std::function<void(qint64)> &onProgress = {},
+                const QByteArray &prefix = {});
     void impair(ImpairedLink *link, const std::function<void(Impairment &)> &change);
     QString writeMap();
     static void runCli(QProcess &process, const QStringList &args);
@@ -183,11 +186,13 @@ DeliveryRequest TestDelivery::request(const QString &path, const QStringList &ro
     return r;
 }
 
-Run TestDelivery::deliver(const DeliveryRequest &request, const std::function<void(qint64)> &onProgress)
+Run TestDelivery::deliver(const DeliveryRequest &request, const std::function<void(qint64)> &onProgress,
+                          const QByteArray &prefix)
 {
     Run run;
+    run.body = prefix;
     QBuffer sink(&run.body);
-    sink.open(QIODevice::WriteOnly);
+    sink.open(prefix.isEmpty() ? QIODevice::WriteOnly : QIODevice::WriteOnly | QIODevice::Append);
     Delivery delivery(request, &sink);
     QSignalSpy finished(&delivery, &Delivery::finished);
     connect(&delivery, &Delivery::failover, this, [&run](const FailoverEvent &e) { run.events.append(e); });
@@ -472,6 +477,57 @@ void TestDelivery::dynamicContentRestartsBeforeDeliveryButFailsAfter()
     QCOMPARE(failed.events.first().reason, QStringLiteral("not_resumable"));
     QVERIFY(failed.events.first().toRoute.isEmpty());
     QCOMPARE(failed.events.first().outcome, FailoverEvent::Outcome::Failed);
+}
+
+void TestDelivery::continuationResumesAtItsOffsetOrRefusesAChangedObject()
+{
+    constexpr qint64 size = 1024 * 1024 + 3;
+    constexpr qint64 offset = 300'001;
+    const QString path = QStringLiteral("/obj/continued?size=%1").arg(size);
+    // The head and the first bytes as another reader (a race's winner) had them when its route broke.
+    const Run first = deliver(request(path, {QStringLiteral("direct")}));
+    QVERIFY2(first.result.ok, qPrintable(first.result.error));
+    DeliveryContinuation c;
+    c.offset = offset;
+    c.httpStatus = first.result.httpStatus;
+    c.headers = first.result.headers;
+    c.fromRoute = QStringLiteral("via:winner");
+    c.reason = QStringLiteral("reset");
+    c.detail = QStringLiteral("via:winner: Connection closed");
+    DeliveryRequest req = request(path, {QStringLiteral("via:a")});
+    req.continuation = c;
+    const Run run = deliver(req, {}, first.body.left(offset));
+    QVERIFY2(run.result.ok, qPrintable(run.result.error));
+    QCOMPARE(run.result.route, QStringLiteral("via:a"));
+    QCOMPARE(run.result.bytes, size);
+    QCOMPARE(run.result.firstByte, offset);
+    QCOMPARE(sha256Hex(run.body), contentSha256("/obj/continued", size));
+    QCOMPARE(run.result.sha256.toLatin1(), sha256Hex(contentRange("/obj/continued", size, offset, size - offset)));
+    QCOMPARE(run.result.attempts.size(), 2);
+    QCOMPARE(run.result.attempts.first().route, QStringLiteral("via:winner"));
+    QCOMPARE(run.result.attempts.first().bytes, offset);
+    QCOMPARE(run.result.attempts.at(1).rangeStart, offset);
+    QCOMPARE(run.result.attempts.at(1).httpStatus, 206);
+    QCOMPARE(run.events.size(), 1);
+    QCOMPARE(run.events.first().fromRoute, QStringLiteral("via:winner"));
+    QCOMPARE(run.events.first().toRoute, QStringLiteral("via:a"));
+    QCOMPARE(run.events.first().outcome, FailoverEvent::Outcome::Resumed);
+    QCOMPARE(run.events.first().resumeOffset, offset);
+
+    // A new version since the head: the route's answer does not match, nothing is appended.
+    m_origin->setGeneration(1);
+    req.routes = routes({QStringLiteral("via:a")});
+    const Run changed = deliver(req, {}, first.body.left(offset));
+    QVERIFY(changed.finished);
+    QVERIFY(!changed.result.ok);
+    QVERIFY2(changed.result.error.contains(QStringLiteral("via:a")) &&
+                 changed.result.error.contains(QStringLiteral("the object changed")),
+             qPrintable(changed.result.error));
+    QCOMPARE(changed.result.bytes, offset);
+    QCOMPARE(changed.body, first.body.left(offset));
+    QCOMPARE(changed.events.size(), 1);
+    QCOMPARE(changed.events.first().reason, QStringLiteral("validator_changed"));
+    QCOMPARE(changed.events.first().outcome, FailoverEvent::Outcome::Failed);
 }
 
 void TestDelivery::postOverRefusedRouteIsSentOnceOnTheNext()

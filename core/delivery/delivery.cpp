@@ -2,6 +2,7 @@
 
 #include "delivery/failurereason.h"
 #include "delivery/oneshotbody.h"
+#include "delivery/outgoingrequest.h"
 #include "delivery/resumevalidator.h"
 #include "log/logging.h"
 
@@ -63,6 +64,12 @@ Result<bool> Delivery::start()
         return makeError(QStringLiteral("the request has no method"));
     if (m_request.timeout.count() < 1)
         return makeError(QStringLiteral("the timeout must be positive"));
+    if (const auto &c = m_request.continuation) {
+        if (m_request.method != "GET" && m_request.method != "HEAD")
+            return makeError(QStringLiteral("only a GET or HEAD body can be continued"));
+        if (c->offset < 0 || c->httpStatus <= 0 || c->fromRoute.isEmpty())
+            return makeError(QStringLiteral("a continuation needs an offset, the response head and the failed route"));
+    }
 
     m_started = true;
     m_clock.start();
@@ -79,8 +86,32 @@ Result<bool> Delivery::start()
     m_deadline->start(m_request.timeout);
     m_routeIndex = 0;
     // Not from inside start(): the caller hears of every outcome on the event loop.
-    QMetaObject::invokeMethod(this, &Delivery::startAttempt, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, m_request.continuation ? &Delivery::continueBody : &Delivery::startAttempt,
+                              Qt::QueuedConnection);
     return true;
+}
+
+void Delivery::continueBody()
+{
+    if (m_finished)
+        return;
+    // The body is in the state this delivery would be in after its own route failed: the same
+    // rules then decide between resuming, restarting and giving up.
+    const DeliveryContinuation &c = *m_request.continuation;
+    m_delivered = c.offset;
+    m_result.firstByte = c.offset;
+    m_result.httpStatus = c.httpStatus;
+    m_result.headers = c.headers;
+    m_validator = std::make_unique<ResumeValidator>(resumeValidatorOf(m_request.method, c.httpStatus, c.headers));
+    DeliveryAttempt started; // the failed route's request, as an attempt: the attempts' bytes add up
+    started.route = c.fromRoute;
+    started.httpStatus = c.httpStatus;
+    started.bytes = c.offset;
+    started.error = c.detail;
+    m_result.attempts.append(started);
+    m_routeErrors.append(c.detail);
+    m_routeIndex = -1; // the next route is the first of the list
+    failOver(c.fromRoute, {c.reason, c.detail, false});
 }
 
 void Delivery::cancel(const QString &why)
@@ -106,13 +137,16 @@ DeliveryAttempt &Delivery::attempt()
     return m_result.attempts.last();
 }
 
+double StallSettings::boundMs(double smoothedTtfb) const
+{
+    if (smoothedTtfb <= 0)
+        return std::max<double>(initialMs, floorMs);
+    return std::max(multiplier * smoothedTtfb, double(floorMs));
+}
+
 double Delivery::stallBoundMs(const QString &routeId) const
 {
-    const StallSettings &s = m_request.stall;
-    const double ttfb = m_ttfb.value(routeId, -1);
-    if (ttfb <= 0)
-        return std::max<double>(s.initialMs, s.floorMs);
-    return std::max(s.multiplier * ttfb, double(s.floorMs));
+    return m_request.stall.boundMs(m_ttfb.value(routeId, -1));
 }
 
 void Delivery::armStallTimer()
@@ -139,24 +173,8 @@ void Delivery::startAttempt()
         return;
     }
 
-    QNetworkRequest request(m_request.url);
-    bool encoding = false;
-    bool contentType = false;
-    for (const auto &[name, value] : std::as_const(m_request.headers)) {
-        request.setRawHeader(name, value);
-        encoding = encoding || name.compare("Accept-Encoding", Qt::CaseInsensitive) == 0;
-        contentType = contentType || name.compare("Content-Type", Qt::CaseInsensitive) == 0;
-    }
-    // Qt would otherwise ask for gzip and inflate it: the consumer must get the representation's own
-    // bytes, the ones a Range offset counts.
-    if (!encoding)
-        request.setRawHeader("Accept-Encoding", "identity");
-    if (!m_request.body.isEmpty() && !contentType)
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/octet-stream"));
-    if (m_rangeStart >= 0) {
-        request.setRawHeader("Range", "bytes=" + QByteArray::number(m_rangeStart) + '-');
-        request.setRawHeader("If-Range", m_validator->ifRange());
-    }
+    QNetworkRequest request =
+        outgoingRequest(m_request, m_rangeStart, m_rangeStart >= 0 ? m_validator->ifRange() : QByteArray());
     if (isIdempotentMethod(m_request.method)) {
         m_reply = client->send(m_request.method, request, race::RouteClient::Connection::Pooled, m_request.body);
     } else {
@@ -395,12 +413,16 @@ void Delivery::routeFailed(const Failure &failure)
         event.outcome = FailoverEvent::Outcome::Failed;
         emitEvent(event);
     }
+    failOver(route, failure);
+}
 
+void Delivery::failOver(const QString &fromRoute, const Failure &failure)
+{
     FailoverEvent event;
     event.at = QDateTime::currentDateTimeUtc();
     event.provider = m_request.provider;
     event.request = m_requestText;
-    event.fromRoute = route;
+    event.fromRoute = fromRoute;
     event.reason = failure.reason;
     event.detail = failure.detail;
     event.bytesDelivered = m_delivered;
@@ -465,7 +487,7 @@ void Delivery::finish(bool ok, const QString &error)
     m_result.ok = ok;
     m_result.error = ok ? QString() : error;
     m_result.route = ok ? currentRoute() : QString();
-    m_result.bytes = m_delivered;
+    m_result.bytes = m_delivered; // a continuation's offset included; sha256 from firstByte
     m_result.sha256 = QString::fromLatin1(m_hash.result().toHex());
     m_result.elapsedMs = now();
     m_result.smoothedTtfbMs = m_ttfb;

@@ -41,6 +41,24 @@ struct StallSettings
     // the request on a far route, and 20 times less than nginx's 60 s defaults.
     int initialMs = 2000;
     QHash<QString, double> smoothedTtfbMs; // route id -> smoothed TTFB from races (hints)
+
+    // The bound for a route whose smoothed TTFB is this many ms (<= 0: no estimate yet). The one rule
+    // for every body that streams to a requester (Delivery, a race's winner in race::EngineRequest).
+    double boundMs(double smoothedTtfbMs) const;
+};
+
+// A body that another reader started and lost mid-way (the winner of a race on the requested object,
+// race::EngineRequest): the delivery continues it instead of starting a new one. It resumes at offset
+// with Range + If-Range under the same rules as its own failovers (the head below must allow it), or
+// restarts when offset is 0, and emits the failover event from fromRoute once the outcome is known.
+struct DeliveryContinuation
+{
+    qint64 offset = 0;    // body bytes already written to the sink
+    int httpStatus = 0;   // the response head that started the body (its validators)
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    QString fromRoute;    // the route that failed; not one of DeliveryRequest::routes unless as a retry
+    QString reason;       // its failure, as a FailoverEvent reason code (reset, stall, ...)
+    QString detail;       // the error, naming that route
 };
 
 // One request to deliver. Routes are tried in the given order (the engine orders them by its route
@@ -55,6 +73,7 @@ struct DeliveryRequest
     QList<race::RouteClient *> routes;
     StallSettings stall;
     std::chrono::milliseconds timeout{300'000}; // the whole delivery, every route included
+    std::optional<DeliveryContinuation> continuation; // a body started elsewhere; GET or HEAD only
 };
 
 // One request sent over one route.
@@ -75,11 +94,12 @@ struct DeliveryResult
     QString route;         // the route that delivered the end of the body; empty when none did
     int httpStatus = 0;    // of the representation delivered (200 for a resumed body); 0 when none
     QList<std::pair<QByteArray, QByteArray>> headers; // the response head that started the body
-    qint64 bytes = 0;      // body bytes written to the consumer
-    QString sha256;        // lower-case hex of those bytes
+    qint64 bytes = 0;      // body bytes the consumer has, a continuation's offset included
+    qint64 firstByte = 0;  // where this delivery's own bytes start: 0, or a continuation's offset
+    QString sha256;        // lower-case hex of the bytes this delivery wrote: [firstByte, bytes)
     double elapsedMs = 0;
     QList<FailoverEvent> failovers;
-    QList<DeliveryAttempt> attempts;
+    QList<DeliveryAttempt> attempts; // a continuation's failed route first (its bytes: the offset)
     QHash<QString, double> smoothedTtfbMs; // the estimates after this delivery (hints updated)
     QString error;         // when !ok: what went wrong, naming the route and the check
 };
@@ -91,7 +111,8 @@ struct DeliveryResult
 // receives one byte-exact body; otherwise it restarts from zero when nothing was delivered yet, or
 // ends with an error. A truncated or spliced body is never reported as success. A non-idempotent
 // request goes to another route only when it certainly never left (the connection failed before a
-// byte of it was written). docs/delivery.md has the rules.
+// byte of it was written). With a continuation, it takes over a body another reader started (see
+// DeliveryContinuation). docs/delivery.md has the rules.
 //
 // The body is written to the sink as it arrives (never buffered whole). The route clients and the
 // sink must outlive the delivery. One Delivery runs once; delete it (deleteLater from a slot) when
@@ -131,6 +152,7 @@ private:
         bool neverLeft = false; // the request certainly never left (see certainlyNotSent)
     };
 
+    void continueBody();
     void startAttempt();
     void onHead();
     void onData();
@@ -139,6 +161,7 @@ private:
     void onDeadline();
     void armStallTimer();
     void routeFailed(const Failure &failure);
+    void failOver(const QString &fromRoute, const Failure &failure);
     void resumeRefused(const QString &reason, const QString &detail);
     void recovered();
     void emitEvent(FailoverEvent event);

@@ -1,6 +1,7 @@
 #include "race/enginerequest.h"
 
 #include "delivery/delivery.h"
+#include "delivery/failurereason.h"
 #include "log/logging.h"
 #include "policy/routecache.h"
 
@@ -8,6 +9,8 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QTimer>
+
+#include <cmath>
 
 namespace relayrace::race {
 
@@ -85,27 +88,33 @@ void EngineRequest::onRaceDone(Race *race, const RaceResult &result, bool testOb
 
 void EngineRequest::sendOver(const QString &routeId)
 {
+    // The chosen route first, then the rest in the cache's failover order.
+    QStringList order = m_engine->orderedRoutes(m_request.provider);
+    order.removeAll(routeId);
+    order.prepend(routeId);
+    m_result.route = routeId;
+    deliver(order, std::nullopt);
+}
+
+void EngineRequest::deliver(const QStringList &order, std::optional<delivery::DeliveryContinuation> continuation)
+{
     RaceEngine::Provider *p = m_engine->provider(m_request.provider);
     if (!p) {
         finish(false, QStringLiteral("provider '%1' is gone").arg(m_request.provider));
         return;
     }
-    // The chosen route first, then the rest in the cache's failover order.
-    QStringList order = m_engine->orderedRoutes(m_request.provider);
-    order.removeAll(routeId);
-    order.prepend(routeId);
     delivery::DeliveryRequest request;
     request.provider = m_request.provider;
     request.method = m_request.method;
     request.url = m_engine->urlFor(*p, m_request.path);
     request.headers = m_request.headers;
     request.body = m_request.body;
-    for (const QString &id : std::as_const(order)) {
+    for (const QString &id : order) {
         if (RouteClient *client = p->clients.value(id))
             request.routes.append(client);
     }
     request.stall.smoothedTtfbMs = p->smoothedTtfbMs;
-    m_result.route = routeId;
+    request.continuation = std::move(continuation);
     m_delivery = new delivery::Delivery(request, m_sink, this);
     connect(m_delivery, &delivery::Delivery::failover, this, [this](const delivery::FailoverEvent &event) {
         m_result.failovers.append(event);
@@ -117,7 +126,7 @@ void EngineRequest::sendOver(const QString &routeId)
                 current->smoothedTtfbMs.insert(it.key(), it.value());
         }
         m_result.route = result.route.isEmpty() ? m_result.route : result.route;
-        m_result.bytes = result.bytes;
+        m_result.bytes = result.bytes; // a continuation's offset included
         m_result.httpStatus = result.httpStatus;
         m_delivery->deleteLater();
         m_delivery = nullptr;
@@ -135,21 +144,25 @@ void EngineRequest::stream(ReplyPtr reply, const QString &routeId)
     m_result.route = routeId;
     m_reply = std::move(reply);
     QNetworkReply *r = m_reply.get();
+    m_result.httpStatus = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     connect(r, &QNetworkReply::readyRead, this, &EngineRequest::pump);
     connect(r, &QNetworkReply::finished, this, &EngineRequest::onReplyFinished);
-    // The winner of a race carries no transfer timeout (see Race): the body must keep moving.
-    m_idle.start();
-    auto *watchdog = new QTimer(this);
-    watchdog->setInterval(1000);
-    connect(watchdog, &QTimer::timeout, this, [this] {
-        const qint64 limit = m_engine->m_settings.raceTimeout.count();
-        if (!m_finished && m_idle.elapsed() > limit)
-            finish(false, QStringLiteral("route %1: no data for %2 ms after %3 bytes")
-                              .arg(m_result.route)
-                              .arg(limit)
-                              .arg(m_result.bytes));
+    // The winner of a race carries no transfer timeout (see Race): the body must keep moving, by the
+    // rule a delivery applies to its own routes.
+    const RaceEngine::Provider *p = m_engine->provider(m_request.provider);
+    const double bound = delivery::StallSettings{}.boundMs(p ? p->smoothedTtfbMs.value(routeId, -1) : -1);
+    m_stallTimer = new QTimer(this);
+    m_stallTimer->setSingleShot(true);
+    m_stallTimer->setTimerType(Qt::PreciseTimer);
+    m_stallTimer->setInterval(int(std::ceil(bound)));
+    connect(m_stallTimer, &QTimer::timeout, this, [this, bound] {
+        if (!m_finished && m_reply)
+            handOver(QStringLiteral("stall"),
+                     QStringLiteral("%1: no body bytes for %2 ms (the stall bound of this route)")
+                         .arg(m_result.route)
+                         .arg(qRound(bound)));
     });
-    watchdog->start();
+    m_stallTimer->start();
     pump(); // what arrived during the race
     if (r->isFinished())
         QMetaObject::invokeMethod(this, &EngineRequest::onReplyFinished, Qt::QueuedConnection);
@@ -162,7 +175,7 @@ void EngineRequest::pump()
     const QByteArray chunk = m_reply->readAll();
     if (chunk.isEmpty())
         return;
-    m_idle.start();
+    m_stallTimer->start();
     if (!m_sink || m_sink->write(chunk) != chunk.size()) {
         finish(false, QStringLiteral("writing the response failed after %1 bytes: %2")
                           .arg(m_result.bytes)
@@ -180,20 +193,46 @@ void EngineRequest::onReplyFinished()
     if (m_finished)
         return;
     QNetworkReply *r = m_reply.get();
-    m_result.httpStatus = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (!endedIntact(*r)) {
-        finish(false, QStringLiteral("route %1: %2 after %3 bytes").arg(m_result.route, r->errorString()).arg(m_result.bytes));
+        handOver(delivery::failureReason(r->error()), m_result.route + u": " + r->errorString());
         return;
     }
     const QVariant length = r->header(QNetworkRequest::ContentLengthHeader);
     if (m_request.method != "HEAD" && length.isValid() && length.toLongLong() != m_result.bytes) {
-        finish(false, QStringLiteral("route %1: the body ended at %2 of %3 bytes")
-                          .arg(m_result.route)
-                          .arg(m_result.bytes)
-                          .arg(length.toLongLong()));
+        // Qt can end a body that the connection cut short without an error: the length is the truth.
+        handOver(QStringLiteral("reset"), QStringLiteral("%1: the body ended at byte %2 of %3")
+                                              .arg(m_result.route)
+                                              .arg(m_result.bytes)
+                                              .arg(length.toLongLong()));
         return;
     }
     finish(true, QString());
+}
+
+void EngineRequest::handOver(const QString &reason, const QString &detail)
+{
+    m_stallTimer->stop();
+    delivery::DeliveryContinuation c;
+    c.offset = m_result.bytes;
+    c.httpStatus = m_result.httpStatus;
+    for (const auto &[name, value] : m_reply->rawHeaderPairs())
+        c.headers.append({name, value});
+    c.fromRoute = m_result.route;
+    c.reason = reason;
+    c.detail = detail;
+    // Often inside the reply's own finished(): it goes on the next turn (as Delivery drops its own).
+    QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
+    QNetworkReply *reply = m_reply.release();
+    QTimer::singleShot(0, reply, [reply] { ReplyDeleter{}(reply); });
+    log::get("engine")->info("request {} {}: winner {} failed after {} B ({}); continuing over the other routes",
+                             m_request.provider.toStdString(), m_request.path.toStdString(),
+                             c.fromRoute.toStdString(), c.offset, detail.toStdString());
+    // The other routes in the cache's failover order, the failed winner last: one broken connection
+    // does not condemn a route, but it is asked again only when every other route failed.
+    QStringList order = m_engine->orderedRoutes(m_request.provider);
+    order.removeAll(c.fromRoute);
+    order.append(c.fromRoute);
+    deliver(order, std::move(c));
 }
 
 void EngineRequest::finish(bool ok, const QString &error)
@@ -203,6 +242,8 @@ void EngineRequest::finish(bool ok, const QString &error)
     m_finished = true;
     m_result.ok = ok;
     m_result.error = error;
+    if (m_stallTimer)
+        m_stallTimer->stop();
     if (m_reply) {
         QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
         m_reply.reset();

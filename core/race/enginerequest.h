@@ -3,21 +3,27 @@
 #include "race/raceengine.h"
 #include "race/routeclient.h"
 
-#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 
+#include <optional>
+
 class QIODevice;
+class QTimer;
 
 namespace relayrace::delivery {
 class Delivery;
+struct DeliveryContinuation;
 }
 
 namespace relayrace::race {
 
 // One request served by the RaceEngine (RaceEngine::serve): decides with the route cache whether
 // to race, races (on the request itself or on the test object) or takes the cached route, and
-// streams the response body into the sink. Finishes once; the engine deletes it afterwards.
+// streams the response body into the sink. A raced winner that dies mid-body (an error, a short body,
+// or a stall by delivery::StallSettings' rule) is handed over to a delivery::Delivery that continues
+// the body from the bytes already written, over the other routes in the cache's failover order and
+// the failed winner last. Finishes once; the engine deletes it afterwards.
 class EngineRequest final : public QObject
 {
     Q_OBJECT
@@ -38,17 +44,20 @@ private:
     void onRaceDone(Race *race, const RaceResult &result, bool testObject);
     // Delivers over routeId first, failing over (and resuming) along the cache's order.
     void sendOver(const QString &routeId);
+    void deliver(const QStringList &order, std::optional<delivery::DeliveryContinuation> continuation);
     void stream(ReplyPtr reply, const QString &routeId);
     void pump();
     void onReplyFinished();
+    // The streamed winner failed (reason: a FailoverEvent code): a delivery continues its body.
+    void handOver(const QString &reason, const QString &detail);
     void finish(bool ok, const QString &error);
 
     RaceEngine *m_engine;
     ServeRequest m_request;
     QPointer<QIODevice> m_sink;
     ReplyPtr m_reply;
-    delivery::Delivery *m_delivery = nullptr; // the cached route's delivery, with failover
-    QElapsedTimer m_idle; // since the last body bytes
+    delivery::Delivery *m_delivery = nullptr; // with failover: the cached route's, or a winner's sequel
+    QTimer *m_stallTimer = nullptr;           // the streamed winner's: no body bytes for the bound
     ServeResult m_result;
     bool m_finished = false;
 };

@@ -243,6 +243,10 @@ Race *RaceEngine::startRace(Provider &p, const QString &path, qint64 threshold, 
     request.fairness = m_settings.fairness;
     request.timeout = m_settings.raceTimeout;
     request.warmUpUrl = urlFor(p, p.map.testObject);
+    // A requested object's winner streams to the requester and may be resumed by Range elsewhere:
+    // its bytes must be the representation's own, not Qt's inflation of a gzip body (as Delivery).
+    if (!testObject)
+        request.headers.append({QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity")});
 
     auto *race = new Race(clients, this);
     const quint64 id = m_nextRaceId++;

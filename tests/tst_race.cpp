@@ -30,7 +30,8 @@ namespace {
 
 const QByteArray kTopology = R"({"format": "relayrace-lab", "version": 1,
   "providers": [{"id": "plain", "scheme": "http"}, {"id": "secure", "scheme": "https"}],
-  "regions": [{"id": "fast"}, {"id": "slow"}, {"id": "tp", "relay": "tinyproxy"}],
+  "regions": [{"id": "fast"}, {"id": "slow"}, {"id": "tp", "relay": "tinyproxy"},
+              {"id": "idle", "relay_idle_timeout_ms": 400}],
   "links": [
     {"from": "edge", "to": "origin:plain", "latency_ms": 200, "bandwidth_bps": 4000000},
     {"from": "edge", "to": "origin:secure", "latency_ms": 200, "bandwidth_bps": 4000000},
@@ -40,7 +41,9 @@ const QByteArray kTopology = R"({"format": "relayrace-lab", "version": 1,
     {"from": "edge", "to": "relay:slow", "latency_ms": 150, "bandwidth_bps": 4000000},
     {"from": "relay:slow", "to": "origin:plain", "latency_ms": 150, "bandwidth_bps": 4000000},
     {"from": "relay:slow", "to": "origin:secure", "latency_ms": 150, "bandwidth_bps": 4000000},
-    {"from": "edge", "to": "relay:tp", "latency_ms": 20, "bandwidth_bps": 4000000}]})";
+    {"from": "edge", "to": "relay:tp", "latency_ms": 20, "bandwidth_bps": 4000000},
+    {"from": "edge", "to": "relay:idle", "latency_ms": 100, "bandwidth_bps": 4000000},
+    {"from": "relay:idle", "to": "origin:secure", "latency_ms": 10, "bandwidth_bps": 4000000}]})";
 
 constexpr int kRaceTimeoutMs = 60000; // for QTRY: a loaded 2-core machine must not fail the tests
 
@@ -91,6 +94,7 @@ private Q_SLOTS:
     void manyConcurrentRacesAreNotCappedBySixConnections();
     void timeQueuedInsideQtIsNotRouteTime();
     void warmFairnessReusesConnectionsColdOpensFresh();
+    void warmRaceJudgesARouteWhoseConnectionWasClosedOnEqualTerms();
     void raceJsonMatchesTheContract();
 
 private:
@@ -705,6 +709,48 @@ void TestRace::warmFairnessReusesConnectionsColdOpensFresh()
     qInfo("via:fast to threshold: warm %.1f ms, cold %.1f ms (connect %.1f ms)",
           second.route(QStringLiteral("via:fast"))->timeToThresholdMs,
           third.route(QStringLiteral("via:fast"))->timeToThresholdMs, third.route(QStringLiteral("via:fast"))->connectMs);
+}
+
+void TestRace::warmRaceJudgesARouteWhoseConnectionWasClosedOnEqualTerms()
+{
+    // via:idle is the faster route on equal terms (110 ms round trips against direct's 200 ms), but its
+    // relay closes connections idle for 400 ms: its next request has to open one (TCP, CONNECT, TLS)
+    // while direct reuses its own. The first to the threshold is direct; on equal terms it is via:idle.
+    const Routes r = routes(QStringLiteral("secure"), {QStringLiteral("idle")});
+    const RaceRequest req = request(QStringLiteral("secure"), QStringLiteral("/obj/equal?size=262144"));
+    RaceResult first;
+    auto race1 = run(r, req, &first);
+    QVERIFY2(first.ok(), qPrintable(first.error));
+    QCOMPARE(first.winner, QStringLiteral("via:idle"));
+    // As the engine does: the winner's rest is read, so its connection stays open and idle.
+    ReplyPtr winner = race1->takeWinnerReply();
+    QVERIFY(winner);
+    QObject::connect(winner.get(), &QNetworkReply::readyRead, winner.get(), [w = winner.get()] { w->skip(w->bytesAvailable()); });
+    winner->skip(winner->bytesAvailable());
+    QTRY_VERIFY_WITH_TIMEOUT(winner->isFinished(), kRaceTimeoutMs);
+    for (const auto &c : r.clients)
+        QTRY_COMPARE_WITH_TIMEOUT(c->warmUpsInFlight(), 0, kRaceTimeoutMs);
+    winner.reset();
+    race1.reset();
+    // The relay closes the idle connection; the client still counts on it.
+    QTRY_COMPARE_WITH_TIMEOUT(m_host->lab()->linkStats(QStringLiteral("edge>relay:idle"))->connectionsOpen, 0, kRaceTimeoutMs);
+    QVERIFY(r.get(QStringLiteral("via:idle"))->hasIdleConnection(req.url));
+    QVERIFY(r.get(QStringLiteral("direct"))->hasIdleConnection(req.url));
+
+    RaceResult second;
+    auto race2 = run(r, req, &second);
+    QVERIFY2(second.ok(), qPrintable(second.error));
+    const RouteOutcome *idle = second.route(QStringLiteral("via:idle"));
+    const RouteOutcome *direct = second.route(QStringLiteral("direct"));
+    QVERIFY(idle && direct);
+    QVERIFY(idle->freshConnection);
+    QVERIFY(!direct->freshConnection);
+    QVERIFY(idle->connectMs > 0);
+    qInfo("via:idle (fresh): %.1f ms to threshold, %.1f ms of it connecting; direct (reused): projected %.1f ms",
+          idle->timeToThresholdMs, idle->connectMs, direct->projectedMs);
+    QCOMPARE(second.winner, QStringLiteral("via:idle"));
+    // It got there later than direct would have, and first once its set-up is taken out.
+    QVERIFY(idle->timeToThresholdMs - idle->connectMs < direct->projectedMs);
 }
 
 void TestRace::raceJsonMatchesTheContract()

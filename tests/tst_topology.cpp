@@ -19,7 +19,7 @@ private Q_SLOTS:
 namespace {
 const QByteArray kMinimal = R"({"format": "relayrace-lab", "version": 1,
   "providers": [{"id": "acme"}, {"id": "globex", "scheme": "https"}],
-  "regions": [{"id": "fra", "lat": 50.1, "lon": 8.7}, {"id": "sfo", "relay": "tinyproxy"}],
+  "regions": [{"id": "fra", "lat": 50.1, "lon": 8.7, "relay_idle_timeout_ms": 400}, {"id": "sfo", "relay": "tinyproxy"}],
   "links": [{"from": "edge", "to": "relay:fra", "latency_ms": 40}]})";
 }
 
@@ -51,6 +51,8 @@ void TestTopology::missingHopsAreCreatedClean()
     QCOMPARE(t->edge.id, QStringLiteral("edge"));
     QCOMPARE(t->providers.at(1).scheme, QStringLiteral("https"));
     QCOMPARE(t->regions.at(1).relay, relayrace::lab::RegionSpec::RelayKind::Tinyproxy);
+    QCOMPARE(t->regions.at(0).relayIdleTimeoutMs, 400);
+    QCOMPARE(t->regions.at(1).relayIdleTimeoutMs, 0); // the relay's default
 }
 
 void TestTopology::roundTripsThroughJson()
@@ -79,6 +81,8 @@ void TestTopology::rejectsBadInputNamingTheJsonPath_data()
     QTest::addRow("bad id") << head + R"("providers": [{"id": "a b"}], "regions": []})" << QStringLiteral("providers[0].id: 'a b' is not a valid id");
     QTest::addRow("latitude") << head + R"("providers": [{"id": "a", "lat": 91}], "regions": []})" << QStringLiteral("providers[0].lat: 91 is outside");
     QTest::addRow("relay kind") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay": "squid"}]})" << QStringLiteral("regions[0].relay: expected");
+    QTest::addRow("relay idle timeout") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay_idle_timeout_ms": 0}]})" << QStringLiteral("regions[0].relay_idle_timeout_ms: expected an integer from 1 to 3600000");
+    QTest::addRow("relay idle timeout text") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay_idle_timeout_ms": "1s"}]})" << QStringLiteral("regions[0].relay_idle_timeout_ms: expected an integer");
     QTest::addRow("unknown from") << head + R"("providers": [{"id": "a"}], "regions": [], "links": [{"from": "relay:x", "to": "origin:a"}]})" << QStringLiteral("links[0].from: 'relay:x'");
     QTest::addRow("relay to relay") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r"}, {"id": "s"}], "links": [{"from": "relay:r", "to": "relay:s"}]})" << QStringLiteral("links[0].to: 'relay:s' is not a hop");
     QTest::addRow("tinyproxy hop") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "t", "relay": "tinyproxy"}], "links": [{"from": "relay:t", "to": "origin:a"}]})" << QStringLiteral("links[0].from: region 't' relays with tinyproxy");

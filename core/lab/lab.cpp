@@ -151,6 +151,11 @@ Result<LabEndpoints> Lab::start()
         } else {
             auto *relay = new Relay(spec.place.id, this);
             m_relays.insert(spec.place.id, relay);
+            if (spec.relayIdleTimeoutMs > 0) {
+                RelayLimits limits = relay->limits();
+                limits.idleTimeout = std::chrono::milliseconds(spec.relayIdleTimeoutMs);
+                relay->setLimits(limits);
+            }
             if (!relay->listen(0))
                 return makeError(QStringLiteral("region %1: the relay cannot listen on 127.0.0.1").arg(spec.place.id));
             relayPort = relay->port();

@@ -6,6 +6,8 @@
 #include <QJsonParseError>
 #include <QSet>
 
+#include <cmath>
+
 namespace relayrace::lab {
 namespace {
 
@@ -150,6 +152,12 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
             else if (relay.toString() == u"tinyproxy") r.relay = RegionSpec::RelayKind::Tinyproxy;
             else return makeError(path + QStringLiteral(".relay: expected \"lab\" or \"tinyproxy\""));
         }
+        const QJsonValue idle = regions->at(i).toObject().value(QStringLiteral("relay_idle_timeout_ms"));
+        if (!idle.isUndefined()) {
+            if (!idle.isDouble() || idle.toDouble() < 1 || idle.toDouble() > 3'600'000 || idle.toDouble() != std::floor(idle.toDouble()))
+                return makeError(path + QStringLiteral(".relay_idle_timeout_ms: expected an integer from 1 to 3600000"));
+            r.relayIdleTimeoutMs = idle.toInt();
+        }
         t.regions.append(r);
     }
 
@@ -215,6 +223,8 @@ QJsonObject Topology::toJson() const
     for (const RegionSpec &r : regions) {
         QJsonObject o = place(r.place);
         o.insert(QStringLiteral("relay"), r.relay == RegionSpec::RelayKind::Lab ? QStringLiteral("lab") : QStringLiteral("tinyproxy"));
+        if (r.relayIdleTimeoutMs > 0)
+            o.insert(QStringLiteral("relay_idle_timeout_ms"), r.relayIdleTimeoutMs);
         regionArray.append(o);
     }
     for (const LinkSpec &l : links) {

@@ -29,6 +29,9 @@ struct RegionSpec
     enum class RelayKind { Lab, Tinyproxy };
     Place place;
     RelayKind relay = RelayKind::Lab;
+    // The lab relay closes a client connection idle this long (a proxy's keep-alive timeout); 0: the
+    // relay's default (RelayLimits). Ignored for tinyproxy.
+    int relayIdleTimeoutMs = 0;
 };
 
 // A link is one hop with impairments. Ends: "edge", "relay:<region>", "origin:<provider>".

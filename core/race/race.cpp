@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace relayrace::race {
@@ -184,7 +185,11 @@ void Race::dispatchLane(size_t index)
         Lane &l = m_lanes[index];
         ++l.sends;
         l.requestSentAt = now();
+        if (l.firstSentAt < 0)
+            l.firstSentAt = l.requestSentAt;
         onStarted(index);
+        if (m_candidate >= 0)
+            settle(); // its set-up time is known now
     });
     connect(reply, &QNetworkReply::metaDataChanged, this, [this, index] { onHeaders(index); });
     connect(reply, &QNetworkReply::readyRead, this, [this, index] { onData(index); });
@@ -252,8 +257,10 @@ void Race::onData(size_t index)
     }
     lane.lastByteAt = t;
     lane.outcome.bytes = bytes;
+    if (lane.reachedAt >= 0)
+        return; // a candidate waiting for settle(): its bytes stay in the reply
     if (bytes >= m_request.thresholdBytes) {
-        win(index, false);
+        reached(index, false);
         return;
     }
     // Throttled from the data itself rather than a timer per race (see dispatchLane).
@@ -280,7 +287,7 @@ void Race::onFinished(size_t index)
     onData(index);
     if (m_finished)
         return;
-    win(index, true); // the whole body, smaller than the threshold
+    reached(index, true); // the whole body, smaller than the threshold
 }
 
 void Race::dropReply(Lane &lane, Drop drop)
@@ -301,8 +308,7 @@ void Race::fillTimes(Lane &lane)
 {
     RouteOutcome &o = lane.outcome;
     o.freshConnection = lane.connectStartedAt >= 0 || lane.sends > 1;
-    o.connectMs = lane.connectStartedAt >= 0 && lane.requestSentAt >= lane.connectStartedAt
-                      ? lane.requestSentAt - lane.connectStartedAt
+    o.connectMs = setUpMs(lane) > 0 ? setUpMs(lane)
                       : -1;
     const double base = lane.startedAt >= 0 ? lane.startedAt : lane.issuedAt;
     if (lane.firstByteAt >= 0)
@@ -316,14 +322,86 @@ void Race::fillTimes(Lane &lane)
         o.httpStatus = lane.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
 }
 
-void Race::win(size_t index, bool complete)
+double Race::handicap(const Lane &lane) const
+{
+    // In a warm race a route that had to open a connection paid for what the others did not.
+    return m_request.fairness == RaceRequest::Fairness::Warm ? std::max(0.0, setUpMs(lane)) : 0.0;
+}
+
+double Race::setUpMs(const Lane &lane)
+{
+    if (lane.connectStartedAt >= 0 && lane.requestSentAt >= lane.connectStartedAt)
+        return lane.requestSentAt - lane.connectStartedAt;
+    // Written to a kept-alive socket the server had closed, then sent again on a new connection:
+    // the time from the first write to the one that went through.
+    if (lane.sends > 1 && lane.firstSentAt >= 0)
+        return lane.requestSentAt - lane.firstSentAt;
+    return -1;
+}
+
+void Race::reached(size_t index, bool complete)
+{
+    Lane &lane = m_lanes[index];
+    if (m_finished || lane.reachedAt >= 0)
+        return;
+    lane.reachedAt = routeTime(lane);
+    lane.complete = complete;
+    if (m_candidate < 0) {
+        m_candidate = int(index);
+    } else {
+        const Lane &best = m_lanes[size_t(m_candidate)];
+        if (lane.reachedAt - handicap(lane) < best.reachedAt - handicap(best))
+            m_candidate = int(index);
+    }
+    settle();
+}
+
+// The first route to get there wins, on equal terms: in a warm race, a route whose kept-alive
+// connection was gone (the server closed it) had to connect first, which the others did not. When
+// such a route, already connected, could still get there first once its connect time is taken out,
+// the decision waits for it, at most that connect time; otherwise (nearly always) it is made at once.
+void Race::settle()
+{
+    if (m_finished || m_candidate < 0)
+        return;
+    const Lane &best = m_lanes[size_t(m_candidate)];
+    const double bestTime = best.reachedAt - handicap(best);
+    double waitMs = 0;
+    for (size_t i = 0; i < m_lanes.size(); ++i) {
+        const Lane &lane = m_lanes[i];
+        if (int(i) == m_candidate || lane.reachedAt >= 0 || lane.outcome.state == RouteOutcome::State::Failed)
+            continue;
+        const double h = handicap(lane);
+        if (h > 0) {
+            waitMs = std::max(waitMs, bestTime + h - routeTime(lane));
+        } else if (m_request.fairness == RaceRequest::Fairness::Warm && lane.connectStartedAt >= 0 &&
+                   lane.requestSentAt < lane.connectStartedAt) {
+            // Still setting its connection up: how long that takes is known once its request goes out
+            // (which settles again). A set-up is a few round trips (TCP, CONNECT, TLS), and a route
+            // whose round trip exceeds the best time cannot win: past 4 best times it is not waited for.
+            waitMs = std::max(waitMs, kSetUpRoundTrips * bestTime - (now() - lane.connectStartedAt));
+        }
+    }
+    if (waitMs <= 0) {
+        win(size_t(m_candidate));
+        return;
+    }
+    if (!m_grace) {
+        m_grace = new QTimer(this);
+        m_grace->setSingleShot(true);
+        m_grace->setTimerType(Qt::PreciseTimer);
+        connect(m_grace, &QTimer::timeout, this, &Race::settle);
+    }
+    m_grace->start(std::max(1, int(std::ceil(waitMs))));
+}
+
+void Race::win(size_t index)
 {
     if (m_finished)
         return;
     Lane &winner = m_lanes[index];
-    winner.complete = complete;
     winner.outcome.state = RouteOutcome::State::Won;
-    winner.outcome.timeToThresholdMs = routeTime(winner);
+    winner.outcome.timeToThresholdMs = winner.reachedAt >= 0 ? winner.reachedAt : routeTime(winner);
     fillTimes(winner);
     QNetworkReply *reply = winner.reply.get();
     QObject::disconnect(reply, nullptr, this, nullptr);
@@ -338,7 +416,7 @@ void Race::win(size_t index, bool complete)
         if (lane.reply)
             lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
         lane.outcome.state = RouteOutcome::State::Lost;
-        lane.decidedAt = routeTime(lane);
+        lane.decidedAt = lane.reachedAt >= 0 ? lane.reachedAt : routeTime(lane);
         fillTimes(lane);
         dropReply(lane);
     }
@@ -361,6 +439,10 @@ void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
                             lane.outcome.routeId.toStdString(), lane.outcome.error.toStdString());
     if (!mayConclude)
         return;
+    if (m_candidate >= 0) {
+        settle(); // a route waited for is out
+        return;
+    }
     const bool allFailed = std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const Lane &l) {
         return l.outcome.state == RouteOutcome::State::Failed;
     });
@@ -370,6 +452,10 @@ void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
 
 void Race::onTimeout()
 {
+    if (m_candidate >= 0) {
+        win(size_t(m_candidate)); // one got there: the routes still waited for are out of time
+        return;
+    }
     for (size_t i = 0; i < m_lanes.size(); ++i) {
         const Lane &lane = m_lanes[i];
         if (lane.outcome.state == RouteOutcome::State::Failed)
@@ -391,6 +477,8 @@ void Race::conclude(int winnerIndex)
     m_finished = true;
     if (m_deadline)
         m_deadline->stop();
+    if (m_grace)
+        m_grace->stop();
 
     m_result.routes.clear();
     for (const Lane &lane : m_lanes)
@@ -425,10 +513,11 @@ void Race::conclude(int winnerIndex)
                 rate = winner.outcome.throughputBytesPerSec;
             const double projected = lane.decidedAt + (rate > 0 ? remaining * 1000.0 / rate : 0.0);
             m_result.routes[qsizetype(i)].projectedMs = projected;
-            runnerUp = std::min(runnerUp, projected);
+            runnerUp = std::min(runnerUp, projected - handicap(lane));
         }
+        // On equal terms, as the decision (see settle()): connect times a warm race did not expect are out.
         if (runnerUp != std::numeric_limits<double>::infinity())
-            m_result.marginMs = std::max(0.0, runnerUp - winner.outcome.timeToThresholdMs);
+            m_result.marginMs = std::max(0.0, runnerUp - (winner.outcome.timeToThresholdMs - handicap(winner)));
     }
 
     if (m_request.fairness == RaceRequest::Fairness::Warm) {

@@ -56,6 +56,8 @@ class Race final : public QObject
     Q_DISABLE_COPY_MOVE(Race)
 public:
     static constexpr int kProgressIntervalMs = 50;
+    // See settle(): how long a route still setting up its connection is waited for, in best times.
+    static constexpr double kSetUpRoundTrips = 4;
 
     // The clients must outlive the race and the winner's reply.
     explicit Race(QList<RouteClient *> routes, QObject *parent = nullptr);
@@ -89,7 +91,8 @@ private:
         double issuedAt = -1; // race clock, ms
         double startedAt = -1;
         double connectStartedAt = -1;
-        double requestSentAt = -1;
+        double requestSentAt = -1; // the last time it was written (Qt may write it twice)
+        double firstSentAt = -1;
         double headersAt = -1;
         double firstByteAt = -1;
         double lastByteAt = -1;
@@ -99,6 +102,7 @@ private:
         bool complete = false;      // the whole response arrived
         bool promised = false;      // holds a promise of an idle connection on its client
         double decidedAt = -1;      // route time when it was stopped (lost or failed)
+        double reachedAt = -1;      // route time when it had the threshold (or its whole body)
         qint64 expectedLength = -1;
     };
 
@@ -109,7 +113,13 @@ private:
     void onHeaders(size_t index);
     void onData(size_t index);
     void onFinished(size_t index);
-    void win(size_t index, bool complete);
+    void reached(size_t index, bool complete);
+    void settle();
+    void win(size_t index);
+    double handicap(const Lane &lane) const;
+    // Connection set-up before the request went through (connect, CONNECT and TLS; or the time lost on
+    // a dead kept-alive socket); -1 when the request went out on a kept-alive connection at once.
+    static double setUpMs(const Lane &lane);
     enum class Drop { Now, Later };
     void fail(size_t index, const QString &error, bool mayConclude = true, Drop drop = Drop::Now);
     void onTimeout();
@@ -127,6 +137,8 @@ private:
     double m_lastProgressAt = -1e9;
     QTimer *m_deadline = nullptr;
     QTimer *m_warmUpDeadline = nullptr;
+    QTimer *m_grace = nullptr; // see settle()
+    int m_candidate = -1;      // the lane that got there first on equal terms, while settle() waits
     QList<QPointer<QNetworkReply>> m_warmUps;
     ReplyPtr m_winnerReply;
     bool m_started = false;

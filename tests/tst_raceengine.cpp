@@ -90,9 +90,12 @@ private Q_SLOTS:
     void expiredRouteIsRacedAgain();
     void requestedObjectRaceStreamsTheWinnersWholeBody();
     void testObjectRaceSendsTheRequestOverTheWinner();
+    void headRequestIsRacedAsAHead();
+    void racedRequestCarriesTheRequestersHeaders();
     void postIsNeverRacedAndSentExactlyOnce();
     void swappingImpairmentsSwapsTheWinnerAndRecordsTheChange();
     void raceBudgetSkipsRacesAndCountsThem();
+    void manualRaceWhileOneRunsIsQueuedAndRunsAfter();
     void historyKeepsRacesAndRouteChanges();
     void raceRunsThroughTinyproxyAndHttps();
     void cachedRouteFailsOverAndTheEventIsLoggedAndStored();
@@ -308,6 +311,35 @@ void TestRaceEngine::requestedObjectRaceStreamsTheWinnersWholeBody()
              contentSha256("/obj/whole", size, 0));
 }
 
+void TestRaceEngine::headRequestIsRacedAsAHead()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    ServeRequest head = get(QStringLiteral("plain"), QStringLiteral("/obj/head?size=500000"));
+    head.method = QByteArrayLiteral("HEAD");
+    const Served s = serve(*e, head);
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(s.result.raced);
+    QCOMPARE(s.result.httpStatus, 200);
+    QCOMPARE(s.result.bytes, 0); // raced as a GET, the winner's 500,000 bytes would be here
+    QVERIFY(s.body.isEmpty());
+}
+
+void TestRaceEngine::racedRequestCarriesTheRequestersHeaders()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    // A conditional GET: the origin answers 304 only if the race sends the requester's header.
+    ServeRequest conditional = get(QStringLiteral("plain"), QStringLiteral("/obj/cond?size=300000"));
+    conditional.headers = {{QByteArrayLiteral("If-None-Match"), QByteArrayLiteral("*")},
+                           {QByteArrayLiteral("Range"), QByteArrayLiteral("bytes=0-9")}}; // the race's own: not sent
+    const Served s = serve(*e, conditional);
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(s.result.raced);
+    QCOMPARE(s.result.httpStatus, 304);
+    QCOMPARE(s.result.bytes, 0);
+}
+
 void TestRaceEngine::testObjectRaceSendsTheRequestOverTheWinner()
 {
     auto e = engine();
@@ -379,6 +411,36 @@ void TestRaceEngine::swappingImpairmentsSwapsTheWinnerAndRecordsTheChange()
     QCOMPARE(change.toRoute, QStringLiteral("via:slow"));
     QVERIFY2(change.marginPct > 10 || change.reason.contains(QStringLiteral("not measurable")), qPrintable(change.reason));
     QCOMPARE(e->snapshot(QStringLiteral("plain")).optimalRoute, QStringLiteral("via:slow"));
+}
+
+void TestRaceEngine::manualRaceWhileOneRunsIsQueuedAndRunsAfter()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QSignalSpy started(e.get(), &RaceEngine::raceStarted);
+    QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+    QSignalSpy queued(e.get(), &RaceEngine::raceQueued);
+    QSignalSpy refused(e.get(), &RaceEngine::raceRefused);
+    QVERIFY(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/first?size=100000")) > 0);
+    for (int i = 1; i <= RaceEngine::kMaxQueuedManualRaces; ++i)
+        QCOMPARE(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/queued%1?size=100000").arg(i)), quint64(0));
+    QCOMPARE(queued.size(), RaceEngine::kMaxQueuedManualRaces);
+    QCOMPARE(queued.last().at(1).toInt(), RaceEngine::kMaxQueuedManualRaces);
+    // One more than the queue holds is refused, saying why.
+    QCOMPARE(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/one-too-many")), quint64(0));
+    QCOMPARE(refused.size(), 1);
+    QVERIFY2(refused.first().at(1).toString().contains(QStringLiteral("already waiting")), qPrintable(refused.first().at(1).toString()));
+    // A scheduled race is not queued: it is skipped while one runs.
+    QCOMPARE(e->raceNow(QStringLiteral("plain"), QString(), 0, QStringLiteral("schedule")), quint64(0));
+    QCOMPARE(refused.size(), 2);
+    // The queue runs in order, one race after the other.
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1 + RaceEngine::kMaxQueuedManualRaces, kTimeoutMs);
+    QCOMPARE(started.size(), 1 + RaceEngine::kMaxQueuedManualRaces);
+    for (int i = 1; i <= RaceEngine::kMaxQueuedManualRaces; ++i) {
+        const RaceStart info = started.at(i).first().value<RaceStart>();
+        QCOMPARE(info.object, QStringLiteral("/obj/queued%1").arg(i));
+        QCOMPARE(info.trigger, QStringLiteral("manual"));
+    }
 }
 
 void TestRaceEngine::raceBudgetSkipsRacesAndCountsThem()

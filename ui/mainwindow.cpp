@@ -222,6 +222,9 @@ void MainWindow::ensureEngine()
     connect(engine, &race::RaceEngine::raceRefused, this, [this](const QString &provider, const QString &reason) {
         statusBar()->showMessage(tr("%1: race not run: %2").arg(provider, reason), 5000);
     });
+    connect(engine, &race::RaceEngine::raceQueued, this, [this](const QString &provider, int position) {
+        statusBar()->showMessage(tr("%1: a race is running; yours starts after it (%2 waiting)").arg(provider).arg(position), 5000);
+    });
     m_engineState->setText(tr("engine running"));
 }
 

@@ -42,7 +42,7 @@ void EngineRequest::start()
         quint64 raceId = 0;
         QString refused;
         Race *race = m_engine->startRace(*p, onTestObject ? QString() : m_request.path, 0, trigger, onTestObject,
-                                         &raceId, &refused);
+                                         &raceId, &refused, onTestObject ? nullptr : &m_request);
         if (race) {
             m_result.raced = true;
             m_result.trigger = trigger;

@@ -198,6 +198,19 @@ quint64 RaceEngine::raceNow(const QString &providerId, const QString &path, qint
         Q_EMIT raceRefused(providerId, QStringLiteral("no map for provider '%1'").arg(providerId));
         return 0;
     }
+    // An operator's race while another of the provider's races runs waits its turn (a few at most).
+    const auto entry = m_cache->entry(policy::RouteKey{providerId, m_settings.edgeRegion});
+    if (trigger == u"manual" && entry && entry->raceInFlight) {
+        if (p->queuedManual.size() >= kMaxQueuedManualRaces) {
+            Q_EMIT raceRefused(providerId, QStringLiteral("%1 manual races for %2 are already waiting")
+                                               .arg(p->queuedManual.size())
+                                               .arg(providerId));
+            return 0;
+        }
+        p->queuedManual.append({path, thresholdBytes});
+        Q_EMIT raceQueued(providerId, int(p->queuedManual.size()));
+        return 0;
+    }
     quint64 raceId = 0;
     QString reason;
     const bool testObject = path.isEmpty() || path == p->map.testObject;
@@ -214,7 +227,7 @@ quint64 RaceEngine::raceNow(const QString &providerId, const QString &path, qint
 }
 
 Race *RaceEngine::startRace(Provider &p, const QString &path, qint64 threshold, const QString &trigger,
-                            bool testObject, quint64 *raceId, QString *reason)
+                            bool testObject, quint64 *raceId, QString *reason, const ServeRequest *requested)
 {
     const policy::RouteKey key{p.map.provider, m_settings.edgeRegion};
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -243,6 +256,19 @@ Race *RaceEngine::startRace(Provider &p, const QString &path, qint64 threshold, 
     request.fairness = m_settings.fairness;
     request.timeout = m_settings.raceTimeout;
     request.warmUpUrl = urlFor(p, p.map.testObject);
+    if (requested && !testObject) {
+        request.method = requested->method;
+        // The requester's end-to-end headers (a conditional GET gets its 304). Not the ones the race
+        // owns: hop-by-hop headers, Host, Range (a race measures a body from its first byte), and
+        // Accept-Encoding (below).
+        static const QList<QByteArray> owned{"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
+                                             "trailer", "transfer-encoding", "upgrade", "host", "range", "if-range",
+                                             "accept-encoding", "content-length"};
+        for (const auto &[name, value] : requested->headers) {
+            if (!owned.contains(name.toLower()))
+                request.headers.append({name, value});
+        }
+    }
     // A requested object's winner streams to the requester and may be resumed by Range elsewhere:
     // its bytes must be the representation's own, not Qt's inflation of a gzip body (as Delivery).
     if (!testObject)
@@ -318,6 +344,16 @@ void RaceEngine::onRaceFinished(Provider &p, quint64 raceId, bool testObject, co
         Q_EMIT routeChanged(*change);
     }
     emitSnapshot(p);
+    if (!p.queuedManual.isEmpty()) {
+        // Next turn: the race that just ended is still emitting its finished().
+        QMetaObject::invokeMethod(this, [this, providerId = p.map.provider] {
+            Provider *current = provider(providerId);
+            if (!current || current->queuedManual.isEmpty())
+                return;
+            const auto [path, threshold] = current->queuedManual.takeFirst();
+            raceNow(providerId, path, threshold, QStringLiteral("manual"));
+        }, Qt::QueuedConnection);
+    }
 }
 
 void RaceEngine::recordFailover(const delivery::FailoverEvent &event)

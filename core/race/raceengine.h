@@ -134,13 +134,16 @@ public:
     // emits finished() once and is deleted by the engine afterwards (or with it).
     EngineRequest *serve(const ServeRequest &request, QIODevice *sink);
 
+    static constexpr int kMaxQueuedManualRaces = 8; // per provider (see raceNow); more are refused
+
 public Q_SLOTS:
     // Opens the history (on the engine's thread); call once, before anything else.
     void initialize();
     void setMap(const relayrace::map::RouteMap &map);
     void removeProvider(const QString &provider);
     // A race started by hand (or by the schedule): path empty -> the provider's test object;
-    // threshold 0 -> the map's. Returns the race id, or 0 when it did not start (raceRefused says why).
+    // threshold 0 -> the map's. Returns the race id, or 0 when it did not start (raceRefused says why;
+    // a manual race while one of the provider's races runs is queued instead: raceQueued).
     quint64 raceNow(const QString &provider, const QString &path = QString(), qint64 thresholdBytes = 0,
                     const QString &trigger = QStringLiteral("manual"));
     // Races the test object every interval (0 stops it).
@@ -151,6 +154,8 @@ Q_SIGNALS:
     void routeProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 thresholdBytes);
     void raceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
     void raceRefused(const QString &provider, const QString &reason);
+    // A manual race asked for while one of the provider's races runs: it starts when that one ends.
+    void raceQueued(const QString &provider, int position);
     void routeChanged(const relayrace::policy::RouteChange &change);
     // A delivery moved to another route (also written to the failover log and the history).
     void failover(const relayrace::delivery::FailoverEvent &event);
@@ -166,14 +171,16 @@ private:
         QTimer *schedule = nullptr;
         ProviderSnapshot stats;
         QHash<QString, double> smoothedTtfbMs; // route id -> from races and deliveries (stall bounds)
+        QList<std::pair<QString, qint64>> queuedManual; // path, threshold: manual races waiting their turn
     };
 
     Provider *provider(const QString &id) const;
     RouteClient *clientFor(const QString &routeId, const QUrl &relay);
     QUrl urlFor(const Provider &provider, const QString &path) const;
-    // Starts a race; nullptr when refused (reason set). The caller connects to its finished().
+    // Starts a race; nullptr when refused (reason set). The caller connects to its finished(). A race
+    // on the requested object uses the requester's method (GET or HEAD) and end-to-end headers.
     Race *startRace(Provider &provider, const QString &path, qint64 threshold, const QString &trigger,
-                    bool testObject, quint64 *raceId, QString *reason);
+                    bool testObject, quint64 *raceId, QString *reason, const ServeRequest *requested = nullptr);
     void onRaceFinished(Provider &provider, quint64 raceId, bool testObject, const RaceResult &result);
     void drain(ReplyPtr reply);
     void emitSnapshot(const Provider &provider);

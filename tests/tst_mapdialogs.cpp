@@ -6,6 +6,7 @@
 #include "map/mapcodec.h"
 #include "map/mapsigner.h"
 #include "support/dnsmasq.h"
+#include "support/routemaps.h"
 #include "ui/dialogs/fetchmapdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/providers/providersmodel.h"
@@ -45,18 +46,8 @@ QByteArray why(const Result<T> &result)
 
 map::RouteMap makeMap(const QString &provider, quint16 originPort)
 {
-    map::RouteMap m;
-    m.provider = provider;
-    m.origin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(originPort));
-    m.generatedAt = QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch(), Qt::UTC);
-    m.validForS = 3600;
-    map::Region fra;
-    fra.id = QStringLiteral("fra");
-    fra.name = QStringLiteral("Frankfurt");
-    fra.relay = QUrl(QStringLiteral("http://127.0.0.1:9"));
-    m.regions = {fra};
-    m.alternates.insert(QStringLiteral("default"), {QStringLiteral("fra")});
-    return m;
+    return testsupport::testRouteMap(provider, QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch(), Qt::UTC),
+                                     3600, QUrl(QStringLiteral("http://127.0.0.1:%1").arg(originPort)));
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include "map/mapsigner.h"
 #include "map/mapsource.h"
 #include "support/dnsmasq.h"
+#include "support/routemaps.h"
 
 #include <QDnsLookup>
 #include <QElapsedTimer>
@@ -60,18 +61,7 @@ QDateTime nowSeconds()
 
 RouteMap makeMap(const QDateTime &generatedAt, qint64 validForS = 3600, const QString &provider = QStringLiteral("acme"))
 {
-    RouteMap m;
-    m.provider = provider;
-    m.origin = QUrl(QStringLiteral("http://127.0.0.1:8080"));
-    m.generatedAt = generatedAt;
-    m.validForS = validForS;
-    Region fra;
-    fra.id = QStringLiteral("fra");
-    fra.name = QStringLiteral("Frankfurt");
-    fra.relay = QUrl(QStringLiteral("http://127.0.0.1:3128"));
-    m.regions = {fra};
-    m.alternates.insert(QStringLiteral("default"), {QStringLiteral("fra")});
-    return m;
+    return testsupport::testRouteMap(provider, generatedAt, validForS);
 }
 
 } // namespace

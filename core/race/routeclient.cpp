@@ -260,10 +260,13 @@ void RouteClient::release(QObject *object, bool finished)
     if (finished) {
         auto *reply = static_cast<QNetworkReply *>(object);
         keptAlive = endedIntact(*reply) && !reply->rawHeader("Connection").toLower().contains("close");
-        if (tracked.expectedReuse && fresh)
-            m_closingOrigins.insert(tracked.origin, m_clock.elapsed());
-        else if (!fresh && tracked.sends > 0)
+        if (tracked.expectedReuse && fresh) {
+            if (++m_surprises[tracked.origin] >= kSurprisesBeforeClosing)
+                m_closingOrigins.insert(tracked.origin, m_clock.elapsed());
+        } else if (!fresh && tracked.sends > 0) {
             m_closingOrigins.remove(tracked.origin);
+            m_surprises.remove(tracked.origin);
+        }
     }
     if (tracked.shard < 0 || tracked.shard >= int(m_shards.size()))
         return;

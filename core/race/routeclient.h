@@ -65,10 +65,11 @@ QString originKey(const QUrl &url);
 // connections per shard and origin (a request that finished cleanly without "Connection: close"
 // leaves one; Qt prefers a connected idle socket for the next request). That count is a belief, not
 // a fact: a server can close an idle connection at any time (trusted for kIdleTrustMs only), and an
-// HTTP/1.0 answer (tinyproxy's for plain http) is closed by Qt without a header saying so. When a
-// request expected to reuse turns out fresh, the origin is taken as not keeping connections over
-// this route, and is not warmed up, until a reuse is seen or kClosingRetryMs have passed (so one
-// idle connection the server happened to close does not make a route race cold for good).
+// HTTP/1.0 answer (tinyproxy's for plain http) is closed by Qt without a header saying so. When
+// kSurprisesBeforeClosing requests in a row expected to reuse turn out fresh, the origin is taken as
+// not keeping connections over this route, and is not warmed up, until a reuse is seen or
+// kClosingRetryMs have passed. One idle connection the server happened to close is not enough: it
+// made the route race cold (and lose) in the races after it (bench_race: 2 of 3 misses in 200).
 //
 // Lives on one thread, as do the races that use it.
 //
@@ -86,6 +87,9 @@ public:
     static constexpr qint64 kIdleTrustMs = 50'000; // below the lab relay's 60 s and Qt's 120 s
     static constexpr int kWarmUpTimeoutMs = 15'000;
     static constexpr qint64 kClosingRetryMs = 60'000;
+    // One idle connection closed by the server (or anything between) is an accident; this many
+    // expected reuses in a row that turned out fresh mean the origin does not keep connections.
+    static constexpr int kSurprisesBeforeClosing = 2;
     // Warm-ups beyond what the pool could hold at once (every shard's slots) cannot give a race a
     // warm connection: the pool is saturated, requests queue inside Qt anyway, and each warm-up is a
     // request more for the origin (bench_race: 1,000 concurrent races doubled their requests).
@@ -173,7 +177,8 @@ private:
     int m_maxManagers = kDefaultMaxManagers;
     std::vector<Shard> m_shards;
     QHash<QObject *, Tracked> m_tracked;
-    QHash<QString, qint64> m_closingOrigins; // origin -> when a connection was found closed
+    QHash<QString, qint64> m_closingOrigins; // origin -> when it was taken as not keeping connections
+    QHash<QString, int> m_surprises;         // origin -> expected reuses in a row that turned out fresh
     QHash<QString, int> m_promised;
     std::vector<ReplyPtr> m_warmUps;
     QElapsedTimer m_clock;

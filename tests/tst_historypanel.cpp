@@ -100,6 +100,8 @@ private Q_SLOTS:
     void ttfbHistogramComparesTheOptimalRouteWithDirect();
     void newRouteChangeRefreshesAndRefreshesCoalesce();
     void workerDropsAStaleQuery();
+    void downsamplingKeepsItsColumnsWhenTheRangeMoves();
+    void onlyChangedChartsAreRedrawnOneATurn();
     void cleanupTestCase();
 
 private:
@@ -291,6 +293,67 @@ void TestHistoryPanel::workerDropsAStaleQuery()
     const auto data = finished.at(0).at(0).value<ui::HistoryData>();
     QCOMPARE(data.generation, quint64(5));
     QVERIFY(data.races > 100 && data.races < 130); // an hour of races every 30 s
+}
+
+void TestHistoryPanel::downsamplingKeepsItsColumnsWhenTheRangeMoves()
+{
+    // A minute of samples every 10 ms with a spike, in 200 columns of 300 ms; then "now" moves by 120 ms
+    // and new samples arrive: every column but the last is drawn as before, the spike in both.
+    const double x0 = 1'000'000;
+    const double x1 = x0 + 60'000;
+    QList<QPointF> points;
+    for (int i = 0; i < 6000; ++i)
+        points.append(QPointF(x0 + i * 10, i == 2500 ? kSpikeMs : 50 + (i * 37) % 23));
+    const auto before = ui::downsampleMinMax(points, x0, x1, 200);
+    for (int i = 6000; i < 6012; ++i)
+        points.append(QPointF(x0 + i * 10, 40));
+    const auto after = ui::downsampleMinMax(points.mid(12), x0 + 120, x1 + 120, 200);
+    const auto hasSpike = [](const QList<QPointF> &drawn) {
+        return std::any_of(drawn.begin(), drawn.end(), [](const QPointF &p) { return p.y() == kSpikeMs; });
+    };
+    QVERIFY(hasSpike(before));
+    QVERIFY(hasSpike(after));
+    QVERIFY(after.size() <= 2 * 201);
+    QVERIFY(before.size() > 300);
+    QCOMPARE(after.mid(2, before.size() - 4), before.mid(2, before.size() - 4)); // first and last columns aside
+    QCOMPARE(after.constLast().y(), 40.0); // the new samples' low is in the last column
+    const auto presence = ui::downsamplePresence(points.mid(0, 6000), x0, x1, 200);
+    QCOMPARE(ui::downsamplePresence(points.mid(12), x0 + 120, x1 + 120, 200).mid(1, presence.size() - 2),
+             presence.mid(1, presence.size() - 2));
+}
+
+void TestHistoryPanel::onlyChangedChartsAreRedrawnOneATurn()
+{
+    QSignalSpy loaded(m_panel.get(), &HistoryPanel::loaded);
+    m_panel->refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 60000);
+    // The same races, and "now" moved by far less than a pixel (minutes per pixel over a day): nothing
+    // to draw again.
+    QVERIFY2(m_panel->lastRedrawnCharts().isEmpty(), qPrintable(m_panel->lastRedrawnCharts().join(u',')));
+
+    // A new race with a spike on direct: its line and the histogram change, and the spike is drawn.
+    const QDateTime at = QDateTime::currentDateTimeUtc().addSecs(-5);
+    {
+        auto store = history::HistoryStore::open(m_path);
+        QVERIFY2(store, qPrintable(store ? QString() : store.error()));
+        QRandomGenerator random(7);
+        QVERIFY((*store)->addRaces({history::RaceRecord{makeRace(at, false, random, true), QStringLiteral("default"), true}}));
+    }
+    m_panel->refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 60000);
+    const QStringList redrawn = m_panel->lastRedrawnCharts();
+    QVERIFY2(redrawn.contains(QStringLiteral("tttChart")), qPrintable(redrawn.join(u',')));
+    QVERIFY2(redrawn.contains(QStringLiteral("ttfbHistogramChart")), qPrintable(redrawn.join(u',')));
+    QCOMPARE(m_panel->data().races, m_races + 1);
+    auto *view = m_panel->findChild<QChartView *>(QStringLiteral("tttChart"));
+    const auto direct = seriesOf<QLineSeries>(view).at(kRoutes.indexOf(QStringLiteral("direct")));
+    const auto points = direct->points();
+    QVERIFY(std::any_of(points.begin(), points.end(), [&](const QPointF &p) {
+        return p.y() == kSpikeMs && qint64(p.x()) == at.toMSecsSinceEpoch();
+    }));
+    // Each chart in its own event-loop turn: a turn is at most the whole redraw.
+    QVERIFY(m_panel->lastRedrawStepMs() >= 0);
+    QVERIFY(m_panel->lastRedrawStepMs() <= m_panel->lastRedrawMs());
 }
 
 void TestHistoryPanel::cleanupTestCase()

@@ -2,7 +2,8 @@
 //  - launch to first race shown: from the "start the demo" click to the live race panel showing a winner;
 //  - with the demo racing about 10 races per second and 1,000,000 history samples of the shown provider
 //    (7 days), the GUI thread's longest stall (a 5 ms timer's lateness) and p99, over a measured window;
-//  - the history panel's redraw time (setting the four charts' downsampled data and painting them).
+//  - the history panel's redraw time (setting the four charts' downsampled data and painting them), and the
+//    longest GUI-thread step of it (the charts are redrawn one per event-loop turn).
 // Usage: QT_QPA_PLATFORM=offscreen bench_console [seconds (default 20)] [samples (default 1000000)]
 #include "history/historystore.h"
 #include "race/raceengine.h"
@@ -13,6 +14,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QSignalSpy>
 #include <QSysInfo>
 #include <QTabWidget>
@@ -154,11 +156,12 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "the history panel did not load\n");
         return 1;
     }
-    std::printf("history panel first load (query on its worker + redraw): %lld ms, redraw %d ms, plot %d px\n",
-                firstLoad.elapsed(), window.historyPanel()->lastRedrawMs(), window.historyPanel()->plotWidthPx());
+    std::printf("history panel first load (query on its worker + redraw): %lld ms, redraw %d ms (longest GUI step %d ms), plot %d px\n",
+                firstLoad.elapsed(), window.historyPanel()->lastRedrawMs(), window.historyPanel()->lastRedrawStepMs(),
+                window.historyPanel()->plotWidthPx());
 
     // The measured window: racing on, the history panel shown and refreshing as races land.
-    std::vector<double> lags, redraws;
+    std::vector<double> lags, redraws, redrawSteps;
     QElapsedTimer clock;
     clock.start();
     qint64 last = clock.nsecsElapsed();
@@ -172,15 +175,24 @@ int main(int argc, char **argv)
     int races = 0;
     QObject::connect(window.engine(), &race::RaceEngine::raceFinished, &app, [&] { ++races; });
     QObject::connect(window.historyPanel(), &ui::HistoryPanel::loaded, &app,
-                     [&] { redraws.push_back(window.historyPanel()->lastRedrawMs()); });
+                     [&] {
+                         redraws.push_back(window.historyPanel()->lastRedrawMs());
+                         redrawSteps.push_back(window.historyPanel()->lastRedrawStepMs());
+                     });
     probe.start(5);
-    QTest::qWait(seconds * 1000);
+    // A plain event loop, as the console's: QTest::qWait() sleeps 10 ms between its passes, which the
+    // probe would count as stalls of the console's own.
+    QEventLoop measured;
+    QTimer::singleShot(seconds * 1000, &measured, &QEventLoop::quit);
+    measured.exec();
     probe.stop();
     std::printf("measured %d s: %d races finished (%.1f per second), %zu history reloads\n", seconds, races,
                 double(races) / seconds, redraws.size());
     std::printf("GUI thread: longest stall %.1f ms, p99 %.2f ms, p50 %.2f ms over %zu ticks  (goal: no stall > 16 ms)\n",
                 percentile(lags, 100), percentile(lags, 99), percentile(lags, 50), lags.size());
-    std::printf("history chart redraw: median %.0f ms, max %.0f ms  (goal < 50 ms)\n", percentile(redraws, 50),
-                percentile(redraws, 100));
+    // The panel redraws one chart per event-loop turn: the total runs from the data's arrival to the last
+    // chart painted (other events interleave); the step is the longest single turn of it.
+    std::printf("history chart redraw: median %.0f ms, max %.0f ms  (goal < 50 ms); longest GUI step: median %.0f ms, max %.0f ms\n",
+                percentile(redraws, 50), percentile(redraws, 100), percentile(redrawSteps, 50), percentile(redrawSteps, 100));
     return 0;
 }

@@ -1,16 +1,29 @@
 #include "downsample.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace relayrace::ui {
 
 namespace {
 
-qsizetype bucketOf(double x, double x0, double width, int buckets)
+// Columns sit on a fixed grid of the time axis (multiples of the column width since the epoch), not on
+// the range's start: when "now" moves by less than a column, every column but the last keeps the same
+// points, so a refresh finds most of a chart unchanged.
+struct Grid
 {
-    const double index = std::floor((x - x0) / width * buckets);
-    return qsizetype(std::clamp(index, 0.0, double(buckets - 1)));
-}
+    double width = 1;
+    double first = 0;
+    qsizetype last = 0;
+
+    Grid(double x0, double x1, int buckets)
+        : width((x1 - x0) / buckets)
+        , first(std::floor(x0 / width))
+        , last(qsizetype(std::floor(x1 / width) - first))
+    {
+    }
+    qsizetype column(double x) const { return std::clamp(qsizetype(std::floor(x / width) - first), qsizetype(0), last); }
+};
 
 } // namespace
 
@@ -18,16 +31,16 @@ QList<QPointF> downsampleMinMax(const QList<QPointF> &points, double x0, double 
 {
     if (buckets <= 0 || points.size() <= 2 * qsizetype(buckets) || !(x1 > x0))
         return points;
+    const Grid grid(x0, x1, buckets);
     QList<QPointF> out;
-    out.reserve(2 * qsizetype(buckets));
-    const double width = x1 - x0;
+    out.reserve(2 * (grid.last + 1));
     qsizetype i = 0;
     while (i < points.size()) {
-        const qsizetype bucket = bucketOf(points[i].x(), x0, width, buckets);
+        const qsizetype bucket = grid.column(points[i].x());
         qsizetype low = i;
         qsizetype high = i;
         qsizetype j = i + 1;
-        for (; j < points.size() && bucketOf(points[j].x(), x0, width, buckets) == bucket; ++j) {
+        for (; j < points.size() && grid.column(points[j].x()) == bucket; ++j) {
             if (points[j].y() < points[low].y())
                 low = j;
             if (points[j].y() > points[high].y())
@@ -45,10 +58,11 @@ QList<QPointF> downsamplePresence(const QList<QPointF> &points, double x0, doubl
 {
     if (buckets <= 0 || points.size() <= qsizetype(buckets) || !(x1 > x0))
         return points;
+    const Grid grid(x0, x1, buckets);
     QList<QPointF> out;
     qsizetype last = -1;
     for (const auto &point : points) {
-        const qsizetype bucket = bucketOf(point.x(), x0, x1 - x0, buckets);
+        const qsizetype bucket = grid.column(point.x());
         if (bucket != last)
             out.append(point);
         last = bucket;

@@ -28,7 +28,7 @@ struct RouteSeries
 {
     QString routeId;
     QList<QPointF> all;       // every sample (the truth)
-    QList<QPointF> drawn;     // downsampled to the plot width (min and max per pixel)
+    QList<QPointF> drawn;     // downsampled to the plot width (min and max per two pixels)
 };
 
 struct RouteBand

@@ -34,7 +34,12 @@ class HistoryPanel final : public QWidget
     Q_DISABLE_COPY_MOVE(HistoryPanel)
 public:
     enum class Range { LastHour, Last6Hours, Last24Hours, Last7Days };
-    static constexpr int kRefreshIntervalMs = 1000; // refreshes coalesce to at most one a second
+    // Refreshes coalesce to at most one per pixel column's span of the range, within these bounds: a
+    // sooner one could change only the newest column, and over a long history a query is a second
+    // of CPU (7 days, 1M samples) that the console's other threads need.
+    static constexpr int kRefreshIntervalMs = 1000;
+    static constexpr int kMaxRefreshIntervalMs = 5000;
+    int refreshIntervalMs() const;
 
     explicit HistoryPanel(QWidget *parent = nullptr);
     ~HistoryPanel() override;
@@ -48,8 +53,13 @@ public:
     // The last result drawn: every sample per route, the bands, changes and histograms.
     const HistoryData &data() const { return m_data; }
     QString lastError() const { return m_data.error; }
-    // How long the last redraw of the four charts took (setting their data and painting them).
+    // How long the last redraw took: from the data's arrival to the last changed chart painted. The
+    // charts are redrawn one per event-loop turn, so the GUI thread is never held for all four at once;
+    // lastRedrawStepMs() is the longest of those turns (one chart's data set and painted).
     int lastRedrawMs() const { return m_lastRedrawMs; }
+    int lastRedrawStepMs() const { return m_lastRedrawStepMs; }
+    // The charts the last redraw drew (objectNames): only those whose data changed.
+    QStringList lastRedrawnCharts() const { return m_lastRedrawn; }
     // The width the drawn series were downsampled to (at most two points per pixel): 90% of the plot
     // width when queried, so a plot narrowed by wider axis labels still gets at most two per pixel.
     int plotWidthPx() const { return m_data.widthPx; }
@@ -71,7 +81,9 @@ protected:
 
 private:
     void startQuery();
+    enum Chart { TimeToThreshold, Band, Winners, Histogram, ChartCount };
     void onFinished(const HistoryData &data);
+    void drawNextChart();
     int currentPlotWidth() const;
 
     QString m_path;
@@ -90,6 +102,12 @@ private:
     quint64 m_generation = 0;
     HistoryData m_data;
     int m_lastRedrawMs = -1;
+    int m_lastRedrawStepMs = -1;
+    QStringList m_lastRedrawn;
+    QList<Chart> m_toDraw;        // changed charts not drawn yet, one per event-loop turn
+    QElapsedTimer m_sinceData;    // since the data being drawn arrived
+    int m_longestStepMs = 0;
+    QStringList m_redrawn;
     bool m_inFlight = false;  // a query of m_inFlightKey is running
     bool m_pending = false;   // a refresh came meanwhile
     QString m_inFlightKey;    // provider|range

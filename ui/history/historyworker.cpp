@@ -15,6 +15,12 @@ namespace relayrace::ui {
 namespace {
 
 constexpr int kBandPixelsPerBucket = 6;
+// A line keeps the lowest and the highest sample of every two pixels: one point per pixel on average,
+// every extreme still drawn. Each point of a line costs Qt Charts a stroke of its outline (for hovering)
+// at every update: two points per pixel made the time-to-threshold chart the costliest step of a redraw.
+constexpr int kLinePixelsPerBucket = 2;
+// A win is a 5-pixel dot: one dot per 3 pixels looks the same as one per pixel, at a third of the items.
+constexpr int kWinPixelsPerBucket = 3;
 constexpr int kHistogramBins = 25;
 
 qsizetype indexOf(QStringList &routes, const QString &route)
@@ -155,11 +161,12 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
     }
     winners.resize(data.routes.size());
     for (const auto &points : winners)
-        data.winners.append(downsamplePresence(points, x0, x1, data.widthPx));
+        data.winners.append(downsamplePresence(points, x0, x1, std::max(1, data.widthPx / kWinPixelsPerBucket)));
 
     for (const auto &route : data.routes) {
         const QList<QPointF> points = perRoute.value(route);
-        data.timeToThreshold.append(RouteSeries{route, points, downsampleMinMax(points, x0, x1, data.widthPx)});
+        data.timeToThreshold.append(
+            RouteSeries{route, points, downsampleMinMax(points, x0, x1, std::max(1, data.widthPx / kLinePixelsPerBucket))});
     }
     if (stale(query))
         return data;

@@ -282,8 +282,10 @@ void TestMainWindow::screenshotsAreSavedAsArtifacts()
     QCOMPARE(shot.size(), m_window->size() * m_window->devicePixelRatio());
     QVERIFY(shot.save(artifact(QStringLiteral("mainwindow-demo.png"))));
     m_window->tabs()->setCurrentWidget(m_window->historyPanel());
-    m_window->historyPanel()->refresh();
-    QTest::qWait(1500);
+    QSignalSpy loaded(m_window->historyPanel(), &ui::HistoryPanel::loaded);
+    m_window->historyPanel()->reload();
+    QVERIFY(loaded.wait(kTimeoutMs));
+    QTest::qWait(300); // let the last chart's repaint land
     QVERIFY(m_window->grab().toImage().save(artifact(QStringLiteral("mainwindow-history.png"))));
 }
 

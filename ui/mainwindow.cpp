@@ -182,7 +182,7 @@ void MainWindow::buildActions()
     add(race, QStringLiteral("actionRaceEvery"), tr("Race &every…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
         &MainWindow::raceEveryDialog);
     add(race, QStringLiteral("actionRefreshHistory"), tr("Refresh &history"), QKeySequence::Refresh,
-        [this] { m_history->refresh(); });
+        [this] { m_history->reload(); });
 
     auto *view = menuBar()->addMenu(tr("&View"));
     add(view, QStringLiteral("actionFit"), tr("&Fit topology"), QKeySequence(Qt::CTRL | Qt::Key_0),

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     window.historyPanel()->setRange(ui::HistoryPanel::Range::Last7Days);
     window.tabs()->setCurrentWidget(window.historyPanel());
     QSignalSpy loaded(window.historyPanel(), &ui::HistoryPanel::loaded);
-    window.historyPanel()->refresh();
+    window.historyPanel()->reload();
     QElapsedTimer firstLoad;
     firstLoad.start();
     if (!loaded.wait(120000)) {

@@ -144,6 +144,11 @@ void HistoryPanel::setProvider(const QString &provider)
     m_refreshTimer->start(0);
 }
 
+void HistoryPanel::reload()
+{
+    m_refreshTimer->start(0);
+}
+
 int HistoryPanel::refreshIntervalMs() const
 {
     const qint64 columnMs = rangeSeconds(range()) * 1000 / std::max(50, currentPlotWidth());

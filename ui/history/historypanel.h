@@ -67,7 +67,10 @@ public:
 public Q_SLOTS:
     void setHistoryPath(const QString &path);
     void setProvider(const QString &provider);
+    // Reloads once the coalescing interval (refreshIntervalMs) since the last query has passed.
     void refresh();
+    // Reloads now (an operator's or a test's explicit ask).
+    void reload();
     // New races or route changes of the shown provider refresh the panel (coalesced).
     void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
     void onRouteChanged(const relayrace::policy::RouteChange &change);

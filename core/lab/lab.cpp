@@ -6,6 +6,7 @@
 #include "lab/relay.h"
 #include "lab/tinyproxyprocess.h"
 #include "log/logging.h"
+#include "util/threadcrypto.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -268,7 +269,13 @@ LabHost::LabHost(Topology topology, QObject *parent)
 {
     m_thread->setObjectName(QStringLiteral("lab"));
     m_lab->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_lab, &QObject::deleteLater);
+    // On the lab's thread as it ends: the lab first (its sockets, TLS included), then that thread's
+    // OpenSSL state, before the thread's own exit could race the process's (see threadcrypto.h).
+    connect(m_thread, &QThread::finished, m_thread, [this] {
+        delete m_lab;
+        m_lab = nullptr;
+        releaseThreadCrypto();
+    }, Qt::DirectConnection);
 }
 
 LabHost::~LabHost()

@@ -1,5 +1,7 @@
 #include "race/enginehost.h"
 
+#include "util/threadcrypto.h"
+
 #include <QThread>
 
 namespace relayrace::race {
@@ -9,6 +11,8 @@ EngineHost::EngineHost(EngineSettings settings, QObject *parent)
 {
     m_thread->setObjectName(QStringLiteral("relayrace-engine"));
     m_engine->moveToThread(m_thread);
+    // Last on the engine's thread (map signatures use OpenSSL there): see threadcrypto.h.
+    connect(m_thread, &QThread::finished, m_thread, [] { releaseThreadCrypto(); }, Qt::DirectConnection);
     m_thread->start();
     QMetaObject::invokeMethod(m_engine, &RaceEngine::initialize, Qt::QueuedConnection);
 }

@@ -1,0 +1,12 @@
+#include "util/threadcrypto.h"
+
+#include <openssl/crypto.h>
+
+namespace relayrace {
+
+void releaseThreadCrypto()
+{
+    OPENSSL_thread_stop();
+}
+
+} // namespace relayrace

@@ -4,6 +4,7 @@
 #include "delivery/failoverevent.h"
 #include "history/historycsv.h"
 #include "history/historystore.h"
+#include "history/samplewindow.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -175,6 +176,20 @@ Run runLog(const QStringList &arguments)
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
     return run;
+}
+
+// Every field of a window's rows and route names, in order, as text: two windows over the same races
+// must hold the same rows whichever way they were read.
+QStringList windowRows(const SampleWindow &window)
+{
+    QStringList rows;
+    for (const auto &s : window.samples()) {
+        rows.append(u"sample %1 #%2 %3 ttfb=%4 ttt=%5 projected=%6"_s.arg(s.atMs).arg(s.raceId)
+                        .arg(window.routeNames().value(s.route)).arg(s.ttfbMs).arg(s.timeToThresholdMs).arg(s.projectedMs));
+    }
+    for (const auto &r : window.races())
+        rows.append(u"race %1 #%2 won by %3"_s.arg(r.atMs).arg(r.raceId).arg(window.routeNames().value(r.winner)));
+    return rows;
 }
 
 } // namespace
@@ -383,6 +398,93 @@ private Q_SLOTS:
         QCOMPARE(timeline[2].trigger, QStringLiteral("t2"));
         QVERIFY(timeline[2].ok);
         QVERIFY(valueOr(store->winnerTimeline(QStringLiteral("nobody"), {}, {})).isEmpty());
+    }
+
+    void readsAfterARaceIdFindOnlyTheNewerRaces()
+    {
+        auto store = openStore(newPath());
+        QVERIFY(store);
+        const qint64 first = valueOr(store->addRace(makeRace(kT0), u"e"_s, false), qint64(-1));
+        const qint64 second = valueOr(store->addRace(makeRace(kT0.addSecs(20), u"via:fra"_s), u"e"_s, false), qint64(-1));
+        // Stored last, started first: found by its id, returned in time order.
+        const qint64 third = valueOr(store->addRace(makeRace(kT0.addSecs(10)), u"e"_s, false), qint64(-1));
+        QVERIFY(store->addRace(makeRace(kT0.addSecs(30), u"direct"_s, 50, u"globex"_s), u"e"_s, false).ok());
+        QList<qint64> ids;
+        for (const WinnerPoint &p : valueOr(store->winnerTimeline(u"acme"_s, kT0, {}, first)))
+            ids.append(p.raceId);
+        QCOMPARE(ids, (QList<qint64>{third, second}));
+        const QList<RouteSample> samples = valueOr(store->routeSamples(u"acme"_s, kT0, {}, first));
+        QCOMPARE(samples.size(), 4);
+        QCOMPARE(samples[0].raceId, third);
+        QCOMPARE(samples[1].routeId, u"via:fra"_s);
+        QCOMPARE(samples[2].raceId, second);
+        QVERIFY(samples[3].winner);
+        // The time bounds still hold.
+        QCOMPARE(valueOr(store->routeSamples(u"acme"_s, kT0.addSecs(15), {}, first)).size(), 2);
+        QVERIFY(valueOr(store->winnerTimeline(u"acme"_s, kT0, {}, third)).isEmpty());
+        QCOMPARE(valueOr(store->raceCount(u"acme"_s, kT0, {}), qint64(-1)), 3);
+        QCOMPARE(valueOr(store->raceCount(u"acme"_s, kT0, {}, second), qint64(-1)), 2);
+        QCOMPARE(valueOr(store->raceCount(u"acme"_s, kT0.addSecs(5), kT0.addSecs(20)), qint64(-1)), 1);
+    }
+
+    void sampleWindowReadsOnlyWhatIsNewAndMatchesAFullRead()
+    {
+        auto store = openStore(newPath(), Retention{30, 1'000'000});
+        QVERIFY(store);
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(store->addRace(makeRace(kT0.addSecs(10 * i), i % 3 ? u"direct"_s : u"via:fra"_s, 40 + i), u"e"_s, false).ok());
+        const auto fresh = [&](const QDateTime &from) {
+            SampleWindow window;
+            const auto read = window.update(*store, u"acme"_s, from);
+            if (!read || *read != SampleWindow::Read::Full)
+                qWarning("a fresh window did not read in full: %s", qPrintable(read ? u"incremental"_s : read.error()));
+            return windowRows(window);
+        };
+
+        SampleWindow window;
+        QCOMPARE(valueOr(window.update(*store, u"acme"_s, kT0)), SampleWindow::Read::Full);
+        QCOMPARE(window.samples().size(), size_t(20));
+        QCOMPARE(window.races().size(), size_t(10));
+        QCOMPARE(windowRows(window), fresh(kT0));
+
+        // New races, one of them started before races already read (a long race stored late), and another
+        // provider's: read incrementally, merged in time order.
+        QVERIFY(store->addRace(makeRace(kT0.addSecs(100), u"via:fra"_s, 33), u"e"_s, false).ok());
+        QVERIFY(store->addRace(makeRace(kT0.addSecs(45), u"direct"_s, 44), u"e"_s, false).ok());
+        QVERIFY(store->addRace(makeRace(kT0.addSecs(50), u"direct"_s, 50, u"globex"_s), u"e"_s, false).ok());
+        QCOMPARE(valueOr(window.update(*store, u"acme"_s, kT0)), SampleWindow::Read::Incremental);
+        QCOMPARE(window.races().size(), size_t(12));
+        QCOMPARE(windowRows(window), fresh(kT0));
+        QCOMPARE(window.fullReads(), 1);
+
+        // Nothing new: still incremental, nothing changes.
+        const QStringList before = windowRows(window);
+        QCOMPARE(valueOr(window.update(*store, u"acme"_s, kT0)), SampleWindow::Read::Incremental);
+        QCOMPARE(windowRows(window), before);
+
+        // The range moves on: what is older is no longer in the asked range.
+        QCOMPARE(valueOr(window.update(*store, u"acme"_s, kT0.addSecs(35))), SampleWindow::Read::Incremental);
+        const auto [begin, end] = window.samplesIn(kT0.addSecs(35).toMSecsSinceEpoch(), kT0.addSecs(101).toMSecsSinceEpoch());
+        QCOMPARE(end - begin, size_t(2 * 8)); // 40, 45, 50, ..., 90, 100
+        QCOMPARE(window.samples()[begin].atMs, kT0.addSecs(40).toMSecsSinceEpoch());
+        const auto [racesBegin, racesEnd] = window.racesIn(kT0.addSecs(35).toMSecsSinceEpoch(), kT0.addSecs(95).toMSecsSinceEpoch());
+        QCOMPARE(racesEnd - racesBegin, size_t(7));
+        QCOMPARE(window.fullReads(), 1);
+
+        // Races deleted under the window (retention): the count no longer matches, so a full read.
+        // Older than 60 s: 7 of acme's races and globex's, 3 rows each.
+        QCOMPARE(valueOr(store->applyRetention(kT0.addDays(30).addSecs(60)), qint64(-1)), 8 * 3);
+        QCOMPARE(valueOr(window.update(*store, u"acme"_s, kT0.addSecs(35))), SampleWindow::Read::Full);
+        QCOMPARE(window.fullReads(), 2);
+        QCOMPARE(window.races().size(), size_t(5)); // 60, 70, 80, 90, 100
+        QCOMPARE(windowRows(window), fresh(kT0.addSecs(35)));
+
+        // An earlier start, another provider, or an explicit ask: full reads.
+        QCOMPARE(valueOr(window.update(*store, u"acme"_s, kT0)), SampleWindow::Read::Full);
+        QCOMPARE(valueOr(window.update(*store, u"globex"_s, kT0)), SampleWindow::Read::Full);
+        QVERIFY(window.races().empty()); // retention took globex's only race
+        QCOMPARE(valueOr(window.update(*store, u"globex"_s, kT0, true)), SampleWindow::Read::Full);
+        QCOMPARE(window.fullReads(), 5);
     }
 
     void routeChangeRoundTrips()

@@ -100,6 +100,8 @@ private Q_SLOTS:
     void ttfbHistogramComparesTheOptimalRouteWithDirect();
     void newRouteChangeRefreshesAndRefreshesCoalesce();
     void workerDropsAStaleQuery();
+    void workerFiguresMatchTheStoresQueries();
+    void workerRefreshReadsOnlyNewRacesAndComputesWhatAFullReadDoes();
     void downsamplingKeepsItsColumnsWhenTheRangeMoves();
     void onlyChangedChartsAreRedrawnOneATurn();
     void cleanupTestCase();
@@ -293,6 +295,139 @@ void TestHistoryPanel::workerDropsAStaleQuery()
     const auto data = finished.at(0).at(0).value<ui::HistoryData>();
     QCOMPARE(data.generation, quint64(5));
     QVERIFY(data.races > 100 && data.races < 130); // an hour of races every 30 s
+}
+
+namespace {
+
+// A worker's figures as text, every chart's data in order: equal texts, equal charts.
+QStringList figures(const ui::HistoryData &d)
+{
+    const auto points = [](const QList<QPointF> &list) {
+        QStringList out;
+        for (const auto &p : list)
+            out.append(QStringLiteral("%1:%2").arg(qint64(p.x())).arg(p.y()));
+        return out.join(u' ');
+    };
+    const auto bins = [](const QList<history::HistogramBin> &list) {
+        QStringList out;
+        for (const auto &b : list)
+            out.append(QStringLiteral("[%1,%2)=%3").arg(b.lowMs).arg(b.highMs).arg(b.count));
+        return out.join(u' ');
+    };
+    QStringList out{QStringLiteral("error %1").arg(d.error), QStringLiteral("routes %1").arg(d.routes.join(u',')),
+                    QStringLiteral("races %1 samples %2").arg(d.races).arg(d.samples),
+                    QStringLiteral("bucket %1 bin %2 tail %3 optimal %4").arg(d.bucketSeconds).arg(d.binMs).arg(d.ttfbTailMs).arg(d.optimalRoute),
+                    QStringLiteral("steps %1").arg(points(d.optimalSteps)), QStringLiteral("changes %1").arg(d.changes.size()),
+                    QStringLiteral("direct %1").arg(bins(d.directHistogram)), QStringLiteral("optimal %1").arg(bins(d.optimalHistogram))};
+    for (const auto &series : d.timeToThreshold)
+        out << series.routeId + u" all " + points(series.all) << series.routeId + u" drawn " + points(series.drawn);
+    for (const auto &band : d.bands)
+        out << band.routeId + u" band " + points(band.min) + u" | " + points(band.median) + u" | " + points(band.max);
+    for (const auto &wins : d.winners)
+        out << u"wins "_qs + points(wins);
+    return out;
+}
+
+ui::HistoryQuery dayQuery(const QString &path, const QDateTime &to)
+{
+    ui::HistoryQuery query;
+    query.generation = 1;
+    query.path = path;
+    query.provider = QStringLiteral("shop");
+    query.to = to;
+    query.from = to.addSecs(-24 * 3600);
+    query.widthPx = 600;
+    return query;
+}
+
+} // namespace
+
+// The worker computes the band and the histograms from its window in memory: the same figures as the
+// store's SQL queries give for the same range.
+void TestHistoryPanel::workerFiguresMatchTheStoresQueries()
+{
+    ui::HistoryWorker worker(std::make_shared<std::atomic<quint64>>(1));
+    const ui::HistoryQuery query = dayQuery(m_path, QDateTime::currentDateTimeUtc());
+    const ui::HistoryData data = worker.compute(query);
+    QVERIFY2(data.error.isEmpty(), qPrintable(data.error));
+    QCOMPARE(data.races, m_races);
+    auto store = history::HistoryStore::open(m_path);
+    QVERIFY(store);
+    QCOMPARE(data.samples, qint64((*store)->routeSamples(QStringLiteral("shop"), query.from, query.to)->size()));
+    const auto band = (*store)->band(QStringLiteral("shop"), query.from, query.to, data.bucketSeconds, history::BandMetric::Projected);
+    QVERIFY(band);
+    QVERIFY(band->size() > 100);
+    qsizetype compared = 0;
+    for (const auto &route : data.bands) {
+        qsizetype i = 0;
+        for (const auto &point : *band) {
+            if (point.routeId != route.routeId)
+                continue;
+            QVERIFY2(i < route.median.size(), qPrintable(route.routeId));
+            QCOMPARE(qint64(route.median[i].x()), point.bucketStart.toMSecsSinceEpoch() + data.bucketSeconds * 500);
+            QCOMPARE(route.min[i].y(), point.minMs);
+            QCOMPARE(route.median[i].y(), point.medianMs);
+            QCOMPARE(route.max[i].y(), point.maxMs);
+            ++i;
+            ++compared;
+        }
+        QCOMPARE(i, route.median.size());
+    }
+    QCOMPARE(compared, band->size());
+    const auto changes = (*store)->routeChanges(QStringLiteral("shop"), {}, {});
+    QVERIFY(changes && !changes->isEmpty());
+    QCOMPARE(data.optimalRoute, changes->constLast().toRoute); // the latest change (another test adds one)
+    QVERIFY(data.optimalRoute != QStringLiteral("direct"));
+    const auto same = [](const QList<history::HistogramBin> &a, const QList<history::HistogramBin> &b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto &x, const auto &y) {
+            return x.lowMs == y.lowMs && x.highMs == y.highMs && x.count == y.count;
+        });
+    };
+    const auto direct = (*store)->ttfbHistogram(QStringLiteral("shop"), QStringLiteral("direct"), query.from, query.to, data.binMs);
+    const auto optimal = (*store)->ttfbHistogram(QStringLiteral("shop"), data.optimalRoute, query.from, query.to, data.binMs);
+    QVERIFY(direct && optimal);
+    QVERIFY(direct->size() > 3);
+    QVERIFY(!optimal->isEmpty());
+    QVERIFY(same(data.directHistogram, *direct));
+    QVERIFY(same(data.optimalHistogram, *optimal));
+}
+
+// A refresh reads only the races stored since the last query (one full read in all), and computes every
+// chart's figures exactly as a worker reading the whole range does.
+void TestHistoryPanel::workerRefreshReadsOnlyNewRacesAndComputesWhatAFullReadDoes()
+{
+    const QString path = m_dir.filePath(QStringLiteral("refresh.sqlite"));
+    auto store = history::HistoryStore::open(path);
+    QVERIFY(store);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QRandomGenerator random(7);
+    QList<history::RaceRecord> records;
+    for (QDateTime at = now.addSecs(-25 * 3600); at < now.addSecs(-3600); at = at.addSecs(120))
+        records.append(history::RaceRecord{makeRace(at, at < now.addSecs(-10 * 3600), random, false), QStringLiteral("default"), true});
+    QVERIFY((*store)->addRaces(records));
+    QVERIFY((*store)->addRouteChange(change(QString(), QStringLiteral("direct"), now.addSecs(-25 * 3600), QStringLiteral("first race"))));
+
+    ui::HistoryWorker worker(std::make_shared<std::atomic<quint64>>(1));
+    QStringList previous = figures(worker.compute(dayQuery(path, now.addSecs(-1800))));
+    QCOMPARE(worker.window().fullReads(), 1);
+    for (int step = 1; step <= 3; ++step) {
+        // New races (one started before the newest already stored), a spike, a change of optimal route,
+        // and a range that moved on by 10 minutes.
+        const QDateTime at = now.addSecs(-1800 + step * 600);
+        QVERIFY((*store)->addRace(makeRace(at.addSecs(-30), false, random, step == 2), QStringLiteral("default"), true));
+        QVERIFY((*store)->addRace(makeRace(at.addSecs(-300), false, random, false), QStringLiteral("default"), true));
+        if (step == 3)
+            QVERIFY((*store)->addRouteChange(change(QStringLiteral("direct"), QStringLiteral("via:fra"), at.addSecs(-60), QStringLiteral("won"))));
+        const QStringList incremental = figures(worker.compute(dayQuery(path, at)));
+        ui::HistoryWorker fresh(std::make_shared<std::atomic<quint64>>(1));
+        const QStringList full = figures(fresh.compute(dayQuery(path, at)));
+        QCOMPARE(incremental.size(), full.size());
+        for (qsizetype i = 0; i < full.size(); ++i)
+            QCOMPARE(incremental.at(i), full.at(i));
+        QVERIFY(incremental != previous); // the new races show
+        previous = incremental;
+    }
+    QCOMPARE(worker.window().fullReads(), 1);
 }
 
 void TestHistoryPanel::downsamplingKeepsItsColumnsWhenTheRangeMoves()

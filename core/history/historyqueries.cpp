@@ -34,7 +34,35 @@ QString likePattern(const QString &text)
     return u'%' + escaped + u'%';
 }
 
-// Rounds toward minus infinity, so buckets before the epoch line up too.
+// The races of a provider in [from, to), and after afterRaceId when it is not negative. Those are looked
+// up through the id (the table's rowid): the unary + keeps SQLite from using the (provider, started_at)
+// index instead, which would walk every race of the range to find the few new ones.
+QString raceFilter(QStringView table, qint64 afterRaceId)
+{
+    if (afterRaceId < 0)
+        return QStringLiteral("%1provider = ? AND %1started_at >= ? AND %1started_at < ?").arg(table);
+    return QStringLiteral("%1id > ? AND +%1provider = ? AND +%1started_at >= ? AND +%1started_at < ?").arg(table);
+}
+
+QVariantList raceFilterValues(const QString &provider, const QDateTime &from, const QDateTime &to, qint64 afterRaceId)
+{
+    QVariantList values{provider, lowerMs(from), upperMs(to)};
+    if (afterRaceId >= 0)
+        values.prepend(afterRaceId);
+    return values;
+}
+
+} // namespace
+
+Spread spreadOf(std::vector<double> &values)
+{
+    if (values.empty())
+        return {};
+    std::sort(values.begin(), values.end());
+    const size_t n = values.size();
+    return {values.front(), n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0, values.back()};
+}
+
 qint64 floorDiv(qint64 value, qint64 divisor)
 {
     qint64 quotient = value / divisor;
@@ -43,20 +71,17 @@ qint64 floorDiv(qint64 value, qint64 divisor)
     return quotient;
 }
 
-} // namespace
-
 Result<QList<RouteSample>> HistoryStore::routeSamples(const QString &provider, const QDateTime &from,
-                                                      const QDateTime &to)
+                                                      const QDateTime &to, qint64 afterRaceId)
 {
     checkThread();
     QSqlQuery query(m_db);
     if (auto failed = run(query, QStringLiteral(
             "SELECT r.started_at, r.id, rr.route_id, rr.state, rr.connect_ms, rr.ttfb_ms, rr.ttt_ms,"
             " rr.projected_ms, rr.bytes, coalesce(r.winner = rr.route_id, 0)"
-            " FROM races r JOIN race_routes rr ON rr.race_id = r.id"
-            " WHERE r.provider = ? AND r.started_at >= ? AND r.started_at < ?"
-            " ORDER BY r.started_at, r.id, rr.position"),
-            {provider, lowerMs(from), upperMs(to)}, m_path, QStringLiteral("cannot read route samples")))
+            " FROM races r JOIN race_routes rr ON rr.race_id = r.id WHERE %1"
+            " ORDER BY r.started_at, r.id, rr.position").arg(raceFilter(u"r.", afterRaceId)),
+            raceFilterValues(provider, from, to, afterRaceId), m_path, QStringLiteral("cannot read route samples")))
         return *failed;
     QList<RouteSample> samples;
     while (query.next()) {
@@ -69,14 +94,14 @@ Result<QList<RouteSample>> HistoryStore::routeSamples(const QString &provider, c
 }
 
 Result<QList<WinnerPoint>> HistoryStore::winnerTimeline(const QString &provider, const QDateTime &from,
-                                                        const QDateTime &to)
+                                                        const QDateTime &to, qint64 afterRaceId)
 {
     checkThread();
     QSqlQuery query(m_db);
     if (auto failed = run(query, QStringLiteral(
-            "SELECT started_at, id, winner, \"trigger\", margin_ms, ok FROM races"
-            " WHERE provider = ? AND started_at >= ? AND started_at < ? ORDER BY started_at, id"),
-            {provider, lowerMs(from), upperMs(to)}, m_path, QStringLiteral("cannot read the winner timeline")))
+            "SELECT started_at, id, winner, \"trigger\", margin_ms, ok FROM races WHERE %1 ORDER BY started_at, id")
+            .arg(raceFilter(u"", afterRaceId)),
+            raceFilterValues(provider, from, to, afterRaceId), m_path, QStringLiteral("cannot read the winner timeline")))
         return *failed;
     QList<WinnerPoint> points;
     while (query.next()) {
@@ -130,11 +155,9 @@ Result<QList<BandPoint>> HistoryStore::band(const QString &provider, const QDate
     QList<BandPoint> points;
     points.reserve(qsizetype(buckets.size()));
     for (auto &[key, values] : buckets) {
-        std::sort(values.begin(), values.end());
-        const size_t n = values.size();
-        const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+        const Spread spread = spreadOf(values);
         points.append(BandPoint{key.first, QDateTime::fromMSecsSinceEpoch(key.second * bucketMs, Qt::UTC),
-                                values.front(), median, values.back(), int(n)});
+                                spread.min, spread.median, spread.max, int(values.size())});
     }
     return points;
 }
@@ -293,6 +316,18 @@ Result<qint64> HistoryStore::count(const QString &sql, qint64 fromMs, qint64 toM
     checkThread();
     QSqlQuery query(m_db);
     if (auto failed = run(query, sql, {fromMs, toMs}, m_path, QStringLiteral("cannot count")))
+        return *failed;
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+Result<qint64> HistoryStore::raceCount(const QString &provider, const QDateTime &from, const QDateTime &to,
+                                       qint64 upToRaceId)
+{
+    checkThread();
+    QSqlQuery query(m_db);
+    if (auto failed = run(query, QStringLiteral(
+            "SELECT COUNT(*) FROM races WHERE provider = ? AND started_at >= ? AND started_at < ? AND id <= ?"),
+            {provider, lowerMs(from), upperMs(to), upToRaceId}, m_path, QStringLiteral("cannot count races")))
         return *failed;
     return query.next() ? query.value(0).toLongLong() : 0;
 }

@@ -6,6 +6,8 @@
 #include <QMetaType>
 #include <QString>
 
+#include <vector>
+
 namespace relayrace::history {
 
 // The value structs the history queries hand to the console. Times are UTC; a figure that does not
@@ -62,6 +64,19 @@ struct HistogramBin
     double highMs = 0;
     qint64 count = 0;
 };
+
+// The band's figures of one bucket: min, median (the mean of the two middle values for an even count)
+// and max. Sorts values; all -1 when there are none.
+struct Spread
+{
+    double min = -1;
+    double median = -1;
+    double max = -1;
+};
+Spread spreadOf(std::vector<double> &values);
+
+// value / divisor rounded toward minus infinity (divisor > 0), so buckets before the epoch line up too.
+qint64 floorDiv(qint64 value, qint64 divisor);
 
 // A filter of failover events; an empty field (or invalid time) does not filter.
 struct FailoverQuery

@@ -11,6 +11,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <limits>
 #include <memory>
 
 class QThread;
@@ -65,11 +66,16 @@ public:
     // changes, failover events). The engine calls it at start and then hourly.
     Result<qint64> applyRetention(const QDateTime &now);
 
-    // Queries: [from, to) in UTC, oldest first unless said otherwise.
+    // Queries: [from, to) in UTC, oldest first unless said otherwise. An invalid bound does not bound.
+    // afterRaceId >= 0: only the races stored after that one (a larger id). They are looked up by id, so
+    // reading what is new since a previous read stays cheap however long the history is.
     Result<QList<RouteSample>> routeSamples(const QString &provider, const QDateTime &from,
-                                            const QDateTime &to);
+                                            const QDateTime &to, qint64 afterRaceId = -1);
     Result<QList<WinnerPoint>> winnerTimeline(const QString &provider, const QDateTime &from,
-                                              const QDateTime &to);
+                                              const QDateTime &to, qint64 afterRaceId = -1);
+    // The provider's races in [from, to) with an id of at most upToRaceId.
+    Result<qint64> raceCount(const QString &provider, const QDateTime &from, const QDateTime &to,
+                             qint64 upToRaceId = std::numeric_limits<qint64>::max());
     Result<QList<policy::RouteChange>> routeChanges(const QString &provider, const QDateTime &from,
                                                     const QDateTime &to);
     // Per route, then per bucket: the samples of metric that were measured (-1 never counts).

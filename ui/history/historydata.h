@@ -21,6 +21,7 @@ struct HistoryQuery
     QDateTime from;
     QDateTime to;
     int widthPx = 800;
+    bool full = false;  // read the whole range from the store again, not only what is new
 };
 
 // One route's figure over time: x = ms since the epoch, y = ms.

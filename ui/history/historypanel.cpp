@@ -146,6 +146,7 @@ void HistoryPanel::setProvider(const QString &provider)
 
 void HistoryPanel::reload()
 {
+    m_readAll = true;
     m_refreshTimer->start(0);
 }
 
@@ -214,6 +215,7 @@ void HistoryPanel::startQuery()
     query.to = QDateTime::currentDateTimeUtc();
     query.from = query.to.addSecs(-rangeSeconds(range()));
     query.widthPx = currentPlotWidth();
+    query.full = std::exchange(m_readAll, false);
     m_latest->store(query.generation);
     m_status->setText(tr("Loading %1…").arg(m_provider));
     Q_EMIT queryRequested(query);

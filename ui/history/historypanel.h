@@ -69,7 +69,8 @@ public Q_SLOTS:
     void setProvider(const QString &provider);
     // Reloads once the coalescing interval (refreshIntervalMs) since the last query has passed.
     void refresh();
-    // Reloads now (an operator's or a test's explicit ask).
+    // Reloads now, reading the whole range from the store again (an operator's or a test's explicit
+    // ask); refreshes read only the races stored since the last query.
     void reload();
     // New races or route changes of the shown provider refresh the panel (coalesced).
     void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
@@ -114,6 +115,7 @@ private:
     bool m_inFlight = false;  // a query of m_inFlightKey is running
     bool m_pending = false;   // a refresh came meanwhile
     QString m_inFlightKey;    // provider|range
+    bool m_readAll = false;   // the next query reads the whole range (reload())
 };
 
 } // namespace relayrace::ui

@@ -7,6 +7,9 @@
 
 #include <QHash>
 
+#include <map>
+#include <limits>
+
 #include <algorithm>
 #include <cmath>
 
@@ -93,44 +96,59 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
     data.from = query.from;
     data.to = query.to;
     data.widthPx = std::max(1, query.widthPx);
+    const auto fail = [&data](const QString &error) {
+        data.error = error;
+        log::get("ui")->warn("history panel: {}", error.toStdString());
+        return data;
+    };
     if (!m_store || m_store->path() != query.path) {
         m_store.reset();
         auto opened = history::HistoryStore::open(query.path);
-        if (!opened) {
-            data.error = opened.error();
-            log::get("ui")->warn("history panel: {}", data.error.toStdString());
-            return data;
-        }
+        if (!opened)
+            return fail(opened.error());
         m_store = std::move(opened).value();
     }
-    const double x0 = double(query.from.toMSecsSinceEpoch());
-    const double x1 = double(query.to.toMSecsSinceEpoch());
-    const auto fail = [&data](const QString &error) {
-        data.error = error;
-        return data;
-    };
+    const qint64 fromMs = query.from.toMSecsSinceEpoch();
+    const qint64 toMs = query.to.toMSecsSinceEpoch();
+    const double x0 = double(fromMs);
+    const double x1 = double(toMs);
 
-    auto samples = m_store->routeSamples(query.provider, query.from, query.to);
-    if (!samples)
-        return fail(samples.error());
+    // Only the races stored since the last query are read; the rest is the window's.
+    const auto read = m_window.update(*m_store, query.provider, query.from, query.full);
+    if (!read)
+        return fail(read.error());
     if (stale(query))
         return data;
-    data.samples = samples->size();
-    QHash<QString, QList<QPointF>> perRoute;
-    std::vector<double> ttfbs;
-    for (const auto &sample : *samples) {
-        indexOf(data.routes, sample.routeId);
-        const double y = sample.timeToThresholdMs >= 0 ? sample.timeToThresholdMs : sample.projectedMs;
-        if (y >= 0)
-            perRoute[sample.routeId].append(QPointF(double(sample.at.toMSecsSinceEpoch()), y));
-    }
+    const auto &names = m_window.routeNames();
+    const auto &samples = m_window.samples();
+    const auto [samplesBegin, samplesEnd] = m_window.samplesIn(fromMs, toMs);
+    const auto [racesBegin, racesEnd] = m_window.racesIn(fromMs, toMs);
+    data.samples = qint64(samplesEnd - samplesBegin);
+    data.races = qint64(racesEnd - racesBegin);
 
-    auto timeline = m_store->winnerTimeline(query.provider, query.from, query.to);
+    // (a) Time to threshold per route, routes in the order they first appear.
+    QList<int> chartIndex(names.size(), -1); // the window's route index -> data.routes index
+    const auto chartRoute = [&](int route) {
+        if (chartIndex.at(route) < 0)
+            chartIndex[route] = int(indexOf(data.routes, names.at(route)));
+        return chartIndex.at(route);
+    };
+    QList<QList<QPointF>> perRoute;
+    for (size_t i = samplesBegin; i < samplesEnd; ++i) {
+        const auto &sample = samples[i];
+        const int route = chartRoute(sample.route);
+        const double y = sample.timeToThresholdMs >= 0 ? sample.timeToThresholdMs : sample.projectedMs;
+        if (perRoute.size() <= route)
+            perRoute.resize(route + 1);
+        if (y >= 0)
+            perRoute[route].append(QPointF(double(sample.atMs), y));
+    }
+    perRoute.resize(data.routes.size());
+
     auto before = m_store->routeChanges(query.provider, QDateTime::fromMSecsSinceEpoch(0, Qt::UTC), query.from);
     auto changes = m_store->routeChanges(query.provider, query.from, query.to);
-    if (!timeline || !before || !changes)
-        return fail(!timeline ? timeline.error() : !before ? before.error() : changes.error());
-    data.races = timeline->size();
+    if (!before || !changes)
+        return fail(!before ? before.error() : changes.error());
     data.changes = *changes;
 
     // (c) The optimal route as a step line: from the last change before the range through every change.
@@ -149,72 +167,97 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
         data.optimalSteps.append(QPointF(x1, double(indexOf(data.routes, optimal))));
 
     QList<QList<QPointF>> winners;
-    QHash<QString, int> wins;
-    for (const auto &point : *timeline) {
-        if (point.winner.isEmpty())
+    QList<qint64> wins(names.size(), 0);
+    for (size_t i = racesBegin; i < racesEnd; ++i) {
+        const auto &race = m_window.races()[i];
+        if (race.winner < 0)
             continue;
-        const qsizetype index = indexOf(data.routes, point.winner);
+        const qsizetype index = indexOf(data.routes, names.at(race.winner));
         while (winners.size() <= index)
             winners.append(QList<QPointF>());
-        winners[index].append(QPointF(double(point.at.toMSecsSinceEpoch()), double(index)));
-        ++wins[point.winner];
+        winners[index].append(QPointF(double(race.atMs), double(index)));
+        ++wins[race.winner];
     }
     winners.resize(data.routes.size());
     for (const auto &points : winners)
         data.winners.append(downsamplePresence(points, x0, x1, std::max(1, data.widthPx / kWinPixelsPerBucket)));
 
-    for (const auto &route : data.routes) {
-        const QList<QPointF> points = perRoute.value(route);
+    for (qsizetype i = 0; i < data.routes.size(); ++i) {
+        const QList<QPointF> points = perRoute.value(i);
         data.timeToThreshold.append(
-            RouteSeries{route, points, downsampleMinMax(points, x0, x1, std::max(1, data.widthPx / kLinePixelsPerBucket))});
+            RouteSeries{data.routes.at(i), points, downsampleMinMax(points, x0, x1, std::max(1, data.widthPx / kLinePixelsPerBucket))});
     }
     if (stale(query))
         return data;
 
-    // (b) The band, a bucket every few pixels.
+    // (b) The band, a bucket every few pixels, of what hysteresis compares (BandMetric::Projected): the
+    // samples are in time order, so each bucket is a run of them.
     data.bucketSeconds = bandBucketSeconds(query.from.secsTo(query.to), data.widthPx);
-    auto band = m_store->band(query.provider, query.from, query.to, data.bucketSeconds, history::BandMetric::Projected);
-    if (!band)
-        return fail(band.error());
     for (const auto &route : data.routes)
         data.bands.append(RouteBand{route, {}, {}, {}});
-    const double half = data.bucketSeconds * 500.0; // draw each bucket at its middle
-    for (const auto &point : *band) {
-        const qsizetype index = indexOf(data.routes, point.routeId);
-        while (data.bands.size() < data.routes.size())
-            data.bands.append(RouteBand{data.routes.at(data.bands.size()), {}, {}, {}});
-        auto &target = data.bands[index];
-        const double x = double(point.bucketStart.toMSecsSinceEpoch()) + half;
-        target.min.append(QPointF(x, point.minMs));
-        target.median.append(QPointF(x, point.medianMs));
-        target.max.append(QPointF(x, point.maxMs));
+    const qint64 bucketMs = qint64(data.bucketSeconds) * 1000;
+    std::vector<std::vector<double>> bucket(size_t(data.routes.size()));
+    const auto closeBucket = [&](qint64 index) {
+        const double x = double(index * bucketMs) + double(bucketMs) / 2; // drawn at the bucket's middle
+        for (size_t route = 0; route < bucket.size(); ++route) {
+            if (bucket[route].empty())
+                continue;
+            const history::Spread spread = history::spreadOf(bucket[route]);
+            auto &target = data.bands[qsizetype(route)];
+            target.min.append(QPointF(x, spread.min));
+            target.median.append(QPointF(x, spread.median));
+            target.max.append(QPointF(x, spread.max));
+            bucket[route].clear();
+        }
+    };
+    qint64 current = std::numeric_limits<qint64>::min();
+    for (size_t i = samplesBegin; i < samplesEnd; ++i) {
+        const auto &sample = samples[i];
+        if (sample.projectedMs < 0)
+            continue;
+        const qint64 index = history::floorDiv(sample.atMs, bucketMs);
+        if (index != current && current != std::numeric_limits<qint64>::min())
+            closeBucket(current);
+        current = index;
+        bucket[size_t(chartIndex.at(sample.route))].push_back(sample.projectedMs);
     }
+    if (current != std::numeric_limits<qint64>::min())
+        closeBucket(current);
     if (stale(query))
         return data;
 
     // (d) TTFB histograms of the optimal route against direct, bins sized to the data.
     data.optimalRoute = optimal;
-    if (data.optimalRoute.isEmpty() && !wins.isEmpty()) {
-        data.optimalRoute = std::max_element(wins.constKeyValueBegin(), wins.constKeyValueEnd(),
-                                             [](const auto &a, const auto &b) { return a.second < b.second; })->first;
+    if (data.optimalRoute.isEmpty()) {
+        // The most frequent winner; the first in the window's order on a tie.
+        const auto most = std::max_element(wins.begin(), wins.end());
+        if (most != wins.end() && *most > 0)
+            data.optimalRoute = names.at(most - wins.begin());
     }
-    const QString direct = map::directRouteId();
-    for (const auto &sample : *samples) {
-        if (sample.ttfbMs >= 0 && (sample.routeId == direct || sample.routeId == data.optimalRoute))
-            ttfbs.push_back(sample.ttfbMs);
+    const int direct = int(names.indexOf(map::directRouteId()));
+    const int best = int(names.indexOf(data.optimalRoute));
+    std::vector<double> ttfbs;
+    for (size_t i = samplesBegin; i < samplesEnd; ++i) {
+        if (samples[i].ttfbMs >= 0 && samples[i].route >= 0 && (samples[i].route == direct || samples[i].route == best))
+            ttfbs.push_back(samples[i].ttfbMs);
     }
     data.ttfbTailMs = percentile(std::move(ttfbs), 0.98);
     data.binMs = roundBinMs(data.ttfbTailMs, kHistogramBins);
-    auto directBins = m_store->ttfbHistogram(query.provider, direct, query.from, query.to, data.binMs);
-    if (!directBins)
-        return fail(directBins.error());
-    data.directHistogram = *directBins;
-    if (!data.optimalRoute.isEmpty() && data.optimalRoute != direct) {
-        auto optimalBins = m_store->ttfbHistogram(query.provider, data.optimalRoute, query.from, query.to, data.binMs);
-        if (!optimalBins)
-            return fail(optimalBins.error());
-        data.optimalHistogram = *optimalBins;
-    }
+    // Bins of binMs from 0, as the store's ttfbHistogram() counts them; empty bins are left out.
+    const auto histogram = [&](int route) {
+        std::map<qint64, qint64> counts;
+        for (size_t i = samplesBegin; route >= 0 && i < samplesEnd; ++i) {
+            if (samples[i].route == route && samples[i].ttfbMs >= 0)
+                ++counts[qint64(samples[i].ttfbMs / data.binMs)];
+        }
+        QList<history::HistogramBin> bins;
+        for (const auto &[bin, count] : counts)
+            bins.append(history::HistogramBin{double(bin) * data.binMs, double(bin + 1) * data.binMs, count});
+        return bins;
+    };
+    data.directHistogram = histogram(direct);
+    if (!data.optimalRoute.isEmpty() && best != direct)
+        data.optimalHistogram = histogram(best);
     return data;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "history/samplewindow.h"
 #include "ui/history/historydata.h"
 
 #include <QObject>
@@ -14,7 +15,8 @@ class HistoryStore;
 namespace relayrace::ui {
 
 // Runs the history panel's queries on its own thread with its own HistoryStore (one SQLite connection
-// per thread). A query whose generation is no longer the latest is abandoned between steps: a newer
+// per thread). It keeps the provider's samples of the range in a SampleWindow and reads only what was
+// stored since the last query; the charts' figures are computed from the window. A query whose generation is no longer the latest is abandoned between steps: a newer
 // query makes an older result stale.
 class HistoryWorker final : public QObject
 {
@@ -26,6 +28,8 @@ public:
 
     // The data for query; public for tests and benchmarks that run it on their own thread.
     HistoryData compute(const HistoryQuery &query);
+    // The samples kept between queries (tests check that refreshes read only what is new).
+    const history::SampleWindow &window() const { return m_window; }
 
 public Q_SLOTS:
     void run(const relayrace::ui::HistoryQuery &query);
@@ -38,6 +42,7 @@ private:
 
     std::shared_ptr<std::atomic<quint64>> m_latest;
     std::unique_ptr<history::HistoryStore> m_store;
+    history::SampleWindow m_window;
 };
 
 // A bucket length for a band over rangeSeconds drawn widthPx wide: a round number of seconds, each

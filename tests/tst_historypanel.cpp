@@ -418,9 +418,13 @@ void TestHistoryPanel::workerRefreshReadsOnlyNewRacesAndComputesWhatAFullReadDoe
         QVERIFY((*store)->addRace(makeRace(at.addSecs(-300), false, random, false), QStringLiteral("default"), true));
         if (step == 3)
             QVERIFY((*store)->addRouteChange(change(QStringLiteral("direct"), QStringLiteral("via:fra"), at.addSecs(-60), QStringLiteral("won"))));
-        const QStringList incremental = figures(worker.compute(dayQuery(path, at)));
+        const ui::HistoryData refreshed = worker.compute(dayQuery(path, at));
+        QVERIFY(!refreshed.fullRead);
+        const QStringList incremental = figures(refreshed);
         ui::HistoryWorker fresh(std::make_shared<std::atomic<quint64>>(1));
-        const QStringList full = figures(fresh.compute(dayQuery(path, at)));
+        const ui::HistoryData read = fresh.compute(dayQuery(path, at));
+        QVERIFY(read.fullRead);
+        const QStringList full = figures(read);
         QCOMPARE(incremental.size(), full.size());
         for (qsizetype i = 0; i < full.size(); ++i)
             QCOMPARE(incremental.at(i), full.at(i));

@@ -202,8 +202,10 @@ void LinkConnection::enqueue(Direction &direction, QByteArray data)
 
 void LinkConnection::pump(Direction &direction)
 {
+    // A peer that closed is still in ConnectedState while its errorOccurred (RemoteHostClosedError) runs,
+    // with no descriptor left: writing then only made Qt warn "Invalid socket specified".
     if (m_finished || m_resetPending || m_impairment.blackhole
-        || direction.sink->state() != QAbstractSocket::ConnectedState)
+        || direction.sink->state() != QAbstractSocket::ConnectedState || !direction.sink->isValid())
         return;
     const qint64 now = nowNs();
     const auto arm = [&](qint64 atNs) {

@@ -49,6 +49,8 @@ struct HistoryData
     QDateTime to;
     int widthPx = 0;
     QString error;                          // empty when every query worked
+    bool fullRead = false;                  // the whole range was read from the store, not only what was new
+    int computeMs = -1;                     // the worker's time for this data (reading and computing)
     QStringList routes;                     // chart order (the races' route order)
     qint64 races = 0;
     qint64 samples = 0;

@@ -363,8 +363,10 @@ void HistoryPanel::drawNextChart()
                               .arg(m_provider).arg(m_data.races).arg(m_data.samples).arg(m_data.changes.size())
                               .arg(m_data.bucketSeconds));
     }
-    m_status->setToolTip(tr("Queried %1 .. %2 (UTC); drawn in %3 ms (longest step %4 ms) at %5 px")
+    m_status->setToolTip(tr("Queried %1 .. %2 (UTC) in %3 ms (%4); drawn in %5 ms (longest step %6 ms) at %7 px")
                              .arg(m_data.from.toString(Qt::ISODate), m_data.to.toString(Qt::ISODate))
+                             .arg(m_data.computeMs)
+                             .arg(m_data.fullRead ? tr("the whole range read") : tr("only the new races read"))
                              .arg(m_lastRedrawMs).arg(m_lastRedrawStepMs).arg(m_data.widthPx));
     Q_EMIT loaded();
 }

@@ -5,6 +5,7 @@
 #include "map/routemap.h"
 #include "ui/history/downsample.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 
 #include <map>
@@ -83,7 +84,10 @@ void HistoryWorker::run(const HistoryQuery &query)
 {
     if (stale(query))
         return;
+    QElapsedTimer timer;
+    timer.start();
     HistoryData data = compute(query);
+    data.computeMs = int(timer.elapsed());
     if (!stale(query))
         Q_EMIT finished(data);
 }
@@ -117,6 +121,7 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
     const auto read = m_window.update(*m_store, query.provider, query.from, query.full);
     if (!read)
         return fail(read.error());
+    data.fullRead = *read == history::SampleWindow::Read::Full;
     if (stale(query))
         return data;
     const auto &names = m_window.routeNames();

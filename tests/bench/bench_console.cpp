@@ -24,8 +24,13 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <random>
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
 
 using namespace relayrace;
 
@@ -90,13 +95,119 @@ bool fillHistory(const QString &path, qint64 samples)
     return true;
 }
 
+struct Tick
+{
+    double lagMs = 0;      // how late the 5 ms timer fired
+    double intervalMs = 0; // since the previous tick
+    double ranMs = 0;      // of which the GUI thread ran on a CPU
+    double queuedMs = 0;   // and waited, runnable, for a CPU (the kernel's run-queue delay)
+    double stolenMs = 0;   // time the hypervisor took from the machine's vCPUs meanwhile (10 ms steps)
+};
+
+// Where a GUI-thread stall went, per tick: running, waiting for a CPU, or the machine itself not
+// running (a VM's vCPUs descheduled by the host: "steal" in /proc/stat).
+class StallAccounting
+{
+public:
+    StallAccounting()
+        : m_schedstat(::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC))
+        , m_stat(::open("/proc/stat", O_RDONLY | O_CLOEXEC))
+    {
+    }
+    ~StallAccounting()
+    {
+        for (const int fd : {m_schedstat, m_stat}) {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    }
+    StallAccounting(const StallAccounting &) = delete;
+    StallAccounting &operator=(const StallAccounting &) = delete;
+
+    static qint64 threadCpuNs()
+    {
+        timespec now{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+        return qint64(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+    }
+    // schedstat: "<ns on a CPU> <ns runnable, waiting for one> <timeslices>"
+    qint64 runQueueNs() const
+    {
+        const QList<QByteArray> fields = read(m_schedstat, 128).simplified().split(' ');
+        return fields.size() >= 2 ? fields.at(1).toLongLong() : 0;
+    }
+    // The "cpu" line's 8th figure: steal, in clock ticks of all vCPUs.
+    qint64 stealMs() const
+    {
+        const QByteArray text = read(m_stat, 256);
+        const QList<QByteArray> fields = text.left(text.indexOf('\n')).simplified().split(' ');
+        return fields.size() >= 9 ? fields.at(8).toLongLong() * 1000 / ::sysconf(_SC_CLK_TCK) : 0;
+    }
+
+private:
+    static QByteArray read(int fd, int size)
+    {
+        QByteArray buffer(size, Qt::Uninitialized);
+        const ssize_t got = fd >= 0 ? ::pread(fd, buffer.data(), size_t(size), 0) : -1;
+        buffer.resize(got > 0 ? qsizetype(got) : 0);
+        return buffer;
+    }
+
+    int m_schedstat = -1;
+    int m_stat = -1;
+};
+
+// Times every event the GUI thread delivers from its event loop (the outermost notify() only), so the
+// longest ones can be named: which object, which event.
+class TimedApplication final : public QApplication
+{
+public:
+    using QApplication::QApplication;
+
+    struct Slow
+    {
+        double ms = 0;
+        QString what;
+    };
+    std::atomic<bool> measuring{false}; // read by every thread's notify()
+    std::vector<Slow> slowest; // kept sorted, longest first, at most 8
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        // notify() runs for every thread's events: only the GUI thread's are timed (and m_depth is its).
+        if (!measuring || m_depth > 0 || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        QElapsedTimer timer;
+        timer.start();
+        const int type = event->type();
+        const bool handled = QApplication::notify(receiver, event);
+        const double ms = double(timer.nsecsElapsed()) / 1e6;
+        --m_depth;
+        if (ms > 2 && (slowest.size() < 8 || ms > slowest.back().ms)) {
+            // receiver may be gone now (a DeferredDelete): only its address was used above.
+            const QString what = type == QEvent::DeferredDelete ? QStringLiteral("DeferredDelete")
+                                 : QStringLiteral("%1 '%2' event %3").arg(QString::fromLatin1(receiver->metaObject()->className()),
+                                                                          receiver->objectName()).arg(type);
+            slowest.push_back(Slow{ms, what});
+            std::sort(slowest.begin(), slowest.end(), [](const Slow &a, const Slow &b) { return a.ms > b.ms; });
+            if (slowest.size() > 8)
+                slowest.pop_back();
+        }
+        return handled;
+    }
+
+private:
+    int m_depth = 0;
+};
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Gui); // as the console does
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     const int seconds = argc > 1 ? std::max(5, std::atoi(argv[1])) : 20;
     const qint64 samples = argc > 2 ? std::max<qint64>(1000, std::atoll(argv[2])) : 1'000'000;
     QTemporaryDir dir;
@@ -165,13 +276,30 @@ int main(int argc, char **argv)
     int fullReads = 0;
     QElapsedTimer clock;
     clock.start();
+    // Per tick, where the time went: a stall the GUI thread spent running is the console's own work, one
+    // spent waiting for a CPU is other threads' (or processes'), one during which the hypervisor stole
+    // the vCPUs is the machine's.
+    StallAccounting accounting;
     qint64 last = clock.nsecsElapsed();
+    qint64 lastCpu = StallAccounting::threadCpuNs();
+    qint64 lastQueued = accounting.runQueueNs();
+    qint64 lastStolen = accounting.stealMs();
+    const qint64 stolenAtStart = lastStolen;
+    std::vector<Tick> ticks;
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     QObject::connect(&probe, &QTimer::timeout, &app, [&] {
         const qint64 now = clock.nsecsElapsed();
+        const qint64 cpu = StallAccounting::threadCpuNs();
+        const qint64 queued = accounting.runQueueNs();
+        const qint64 stolen = accounting.stealMs();
         lags.push_back(std::max(0.0, double(now - last) / 1e6 - 5.0));
+        ticks.push_back(Tick{lags.back(), double(now - last) / 1e6, double(cpu - lastCpu) / 1e6,
+                             double(queued - lastQueued) / 1e6, double(stolen - lastStolen)});
         last = now;
+        lastCpu = cpu;
+        lastQueued = queued;
+        lastStolen = stolen;
     });
     int races = 0;
     QObject::connect(window.engine(), &race::RaceEngine::raceFinished, &app, [&] { ++races; });
@@ -183,16 +311,34 @@ int main(int argc, char **argv)
                          fullReads += window.historyPanel()->data().fullRead ? 1 : 0;
                      });
     probe.start(5);
+    app.measuring = true;
     // A plain event loop, as the console's: QTest::qWait() sleeps 10 ms between its passes, which the
     // probe would count as stalls of the console's own.
     QEventLoop measured;
     QTimer::singleShot(seconds * 1000, &measured, &QEventLoop::quit);
     measured.exec();
     probe.stop();
+    app.measuring = false;
     std::printf("measured %d s: %d races finished (%.1f per second), %zu history reloads\n", seconds, races,
                 double(races) / seconds, redraws.size());
     std::printf("GUI thread: longest stall %.1f ms, p99 %.2f ms, p50 %.2f ms over %zu ticks  (goal: no stall > 16 ms)\n",
                 percentile(lags, 100), percentile(lags, 99), percentile(lags, 50), lags.size());
+    std::sort(ticks.begin(), ticks.end(), [](const Tick &a, const Tick &b) { return a.lagMs > b.lagMs; });
+    std::printf("GUI thread: the 5 longest stalls, with what the interval since the tick before held:\n");
+    for (size_t i = 0; i < std::min<size_t>(5, ticks.size()); ++i) {
+        std::printf("  %.1f ms late: of %.1f ms the GUI thread ran %.1f and waited for a CPU %.1f; the hypervisor stole %.0f ms of the vCPUs\n",
+                    ticks[i].lagMs, ticks[i].intervalMs, ticks[i].ranMs, ticks[i].queuedMs, ticks[i].stolenMs);
+    }
+    const auto unstolen = std::find_if(ticks.begin(), ticks.end(), [](const Tick &t) { return t.stolenMs == 0; });
+    const double busiest = std::max_element(ticks.begin(), ticks.end(), [](const Tick &a, const Tick &b) {
+                               return a.ranMs < b.ranMs; })->ranMs;
+    std::printf("GUI thread: longest stall in an interval without steal %.1f ms; longest the GUI thread ran between two ticks %.1f ms; steal over the window %lld ms of %d s x %d vCPUs\n",
+                unstolen == ticks.end() ? 0.0 : unstolen->lagMs, busiest, lastStolen - stolenAtStart, seconds,
+                QThread::idealThreadCount());
+    std::printf("GUI thread: the longest single events:");
+    for (const auto &slow : app.slowest)
+        std::printf(" %.1f ms %s;", slow.ms, qUtf8Printable(slow.what));
+    std::printf("\n");
     // The panel redraws one chart per event-loop turn: the total runs from the data's arrival to the last
     // chart painted (other events interleave); the step is the longest single turn of it.
     std::printf("history chart redraw: median %.0f ms, max %.0f ms  (goal < 50 ms); longest GUI step: median %.0f ms, max %.0f ms\n",

@@ -308,8 +308,8 @@ void Race::fillTimes(Lane &lane)
 {
     RouteOutcome &o = lane.outcome;
     o.freshConnection = lane.connectStartedAt >= 0 || lane.sends > 1;
-    o.connectMs = setUpMs(lane) > 0 ? setUpMs(lane)
-                      : -1;
+    const double setUp = setUpMs(lane);
+    o.connectMs = setUp > 0 ? setUp : -1;
     const double base = lane.startedAt >= 0 ? lane.startedAt : lane.issuedAt;
     if (lane.firstByteAt >= 0)
         o.ttfbMs = lane.firstByteAt - base;

@@ -8,11 +8,10 @@
 #include <QElapsedTimer>
 #include <QHash>
 
-#include <map>
-#include <limits>
-
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 
 namespace relayrace::ui {
 
@@ -148,7 +147,6 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
         if (y >= 0)
             perRoute[route].append(QPointF(double(sample.atMs), y));
     }
-    perRoute.resize(data.routes.size());
 
     auto before = m_store->routeChanges(query.provider, QDateTime::fromMSecsSinceEpoch(0, Qt::UTC), query.from);
     auto changes = m_store->routeChanges(query.provider, query.from, query.to);
@@ -243,19 +241,21 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
     const int best = int(names.indexOf(data.optimalRoute));
     std::vector<double> ttfbs;
     for (size_t i = samplesBegin; i < samplesEnd; ++i) {
-        if (samples[i].ttfbMs >= 0 && samples[i].route >= 0 && (samples[i].route == direct || samples[i].route == best))
+        if (samples[i].ttfbMs >= 0 && (samples[i].route == direct || samples[i].route == best))
             ttfbs.push_back(samples[i].ttfbMs);
     }
     data.ttfbTailMs = percentile(std::move(ttfbs), 0.98);
     data.binMs = roundBinMs(data.ttfbTailMs, kHistogramBins);
     // Bins of binMs from 0, as the store's ttfbHistogram() counts them; empty bins are left out.
     const auto histogram = [&](int route) {
+        QList<history::HistogramBin> bins;
+        if (route < 0)
+            return bins; // no sample of that route in the window
         std::map<qint64, qint64> counts;
-        for (size_t i = samplesBegin; route >= 0 && i < samplesEnd; ++i) {
+        for (size_t i = samplesBegin; i < samplesEnd; ++i) {
             if (samples[i].route == route && samples[i].ttfbMs >= 0)
                 ++counts[qint64(samples[i].ttfbMs / data.binMs)];
         }
-        QList<history::HistogramBin> bins;
         for (const auto &[bin, count] : counts)
             bins.append(history::HistogramBin{double(bin) * data.binMs, double(bin + 1) * data.binMs, count});
         return bins;

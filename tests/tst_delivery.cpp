@@ -4,7 +4,7 @@
 // where a test needs one. Faults are injected on the links at byte counts, or when the consumer has
 // received a given number of bytes. Every body is checked against the origin's (lab/content.h).
 #include "delivery/delivery.h"
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "delivery/failoverlog.h"
 #include "lab/content.h"
 #include "lab/impairedlink.h"
@@ -43,7 +43,7 @@ struct Run
 {
     DeliveryResult result;
     QByteArray body;
-    QList<FailoverEvent> events; // in the order the signal brought them
+    QList<model::FailoverEvent> events; // in the order the signal brought them
     bool finished = false;
 };
 
@@ -94,7 +94,7 @@ private:
 void TestDelivery::initTestCase()
 {
     qRegisterMetaType<DeliveryResult>();
-    qRegisterMetaType<FailoverEvent>();
+    qRegisterMetaType<model::FailoverEvent>();
     QVERIFY(m_dir.isValid());
     m_origin = std::make_unique<Origin>(QStringLiteral("plain"));
     const quint16 originPort = m_origin->listen();
@@ -195,10 +195,10 @@ Run TestDelivery::deliver(const DeliveryRequest &request, const std::function<vo
     sink.open(prefix.isEmpty() ? QIODevice::WriteOnly : QIODevice::WriteOnly | QIODevice::Append);
     Delivery delivery(request, &sink);
     QSignalSpy finished(&delivery, &Delivery::finished);
-    connect(&delivery, &Delivery::failover, this, [&run](const FailoverEvent &e) { run.events.append(e); });
+    connect(&delivery, &Delivery::failover, this, [&run](const model::FailoverEvent &e) { run.events.append(e); });
     if (onProgress)
         connect(&delivery, &Delivery::progress, this, [&onProgress](qint64 bytes, qint64) { onProgress(bytes); });
-    const Result<bool> started = delivery.start();
+    const Result<void> started = delivery.start();
     if (!started.ok()) {
         run.result.error = started.error();
         return run;
@@ -223,11 +223,11 @@ void TestDelivery::firstRouteRefusedRestartsOnTheNext()
     QCOMPARE(run.result.sha256.toLatin1(), contentSha256("/obj/refused", size));
     QCOMPARE(sha256Hex(run.body), contentSha256("/obj/refused", size));
     QCOMPARE(run.events.size(), 1);
-    const FailoverEvent &e = run.events.first();
+    const model::FailoverEvent &e = run.events.first();
     QCOMPARE(e.fromRoute, QStringLiteral("direct"));
     QCOMPARE(e.toRoute, QStringLiteral("via:a"));
     QCOMPARE(e.reason, QStringLiteral("refused"));
-    QCOMPARE(e.outcome, FailoverEvent::Outcome::Restarted);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Restarted);
     QCOMPARE(e.bytesDelivered, qint64(0));
     QCOMPARE(e.resumeOffset, qint64(-1));
     QVERIFY(e.recoverMs > 0);
@@ -253,9 +253,9 @@ void TestDelivery::resetMidBodyResumesWithRangeOnTheNextRoute()
     QCOMPARE(run.result.sha256.toLatin1(), contentSha256("/obj/reset", size));
 
     QCOMPARE(run.events.size(), 1);
-    const FailoverEvent &e = run.events.first();
+    const model::FailoverEvent &e = run.events.first();
     QCOMPARE(e.reason, QStringLiteral("reset"));
-    QCOMPARE(e.outcome, FailoverEvent::Outcome::Resumed);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Resumed);
     QVERIFY2(e.bytesDelivered > 0 && e.bytesDelivered < 300'000, qPrintable(QString::number(e.bytesDelivered)));
     QCOMPARE(e.resumeOffset, e.bytesDelivered);
     QVERIFY(e.recoverMs > 0);
@@ -295,8 +295,8 @@ void TestDelivery::stallMidBodyIsDetectedWithinTheAdaptiveBound()
         if (onDirect)
             lastDirectByte = double(clock.nsecsElapsed()) / 1e6;
     });
-    QList<FailoverEvent> events;
-    connect(&delivery, &Delivery::failover, this, [&](const FailoverEvent &e) {
+    QList<model::FailoverEvent> events;
+    connect(&delivery, &Delivery::failover, this, [&](const model::FailoverEvent &e) {
         onDirect = false;
         failoverAt = double(clock.nsecsElapsed()) / 1e6;
         events.append(e);
@@ -308,9 +308,9 @@ void TestDelivery::stallMidBodyIsDetectedWithinTheAdaptiveBound()
     QCOMPARE(result.route, QStringLiteral("via:a"));
     QCOMPARE(sha256Hex(sink.data()), contentSha256("/obj/stall", size));
     QCOMPARE(events.size(), 1);
-    const FailoverEvent &e = events.first();
+    const model::FailoverEvent &e = events.first();
     QCOMPARE(e.reason, QStringLiteral("stall"));
-    QCOMPARE(e.outcome, FailoverEvent::Outcome::Resumed);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Resumed);
     QVERIFY(e.resumeOffset > 0);
 
     // The bound in force: 4 x this route's smoothed TTFB (the hint, updated by what the delivery saw).
@@ -341,7 +341,7 @@ void TestDelivery::blackholeAtConnectFailsOverAfterTheStallBound()
     QCOMPARE(sha256Hex(run.body), contentSha256("/obj/hole", size));
     QCOMPARE(run.events.size(), 1);
     QCOMPARE(run.events.first().reason, QStringLiteral("timeout"));
-    QCOMPARE(run.events.first().outcome, FailoverEvent::Outcome::Restarted);
+    QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Restarted);
     QVERIFY2(run.result.attempts.first().error.contains(QStringLiteral("250 ms")), qPrintable(run.result.attempts.first().error));
     QVERIFY(clock.elapsed() >= 250);
 }
@@ -374,10 +374,10 @@ void TestDelivery::killedTinyproxyMidBodyResumesOnTheNextRoute()
     QCOMPARE(run.result.bytes, size);
     QCOMPARE(sha256Hex(run.body), contentSha256("/obj/tp", size));
     QCOMPARE(run.events.size(), 1);
-    const FailoverEvent &e = run.events.first();
+    const model::FailoverEvent &e = run.events.first();
     QCOMPARE(e.fromRoute, QStringLiteral("via:tp"));
     QCOMPARE(e.reason, QStringLiteral("reset"));
-    QCOMPARE(e.outcome, FailoverEvent::Outcome::Resumed);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Resumed);
     QVERIFY(e.resumeOffset >= killedAt);
     QCOMPARE(run.result.attempts.at(1).httpStatus, 206);
 }
@@ -437,7 +437,7 @@ void TestDelivery::changedValidatorRefusesResumeWithClearError()
     QVERIFY(run.result.sha256.toLatin1() != contentSha256("/obj/changed", size, 1));
     QCOMPARE(run.events.size(), 1);
     QCOMPARE(run.events.first().reason, QStringLiteral("validator_changed"));
-    QCOMPARE(run.events.first().outcome, FailoverEvent::Outcome::Failed);
+    QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Failed);
     QCOMPARE(run.events.first().toRoute, QStringLiteral("via:a"));
     QCOMPARE(run.result.attempts.at(1).httpStatus, 200);
 }
@@ -458,7 +458,7 @@ void TestDelivery::dynamicContentRestartsBeforeDeliveryButFailsAfter()
     }();
     QVERIFY(!announced.isEmpty());
     QCOMPARE(sha256Hex(restarted.body), announced);
-    QCOMPARE(restarted.events.first().outcome, FailoverEvent::Outcome::Restarted);
+    QCOMPARE(restarted.events.first().outcome, model::FailoverEvent::Outcome::Restarted);
 
     // Reset after bytes were delivered: no validator, so no resume, and no splice either.
     impair(m_direct.get(), [](Impairment &i) {
@@ -476,7 +476,7 @@ void TestDelivery::dynamicContentRestartsBeforeDeliveryButFailsAfter()
     QCOMPARE(failed.events.size(), 1);
     QCOMPARE(failed.events.first().reason, QStringLiteral("not_resumable"));
     QVERIFY(failed.events.first().toRoute.isEmpty());
-    QCOMPARE(failed.events.first().outcome, FailoverEvent::Outcome::Failed);
+    QCOMPARE(failed.events.first().outcome, model::FailoverEvent::Outcome::Failed);
 }
 
 void TestDelivery::continuationResumesAtItsOffsetOrRefusesAChangedObject()
@@ -511,7 +511,7 @@ void TestDelivery::continuationResumesAtItsOffsetOrRefusesAChangedObject()
     QCOMPARE(run.events.size(), 1);
     QCOMPARE(run.events.first().fromRoute, QStringLiteral("via:winner"));
     QCOMPARE(run.events.first().toRoute, QStringLiteral("via:a"));
-    QCOMPARE(run.events.first().outcome, FailoverEvent::Outcome::Resumed);
+    QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Resumed);
     QCOMPARE(run.events.first().resumeOffset, offset);
 
     // A new version since the head: the route's answer does not match, nothing is appended.
@@ -527,7 +527,7 @@ void TestDelivery::continuationResumesAtItsOffsetOrRefusesAChangedObject()
     QCOMPARE(changed.body, first.body.left(offset));
     QCOMPARE(changed.events.size(), 1);
     QCOMPARE(changed.events.first().reason, QStringLiteral("validator_changed"));
-    QCOMPARE(changed.events.first().outcome, FailoverEvent::Outcome::Failed);
+    QCOMPARE(changed.events.first().outcome, model::FailoverEvent::Outcome::Failed);
 }
 
 void TestDelivery::postOverRefusedRouteIsSentOnceOnTheNext()
@@ -550,7 +550,7 @@ void TestDelivery::postOverRefusedRouteIsSentOnceOnTheNext()
     QCOMPARE(m_origin->stats().requests - before, qint64(1));
     QCOMPARE(run.events.size(), 1);
     QCOMPARE(run.events.first().reason, QStringLiteral("refused"));
-    QCOMPARE(run.events.first().outcome, FailoverEvent::Outcome::Restarted);
+    QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Restarted);
 }
 
 void TestDelivery::postOverRouteResetAfterSendingIsNotResent()
@@ -569,7 +569,7 @@ void TestDelivery::postOverRouteResetAfterSendingIsNotResent()
     QCOMPARE(run.result.attempts.size(), 1);
     QCOMPARE(run.events.size(), 1);
     QCOMPARE(run.events.first().reason, QStringLiteral("reset"));
-    QCOMPARE(run.events.first().outcome, FailoverEvent::Outcome::Failed);
+    QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Failed);
     QVERIFY(run.events.first().toRoute.isEmpty());
     // The origin answered it once (the link broke on the way back); the other route never saw it.
     QTRY_COMPARE_WITH_TIMEOUT(m_origin->stats().requests - before, qint64(1), 5000);
@@ -591,8 +591,8 @@ void TestDelivery::failoverLogLinesParseAsJsonWithEveryField()
     QBuffer body;
     body.open(QIODevice::WriteOnly);
     Delivery delivery(req, &body);
-    QList<FailoverEvent> events;
-    connect(&delivery, &Delivery::failover, this, [&](const FailoverEvent &e) {
+    QList<model::FailoverEvent> events;
+    connect(&delivery, &Delivery::failover, this, [&](const model::FailoverEvent &e) {
         events.append(e);
         sink->write(e);
     });

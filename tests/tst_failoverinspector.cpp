@@ -1,6 +1,6 @@
 // The failover log inspector as an operator uses it: live events, filters, the detail pane, CSV
 // export, and failover log files from another edge (damaged lines included).
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "ui/failover/failoverfilterproxy.h"
 #include "ui/failover/failoverinspector.h"
 #include "ui/failover/failovermodel.h"
@@ -20,18 +20,20 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-using relayrace::delivery::FailoverEvent;
+using relayrace::model::FailoverEvent;
 using relayrace::ui::FailoverInspector;
 using relayrace::ui::FailoverModel;
+
+using namespace relayrace;
 
 namespace {
 
 const QDateTime kStart = QDateTime(QDate(2024, 5, 1), QTime(12, 0, 0), Qt::UTC);
 
-FailoverEvent makeEvent(int minute, const QString &provider, const QString &from, const QString &to,
-                    const QString &reason, FailoverEvent::Outcome outcome = FailoverEvent::Outcome::Resumed)
+model::FailoverEvent makeEvent(int minute, const QString &provider, const QString &from, const QString &to,
+                    const QString &reason, model::FailoverEvent::Outcome outcome = model::FailoverEvent::Outcome::Resumed)
 {
-    FailoverEvent e;
+    model::FailoverEvent e;
     e.at = kStart.addSecs(minute * 60).addMSecs(minute * 7);
     e.provider = provider;
     e.request = QStringLiteral("GET /big-%1.bin").arg(minute);
@@ -40,28 +42,28 @@ FailoverEvent makeEvent(int minute, const QString &provider, const QString &from
     e.reason = reason;
     e.detail = QStringLiteral("%1 on %2").arg(reason, from);
     e.bytesDelivered = 1048576 + minute;
-    e.resumeOffset = outcome == FailoverEvent::Outcome::Resumed ? e.bytesDelivered : -1;
-    e.recoverMs = outcome == FailoverEvent::Outcome::Failed ? -1 : 12.5 + minute;
+    e.resumeOffset = outcome == model::FailoverEvent::Outcome::Resumed ? e.bytesDelivered : -1;
+    e.recoverMs = outcome == model::FailoverEvent::Outcome::Failed ? -1 : 12.5 + minute;
     e.outcome = outcome;
-    if (outcome == FailoverEvent::Outcome::Failed)
+    if (outcome == model::FailoverEvent::Outcome::Failed)
         e.toRoute.clear();
     return e;
 }
 
-QList<FailoverEvent> sample()
+QList<model::FailoverEvent> sample()
 {
     return {
         makeEvent(0, QStringLiteral("acme"), QStringLiteral("direct"), QStringLiteral("via:fra"), QStringLiteral("reset")),
         makeEvent(1, QStringLiteral("acme"), QStringLiteral("via:fra"), QStringLiteral("via:ams"), QStringLiteral("stall")),
         makeEvent(2, QStringLiteral("beta"), QStringLiteral("direct"), QStringLiteral("via:ams"), QStringLiteral("timeout"),
-              FailoverEvent::Outcome::Restarted),
+              model::FailoverEvent::Outcome::Restarted),
         makeEvent(3, QStringLiteral("beta"), QStringLiteral("via:ams"), QString(), QStringLiteral("refused"),
-              FailoverEvent::Outcome::Failed),
+              model::FailoverEvent::Outcome::Failed),
         makeEvent(4, QStringLiteral("acme"), QStringLiteral("via:lon"), QStringLiteral("direct"), QStringLiteral("tls")),
     };
 }
 
-void compareEvents(const FailoverEvent &actual, const FailoverEvent &expected)
+void compareEvents(const model::FailoverEvent &actual, const model::FailoverEvent &expected)
 {
     QCOMPARE(actual.at, expected.at);
     QCOMPARE(actual.provider, expected.provider);
@@ -156,8 +158,8 @@ void TestFailoverInspector::initTestCase()
 
 void TestFailoverInspector::eventJsonRoundTrips()
 {
-    for (const FailoverEvent &original : sample()) {
-        const auto parsed = relayrace::delivery::fromJson(relayrace::delivery::toJson(original));
+    for (const model::FailoverEvent &original : sample()) {
+        const auto parsed = relayrace::model::fromJson(relayrace::model::toJson(original));
         QVERIFY2(parsed.ok(), qPrintable(parsed.ok() ? QString() : parsed.error()));
         compareEvents(parsed.value(), original);
     }
@@ -182,12 +184,12 @@ void TestFailoverInspector::malformedEventJsonNamesTheField()
     QFETCH(QString, field);
     QFETCH(QJsonValue, value);
     QFETCH(QString, expected);
-    QJsonObject object = relayrace::delivery::toJson(sample().first());
+    QJsonObject object = relayrace::model::toJson(sample().first());
     if (value.isUndefined())
         object.remove(field);
     else
         object.insert(field, value);
-    const auto parsed = relayrace::delivery::fromJson(object);
+    const auto parsed = relayrace::model::fromJson(object);
     QVERIFY(!parsed.ok());
     QVERIFY2(parsed.error().startsWith(expected), qPrintable(parsed.error()));
 }
@@ -275,7 +277,7 @@ void TestFailoverInspector::selectingARowShowsTheWholeEventAsJson()
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, rect.center());
     const QJsonDocument shown = QJsonDocument::fromJson(detail->toPlainText().toUtf8());
     QVERIFY(shown.isObject());
-    QCOMPARE(shown.object(), relayrace::delivery::toJson(sample().at(3)));
+    QCOMPARE(shown.object(), relayrace::model::toJson(sample().at(3)));
     QVERIFY(detail->toPlainText().contains(u'\n')); // pretty, not one line
     QCOMPARE(view->model()->index(1, FailoverModel::ToColumn).data().toString(), QStringLiteral("(none)"));
     inspector.setEvents({sample().first()}); // the shown event is gone: so is its detail
@@ -285,7 +287,7 @@ void TestFailoverInspector::selectingARowShowsTheWholeEventAsJson()
 void TestFailoverInspector::csvExportOfTheShownRowsRoundTrips()
 {
     FailoverInspector inspector;
-    QList<FailoverEvent> events = sample();
+    QList<model::FailoverEvent> events = sample();
     events[0].detail = QStringLiteral("reset, after \"Connection: close\"\r\nsecond line");
     events[1].request = QStringLiteral(" GET /a,b.bin ");
     events[2].recoverMs = 0.1 + 0.2; // not a short decimal: must survive as a double
@@ -306,7 +308,7 @@ void TestFailoverInspector::csvExportOfTheShownRowsRoundTrips()
     for (int i = 0; i < expected.size(); ++i) {
         const QStringList &r = records.at(i + 1);
         QCOMPARE(r.size(), 11);
-        FailoverEvent e;
+        model::FailoverEvent e;
         e.at = QDateTime::fromString(r.at(0), Qt::ISODateWithMs);
         e.provider = r.at(1);
         e.request = r.at(2);
@@ -317,7 +319,7 @@ void TestFailoverInspector::csvExportOfTheShownRowsRoundTrips()
         e.bytesDelivered = r.at(7).toLongLong();
         e.resumeOffset = r.at(8).isEmpty() ? -1 : r.at(8).toLongLong();
         e.recoverMs = r.at(9).isEmpty() ? -1 : r.at(9).toDouble();
-        e.outcome = relayrace::delivery::outcomeFromName(r.at(10)).value_or(FailoverEvent::Outcome::Failed);
+        e.outcome = relayrace::model::outcomeFromName(r.at(10)).value_or(model::FailoverEvent::Outcome::Failed);
         compareEvents(e, events.at(expected.at(i)));
     }
     choose(inspector, "providerFilter", QStringLiteral("beta"));
@@ -336,18 +338,18 @@ void TestFailoverInspector::logFileWithAMalformedLineOpensWithTheRest()
     FailoverInspector inspector;
     QAbstractItemModelTester tester(inspector.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     inspector.setEvents({sample().first()}); // the live events
-    const QList<FailoverEvent> events = sample();
-    QJsonObject noOutcome = relayrace::delivery::toJson(events.at(1));
+    const QList<model::FailoverEvent> events = sample();
+    QJsonObject noOutcome = relayrace::model::toJson(events.at(1));
     noOutcome.remove(QStringLiteral("outcome"));
     QByteArray log;
-    log += QJsonDocument(relayrace::delivery::toJson(events.at(2))).toJson(QJsonDocument::Compact) + '\n';
+    log += QJsonDocument(relayrace::model::toJson(events.at(2))).toJson(QJsonDocument::Compact) + '\n';
     log += "{\"at\": \"2024-05-01T12:00:00Z\", \"provider\": \n";                        // line 2: cut off
     log += QJsonDocument(noOutcome).toJson(QJsonDocument::Compact) + '\n';                // line 3: no outcome
     log += "\n";                                                                           // blank: not an error
     log += "[1, 2, 3]\n";                                                                  // line 5: not an object
     log += QByteArray("\x00\xff\xfe garbage", 11) + '\n';                                 // line 6: binary
-    log += QJsonDocument(relayrace::delivery::toJson(events.at(3))).toJson(QJsonDocument::Compact) + '\n';
-    log += QJsonDocument(relayrace::delivery::toJson(events.at(4))).toJson(QJsonDocument::Compact); // no final \n
+    log += QJsonDocument(relayrace::model::toJson(events.at(3))).toJson(QJsonDocument::Compact) + '\n';
+    log += QJsonDocument(relayrace::model::toJson(events.at(4))).toJson(QJsonDocument::Compact); // no final \n
     const QString path = m_dir.filePath(QStringLiteral("other-edge.jsonl"));
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));

@@ -1,7 +1,7 @@
 // The history store: every kind of row round-trips, the file is WAL and versioned, files it cannot use
 // are refused untouched, retention deletes exactly what it should, the console's queries compute what
 // they say, two threads write at once without loss, and `relayrace log --json` shows what was stored.
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "history/historycsv.h"
 #include "history/historystore.h"
 #include "history/samplewindow.h"
@@ -23,40 +23,40 @@
 using namespace relayrace;
 using namespace Qt::StringLiterals;
 using namespace relayrace::history;
-using delivery::FailoverEvent;
-using race::RaceResult;
-using race::RouteOutcome;
+using model::FailoverEvent;
+using model::RaceResult;
+using model::RouteOutcome;
 
 namespace {
 
 const QDateTime kT0 = QDateTime(QDate(2026, 11, 25), QTime(18, 0), Qt::UTC);
 
-RouteOutcome route(const QString &id, RouteOutcome::State state, double ttt, double projected, double ttfb = 20)
+model::RouteOutcome route(const QString &id, model::RouteOutcome::State state, double ttt, double projected, double ttfb = 20)
 {
-    RouteOutcome o;
+    model::RouteOutcome o;
     o.routeId = id;
     o.relay = id == u"direct" ? QString() : QStringLiteral("http://127.0.0.1:3128");
     o.state = state;
-    o.freshConnection = state != RouteOutcome::State::Failed;
-    o.connectMs = state == RouteOutcome::State::Failed ? -1 : 11.25;
+    o.freshConnection = state != model::RouteOutcome::State::Failed;
+    o.connectMs = state == model::RouteOutcome::State::Failed ? -1 : 11.25;
     o.ttfbMs = ttfb;
     o.timeToThresholdMs = ttt;
     o.projectedMs = projected;
     o.queuedMs = 0.5;
     o.bytes = ttt >= 0 ? 65536 : 1234;
     o.throughputBytesPerSec = 1.5e6;
-    o.httpStatus = state == RouteOutcome::State::Failed ? 0 : 200;
-    o.error = state == RouteOutcome::State::Failed ? QStringLiteral("Connection refused") : QString();
+    o.httpStatus = state == model::RouteOutcome::State::Failed ? 0 : 200;
+    o.error = state == model::RouteOutcome::State::Failed ? QStringLiteral("Connection refused") : QString();
     return o;
 }
 
 // A race direct vs via:fra at t; the winner reaches the threshold at winnerTtt.
-RaceResult makeRace(const QDateTime &at, const QString &winner = QStringLiteral("direct"), double winnerTtt = 50,
+model::RaceResult makeRace(const QDateTime &at, const QString &winner = QStringLiteral("direct"), double winnerTtt = 50,
                 const QString &provider = QStringLiteral("acme"))
 {
-    RaceResult r;
+    model::RaceResult r;
     r.provider = provider;
-    r.trigger = QStringLiteral("t2");
+    r.trigger = model::Trigger::T2;
     r.object = QStringLiteral("/big.bin?x=1");
     r.thresholdBytes = 65536;
     r.winner = winner;
@@ -65,17 +65,17 @@ RaceResult makeRace(const QDateTime &at, const QString &winner = QStringLiteral(
     r.fairness = QStringLiteral("warm");
     r.startedAt = at;
     for (const QString &id : {QStringLiteral("direct"), QStringLiteral("via:fra")}) {
-        r.routes.append(id == winner ? route(id, RouteOutcome::State::Won, winnerTtt, winnerTtt)
-                                     : route(id, RouteOutcome::State::Lost, -1, winnerTtt + 12.5));
+        r.routes.append(id == winner ? route(id, model::RouteOutcome::State::Won, winnerTtt, winnerTtt)
+                                     : route(id, model::RouteOutcome::State::Lost, -1, winnerTtt + 12.5));
     }
     return r;
 }
 
-FailoverEvent failover(const QDateTime &at, const QString &provider, const QString &request, const QString &from,
+model::FailoverEvent failover(const QDateTime &at, const QString &provider, const QString &request, const QString &from,
                        const QString &to, const QString &reason, const QString &detail,
-                       FailoverEvent::Outcome outcome = FailoverEvent::Outcome::Resumed)
+                       model::FailoverEvent::Outcome outcome = model::FailoverEvent::Outcome::Resumed)
 {
-    FailoverEvent e;
+    model::FailoverEvent e;
     e.at = at;
     e.provider = provider;
     e.request = request;
@@ -84,8 +84,8 @@ FailoverEvent failover(const QDateTime &at, const QString &provider, const QStri
     e.reason = reason;
     e.detail = detail;
     e.bytesDelivered = 524288;
-    e.resumeOffset = outcome == FailoverEvent::Outcome::Resumed ? 524288 : -1;
-    e.recoverMs = outcome == FailoverEvent::Outcome::Failed ? -1 : 83.4;
+    e.resumeOffset = outcome == model::FailoverEvent::Outcome::Resumed ? 524288 : -1;
+    e.recoverMs = outcome == model::FailoverEvent::Outcome::Failed ? -1 : 83.4;
     e.outcome = outcome;
     return e;
 }
@@ -133,15 +133,15 @@ QVariant sqlValue(const QString &path, const QString &sql)
     return value;
 }
 
-QStringList requests(const QList<FailoverEvent> &events)
+QStringList requests(const QList<model::FailoverEvent> &events)
 {
     QStringList out;
-    for (const FailoverEvent &e : events)
+    for (const model::FailoverEvent &e : events)
         out.append(e.request);
     return out;
 }
 
-void compareRoutes(const RouteOutcome &got, const RouteOutcome &want)
+void compareRoutes(const model::RouteOutcome &got, const model::RouteOutcome &want)
 {
     QCOMPARE(got.routeId, want.routeId);
     QCOMPARE(got.relay, want.relay);
@@ -270,22 +270,22 @@ private Q_SLOTS:
     {
         auto store = openStore(newPath());
         QVERIFY(store);
-        RaceResult won = makeRace(kT0.addMSecs(1234), QStringLiteral("via:fra"), 48.75);
-        won.routes.append(route(QStringLiteral("via:ams"), RouteOutcome::State::Failed, -1, -1, -1));
-        RaceResult failed = makeRace(kT0.addSecs(60));
+        model::RaceResult won = makeRace(kT0.addMSecs(1234), QStringLiteral("via:fra"), 48.75);
+        won.routes.append(route(QStringLiteral("via:ams"), model::RouteOutcome::State::Failed, -1, -1, -1));
+        model::RaceResult failed = makeRace(kT0.addSecs(60));
         failed.winner.clear();
         failed.marginMs = -1;
         failed.error = QStringLiteral("direct: refused; via:fra: refused");
-        failed.routes = {route(QStringLiteral("direct"), RouteOutcome::State::Failed, -1, -1, -1)};
-        RaceResult bare = makeRace(kT0.addSecs(120));
+        failed.routes = {route(QStringLiteral("direct"), model::RouteOutcome::State::Failed, -1, -1, -1)};
+        model::RaceResult bare = makeRace(kT0.addSecs(120));
         bare.routes.clear();
-        for (const RaceResult &r : {won, failed, bare})
+        for (const model::RaceResult &r : {won, failed, bare})
             QVERIFY(valueOr(store->addRace(r, QStringLiteral("edge-fra"), false), qint64(-1)) > 0);
         QVERIFY(valueOr(store->addRace(makeRace(kT0, QStringLiteral("direct"), 1, QStringLiteral("other")), {}, true), qint64(-1)) > 0);
 
-        const QList<RaceResult> got = valueOr(store->recentRaces(QStringLiteral("acme"), 10));
+        const QList<model::RaceResult> got = valueOr(store->recentRaces(QStringLiteral("acme"), 10));
         QCOMPARE(got.size(), 3);
-        const QList<RaceResult> want = {bare, failed, won}; // newest first
+        const QList<model::RaceResult> want = {bare, failed, won}; // newest first
         for (int i = 0; i < 3; ++i) {
             QCOMPARE(got[i].provider, want[i].provider);
             QCOMPARE(got[i].trigger, want[i].trigger);
@@ -364,7 +364,7 @@ private Q_SLOTS:
         auto store = openStore(newPath());
         QVERIFY(store);
         QVERIFY(store->addRace(makeRace(kT0, QStringLiteral("direct"), 40), QStringLiteral("e"), false).ok());
-        RaceResult failed = makeRace(kT0.addSecs(10));
+        model::RaceResult failed = makeRace(kT0.addSecs(10));
         failed.winner.clear();
         failed.marginMs = -1;
         QVERIFY(store->addRace(failed, QStringLiteral("e"), false).ok());
@@ -379,7 +379,7 @@ private Q_SLOTS:
         QCOMPARE(samples[0].timeToThresholdMs, 40.0);
         QCOMPARE(samples[1].routeId, QStringLiteral("via:fra"));
         QVERIFY(!samples[1].winner);
-        QCOMPARE(samples[1].state, RouteOutcome::State::Lost);
+        QCOMPARE(samples[1].state, model::RouteOutcome::State::Lost);
         QCOMPARE(samples[1].timeToThresholdMs, -1.0);
         QCOMPARE(samples[1].projectedMs, 52.5);
         QVERIFY(!samples[2].winner && !samples[3].winner); // the race nobody won
@@ -491,14 +491,14 @@ private Q_SLOTS:
     {
         auto store = openStore(newPath());
         QVERIFY(store);
-        const policy::RouteChange first{QStringLiteral("acme"), QStringLiteral("edge-fra"), {}, QStringLiteral("direct"),
+        const model::RouteChange first{QStringLiteral("acme"), QStringLiteral("edge-fra"), {}, QStringLiteral("direct"),
                                         kT0, QStringLiteral("first race"), -1, -1};
-        const policy::RouteChange second{QStringLiteral("acme"), QStringLiteral("edge-fra"), QStringLiteral("direct"),
+        const model::RouteChange second{QStringLiteral("acme"), QStringLiteral("edge-fra"), QStringLiteral("direct"),
                                          QStringLiteral("via:fra"), kT0.addSecs(600),
                                          QStringLiteral("won by 23.1% (hysteresis 10%)"), 23.1, 42};
         QVERIFY(store->addRouteChange(second).ok());
         QVERIFY(store->addRouteChange(first).ok());
-        const QList<policy::RouteChange> got = valueOr(store->routeChanges(QStringLiteral("acme"), kT0, kT0.addSecs(601)));
+        const QList<model::RouteChange> got = valueOr(store->routeChanges(QStringLiteral("acme"), kT0, kT0.addSecs(601)));
         QCOMPARE(got.size(), 2);
         for (const auto &[g, w] : {std::pair{got[0], first}, std::pair{got[1], second}}) {
             QCOMPARE(g.provider, w.provider);
@@ -517,21 +517,21 @@ private Q_SLOTS:
     {
         auto store = openStore(newPath());
         QVERIFY(store);
-        const QList<FailoverEvent> events = {
+        const QList<model::FailoverEvent> events = {
             failover(kT0.addMSecs(5), QStringLiteral("acme"), QStringLiteral("GET /big.bin"), QStringLiteral("direct"),
                      QStringLiteral("via:fra"), QStringLiteral("stall"), QStringLiteral("no bytes for 2000 ms")),
             failover(kT0.addSecs(1), QStringLiteral("acme"), QStringLiteral("GET /x"), QStringLiteral("via:fra"),
-                     QStringLiteral("direct"), QStringLiteral("validator_changed"), {}, FailoverEvent::Outcome::Restarted),
+                     QStringLiteral("direct"), QStringLiteral("validator_changed"), {}, model::FailoverEvent::Outcome::Restarted),
             failover(kT0.addSecs(2), QStringLiteral("acme"), QStringLiteral("GET /y"), QStringLiteral("direct"), {},
-                     QStringLiteral("refused"), QStringLiteral("Connection refused"), FailoverEvent::Outcome::Failed),
+                     QStringLiteral("refused"), QStringLiteral("Connection refused"), model::FailoverEvent::Outcome::Failed),
         };
-        for (const FailoverEvent &e : events)
+        for (const model::FailoverEvent &e : events)
             QVERIFY(store->addFailover(e).ok());
-        const QList<FailoverEvent> got = valueOr(store->failovers({}));
+        const QList<model::FailoverEvent> got = valueOr(store->failovers({}));
         QCOMPARE(got.size(), 3);
         for (int i = 0; i < 3; ++i) {
-            const FailoverEvent &g = got[2 - i]; // newest first
-            const FailoverEvent &w = events[i];
+            const model::FailoverEvent &g = got[2 - i]; // newest first
+            const model::FailoverEvent &w = events[i];
             QCOMPARE(g.at, w.at);
             QCOMPARE(g.provider, w.provider);
             QCOMPARE(g.request, w.request);
@@ -543,15 +543,15 @@ private Q_SLOTS:
             QCOMPARE(g.resumeOffset, w.resumeOffset);
             QCOMPARE(g.recoverMs, w.recoverMs);
             QCOMPARE(g.outcome, w.outcome);
-            QCOMPARE(delivery::toJson(g), delivery::toJson(w));
+            QCOMPARE(model::toJson(g), model::toJson(w));
         }
-        const QJsonObject json = delivery::toJson(events[2]);
+        const QJsonObject json = model::toJson(events[2]);
         QVERIFY(json.value(QStringLiteral("to_route")).isNull());
         QVERIFY(json.value(QStringLiteral("resume_offset")).isNull());
         QVERIFY(json.value(QStringLiteral("recover_ms")).isNull());
         QCOMPARE(json.value(QStringLiteral("outcome")).toString(), QStringLiteral("failed"));
         QCOMPARE(json.value(QStringLiteral("at")).toString(), QStringLiteral("2026-11-25T18:00:02.000Z"));
-        QCOMPARE(delivery::toJson(events[0]).value(QStringLiteral("resume_offset")).toInteger(), 524288);
+        QCOMPARE(model::toJson(events[0]).value(QStringLiteral("resume_offset")).toInteger(), 524288);
     }
 
     void failoverFiltersSelectExactlyTheMatchingEvents_data()
@@ -595,8 +595,8 @@ private Q_SLOTS:
         QFETCH(QStringList, expected);
         auto store = openStore(newPath());
         QVERIFY(store);
-        using O = FailoverEvent::Outcome;
-        for (const FailoverEvent &e : {
+        using O = model::FailoverEvent::Outcome;
+        for (const model::FailoverEvent &e : {
                  failover(kT0, u"acme"_s, u"GET /a"_s, u"direct"_s, u"via:fra"_s, u"reset"_s, u"Connection reset by peer"_s),
                  failover(kT0.addSecs(60), u"acme"_s, u"GET /b"_s, u"via:fra"_s, u"via:ams"_s, u"stall"_s, u"no bytes for 5 s"_s),
                  failover(kT0.addSecs(120), u"zeta"_s, u"GET /c"_s, u"direct"_s, {}, u"refused"_s, u"Connection refused"_s, O::Failed),
@@ -653,7 +653,7 @@ private Q_SLOTS:
         QList<RaceRecord> records;
         int i = 0;
         for (const double ttfb : {1.0, 9.9, 10.0, 15.0, 19.99, 45.0}) {
-            RaceResult r = makeRace(kT0.addSecs(i++));
+            model::RaceResult r = makeRace(kT0.addSecs(i++));
             r.routes[1].ttfbMs = ttfb; // via:fra
             records.append({r, u"e"_s, false});
         }
@@ -692,8 +692,8 @@ private Q_SLOTS:
         const QDateTime now = kT0;
         auto store = openStore(newPath(), Retention{30, 1'000'000});
         QVERIFY(store);
-        RaceResult three = makeRace(now.addDays(-40));
-        three.routes.append(route(u"via:ams"_s, RouteOutcome::State::Lost, -1, 80));
+        model::RaceResult three = makeRace(now.addDays(-40));
+        three.routes.append(route(u"via:ams"_s, model::RouteOutcome::State::Lost, -1, 80));
         QVERIFY(store->addRace(three, u"e"_s, false).ok());                          // 1 + 3 rows
         QVERIFY(store->addRace(makeRace(now.addDays(-30).addMSecs(-1)), u"e"_s, false).ok()); // 1 + 2 rows
         const qint64 boundary = valueOr(store->addRace(makeRace(now.addDays(-30)), u"e"_s, false), qint64(-1)); // kept
@@ -779,9 +779,9 @@ private Q_SLOTS:
         QList<RaceRecord> records;
         records.reserve(races);
         for (int i = 0; i < races; ++i) {
-            RaceResult r = makeRace(kT0.addMSecs(qint64(i) * 1000), i % 3 ? u"direct"_s : u"via:fra"_s, 20 + i % 50);
-            r.routes.append(route(u"via:ams"_s, RouteOutcome::State::Lost, -1, 90));
-            r.routes.append(route(u"via:sgp"_s, RouteOutcome::State::Failed, -1, -1, -1));
+            model::RaceResult r = makeRace(kT0.addMSecs(qint64(i) * 1000), i % 3 ? u"direct"_s : u"via:fra"_s, 20 + i % 50);
+            r.routes.append(route(u"via:ams"_s, model::RouteOutcome::State::Lost, -1, 90));
+            r.routes.append(route(u"via:sgp"_s, model::RouteOutcome::State::Failed, -1, -1, -1));
             records.append({r, u"edge-fra"_s, false});
         }
         QElapsedTimer timer;
@@ -801,17 +801,17 @@ private Q_SLOTS:
     void logCommandPrintsStoredEventsAsJson()
     {
         const QString path = newPath();
-        const QList<FailoverEvent> events = {
+        const QList<model::FailoverEvent> events = {
             failover(kT0, u"acme"_s, u"GET /a"_s, u"direct"_s, u"via:fra"_s, u"reset"_s, u"Connection reset by peer"_s),
             failover(kT0.addSecs(60), u"zeta"_s, u"GET /b"_s, u"via:fra"_s, {}, u"refused"_s, u"refused"_s,
-                     FailoverEvent::Outcome::Failed),
+                     model::FailoverEvent::Outcome::Failed),
             failover(kT0.addSecs(120), u"acme"_s, u"GET /c"_s, u"via:fra"_s, u"direct"_s, u"stall"_s, {},
-                     FailoverEvent::Outcome::Restarted),
+                     model::FailoverEvent::Outcome::Restarted),
         };
         {
             auto store = openStore(path);
             QVERIFY(store);
-            for (const FailoverEvent &e : events)
+            for (const model::FailoverEvent &e : events)
                 QVERIFY(store->addFailover(e).ok());
         }
         Run run = runLog({u"--db"_s, path, u"--json"_s});
@@ -822,7 +822,7 @@ private Q_SLOTS:
         const QJsonArray array = doc.object().value(u"events"_s).toArray();
         QCOMPARE(array.size(), 3);
         for (int i = 0; i < 3; ++i)
-            QCOMPARE(array[i].toObject(), delivery::toJson(events[2 - i]));
+            QCOMPARE(array[i].toObject(), model::toJson(events[2 - i]));
         const QJsonObject newest = array[0].toObject();
         QCOMPARE(newest.value(u"request"_s).toString(), u"GET /c"_s);
         QCOMPARE(newest.value(u"from_route"_s).toString(), u"via:fra"_s);
@@ -834,7 +834,7 @@ private Q_SLOTS:
         QCOMPARE(run.exitCode, 0);
         const QJsonArray filtered = QJsonDocument::fromJson(run.out).object().value(u"events"_s).toArray();
         QCOMPARE(filtered.size(), 1);
-        QCOMPARE(filtered[0].toObject(), delivery::toJson(events[2]));
+        QCOMPARE(filtered[0].toObject(), model::toJson(events[2]));
 
         run = runLog({u"--db"_s, path, u"--route"_s, u"direct"_s, u"--reason"_s, u"reset"_s});
         QCOMPARE(run.exitCode, 0);

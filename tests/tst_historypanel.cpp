@@ -1,8 +1,8 @@
 // The history panel over a real SQLite history: a day of races on three routes with one change of the
 // optimal route, drawn in four charts from a worker thread, downsampled to the plot width.
 #include "history/historystore.h"
-#include "policy/routechange.h"
-#include "race/raceresult.h"
+#include "model/routechange.h"
+#include "model/raceresult.h"
 #include "ui/history/downsample.h"
 #include "ui/history/historypanel.h"
 #include "ui/history/historyworker.h"
@@ -32,11 +32,11 @@ const QStringList kRoutes = {QStringLiteral("direct"), QStringLiteral("via:fra")
 constexpr int kRaceEverySeconds = 30;
 constexpr double kSpikeMs = 5000;
 
-race::RaceResult makeRace(const QDateTime &at, bool directFirst, QRandomGenerator &random, bool spike)
+model::RaceResult makeRace(const QDateTime &at, bool directFirst, QRandomGenerator &random, bool spike)
 {
-    race::RaceResult result;
+    model::RaceResult result;
     result.provider = QStringLiteral("shop");
-    result.trigger = QStringLiteral("t2");
+    result.trigger = model::Trigger::T2;
     result.object = QStringLiteral("/sureroute-test-object.html");
     result.thresholdBytes = 65536;
     result.fairness = QStringLiteral("warm");
@@ -50,10 +50,10 @@ race::RaceResult makeRace(const QDateTime &at, bool directFirst, QRandomGenerato
     const qsizetype best = std::min_element(times.begin(), times.end()) - times.begin();
     result.winner = kRoutes.at(best);
     for (qsizetype i = 0; i < kRoutes.size(); ++i) {
-        race::RouteOutcome route;
+        model::RouteOutcome route;
         route.routeId = kRoutes.at(i);
         route.relay = i == 0 ? QString() : QStringLiteral("http://127.0.0.1:3128");
-        route.state = i == best ? race::RouteOutcome::State::Won : race::RouteOutcome::State::Lost;
+        route.state = i == best ? model::RouteOutcome::State::Won : model::RouteOutcome::State::Lost;
         route.ttfbMs = times[i] * 0.3;
         route.timeToThresholdMs = i == best ? times[i] : -1; // losers are aborted before the threshold
         route.projectedMs = times[i];
@@ -63,9 +63,9 @@ race::RaceResult makeRace(const QDateTime &at, bool directFirst, QRandomGenerato
     return result;
 }
 
-policy::RouteChange change(const QString &from, const QString &to, const QDateTime &at, const QString &reason)
+model::RouteChange change(const QString &from, const QString &to, const QDateTime &at, const QString &reason)
 {
-    policy::RouteChange c;
+    model::RouteChange c;
     c.provider = QStringLiteral("shop");
     c.edgeRegion = QStringLiteral("default");
     c.fromRoute = from;

@@ -15,12 +15,14 @@
 #include <QTest>
 #include <QTimer>
 
-using relayrace::race::RaceResult;
-using relayrace::race::RaceStart;
-using relayrace::race::RouteOutcome;
+using relayrace::model::RaceResult;
+using relayrace::engine::RaceStart;
+using relayrace::model::RouteOutcome;
 using relayrace::ui::LiveRaceModel;
 using relayrace::ui::LiveRacePanel;
 using relayrace::ui::ProgressDelegate;
+
+using namespace relayrace;
 
 namespace {
 
@@ -32,7 +34,7 @@ RaceStart start(quint64 id, const QString &provider = QStringLiteral("acme"), co
     RaceStart s;
     s.raceId = id;
     s.provider = provider;
-    s.trigger = QStringLiteral("t1");
+    s.trigger = model::Trigger::T1;
     s.object = QStringLiteral("/test.bin");
     s.thresholdBytes = kThreshold;
     s.testObject = true;
@@ -42,11 +44,11 @@ RaceStart start(quint64 id, const QString &provider = QStringLiteral("acme"), co
 }
 
 // via:fra wins, direct loses, via:ams fails.
-RaceResult result(const QString &provider = QStringLiteral("acme"))
+model::RaceResult result(const QString &provider = QStringLiteral("acme"))
 {
-    RaceResult r;
+    model::RaceResult r;
     r.provider = provider;
-    r.trigger = QStringLiteral("t1");
+    r.trigger = model::Trigger::T1;
     r.object = QStringLiteral("/test.bin");
     r.thresholdBytes = kThreshold;
     r.winner = QStringLiteral("via:fra");
@@ -54,18 +56,18 @@ RaceResult result(const QString &provider = QStringLiteral("acme"))
     r.wastedBytes = 1234;
     r.fairness = QStringLiteral("warm");
     r.startedAt = QDateTime::currentDateTimeUtc();
-    RouteOutcome direct;
+    model::RouteOutcome direct;
     direct.routeId = QStringLiteral("direct");
-    direct.state = RouteOutcome::State::Lost;
+    direct.state = model::RouteOutcome::State::Lost;
     direct.connectMs = -1;
     direct.ttfbMs = 80.26;
     direct.projectedMs = 140;
     direct.bytes = 1234;
     direct.throughputBytesPerSec = 500000;
-    RouteOutcome fra;
+    model::RouteOutcome fra;
     fra.routeId = QStringLiteral("via:fra");
     fra.relay = QStringLiteral("http://127.0.0.1:9000");
-    fra.state = RouteOutcome::State::Won;
+    fra.state = model::RouteOutcome::State::Won;
     fra.freshConnection = true;
     fra.connectMs = 12.5;
     fra.ttfbMs = 40.0;
@@ -73,9 +75,9 @@ RaceResult result(const QString &provider = QStringLiteral("acme"))
     fra.projectedMs = 116.6;
     fra.bytes = kThreshold;
     fra.throughputBytesPerSec = 2 * 1024 * 1024;
-    RouteOutcome ams;
+    model::RouteOutcome ams;
     ams.routeId = QStringLiteral("via:ams");
-    ams.state = RouteOutcome::State::Failed;
+    ams.state = model::RouteOutcome::State::Failed;
     ams.error = QStringLiteral("connection refused");
     r.routes = {direct, fra, ams};
     return r;
@@ -232,7 +234,7 @@ void TestLiveRacePanel::progressBarIsGreenForTheWinnerGreyForLosersRedForFailed(
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
     panel.onRaceStarted(start(1));
-    RaceResult r = result();
+    model::RaceResult r = result();
     r.routes[0].bytes = kThreshold; // a loser that got there too (drawn full, so its colour shows)
     panel.onRaceFinished(1, r);
     auto *view = panel.findChild<QTableView *>(QStringLiteral("liveRaceView"));
@@ -243,11 +245,11 @@ void TestLiveRacePanel::progressBarIsGreenForTheWinnerGreyForLosersRedForFailed(
         const qreal ratio = image.devicePixelRatio();
         return QColor(image.pixel(QPoint(int((rect.left() + 5) * ratio), int(rect.center().y() * ratio)))).rgb();
     };
-    QCOMPARE(barColour(0), ProgressDelegate::colorFor(RouteOutcome::State::Lost).rgb());
-    QCOMPARE(barColour(1), ProgressDelegate::colorFor(RouteOutcome::State::Won).rgb());
-    QCOMPARE(barColour(2), ProgressDelegate::colorFor(RouteOutcome::State::Failed).rgb());
-    QCOMPARE(ProgressDelegate::colorFor(RouteOutcome::State::Won), QColor(0x2e, 0x9d, 0x4a));
-    QVERIFY(ProgressDelegate::colorFor(RouteOutcome::State::Failed).red() > 150);
+    QCOMPARE(barColour(0), ProgressDelegate::colorFor(model::RouteOutcome::State::Lost).rgb());
+    QCOMPARE(barColour(1), ProgressDelegate::colorFor(model::RouteOutcome::State::Won).rgb());
+    QCOMPARE(barColour(2), ProgressDelegate::colorFor(model::RouteOutcome::State::Failed).rgb());
+    QCOMPARE(ProgressDelegate::colorFor(model::RouteOutcome::State::Won), QColor(0x2e, 0x9d, 0x4a));
+    QVERIFY(ProgressDelegate::colorFor(model::RouteOutcome::State::Failed).red() > 150);
 }
 
 void TestLiveRacePanel::lateProgressAfterTheResultIsIgnored()
@@ -287,12 +289,12 @@ void TestLiveRacePanel::raceWhereEveryRouteFailedSaysSo()
 {
     LiveRacePanel panel;
     panel.onRaceFinished(1, result());
-    RaceResult failed = result();
+    model::RaceResult failed = result();
     failed.winner.clear();
     failed.marginMs = -1;
     failed.error = QStringLiteral("direct: timeout; via:fra: reset");
     for (auto &route : failed.routes)
-        route.state = RouteOutcome::State::Failed;
+        route.state = model::RouteOutcome::State::Failed;
     panel.onRaceStarted(start(2));
     panel.onRaceFinished(2, failed);
     QCOMPARE(panel.lastWinner(QStringLiteral("acme")), QString());
@@ -312,7 +314,7 @@ void TestLiveRacePanel::onlyTheLastTwentyRacesAreKept()
     for (quint64 id = 1; id <= 25; ++id) {
         model.onRaceStarted(start(id, QStringLiteral("acme"), two));
         if (id % 2) {
-            RaceResult r = result();
+            model::RaceResult r = result();
             r.routes.removeLast();
             model.onRaceFinished(id, r);
         }

@@ -2,16 +2,16 @@
 // second earlier, precedence, one race at a time, the race budget, hysteresis and failover order.
 #include "policy/racebudget.h"
 #include "policy/routecache.h"
-#include "policy/trigger.h"
-#include "race/raceresult.h"
+#include "model/trigger.h"
+#include "model/raceresult.h"
 
 #include <QTest>
 
 using namespace relayrace;
 using namespace relayrace::policy;
 using namespace Qt::StringLiterals;
-using race::RaceResult;
-using race::RouteOutcome;
+using model::RaceResult;
+using model::RouteOutcome;
 
 namespace {
 
@@ -32,22 +32,22 @@ map::RaceSettings settings(qint64 t1, qint64 t2, qint64 n, qint64 ttl, double hy
 // Only time triggers, far apart, unless a test narrows them.
 const map::RaceSettings kQuiet = settings(60, 600, 1'000'000, 1800);
 
-RouteOutcome won(const QString &id, double ms)
+model::RouteOutcome won(const QString &id, double ms)
 {
-    RouteOutcome o;
+    model::RouteOutcome o;
     o.routeId = id;
-    o.state = RouteOutcome::State::Won;
+    o.state = model::RouteOutcome::State::Won;
     o.timeToThresholdMs = ms;
     o.projectedMs = ms;
     return o;
 }
 
 // A loser that was receiving when the winner decided: its projection is a measured margin.
-RouteOutcome lost(const QString &id, double projectedMs)
+model::RouteOutcome lost(const QString &id, double projectedMs)
 {
-    RouteOutcome o;
+    model::RouteOutcome o;
     o.routeId = id;
-    o.state = RouteOutcome::State::Lost;
+    o.state = model::RouteOutcome::State::Lost;
     o.projectedMs = projectedMs;
     o.ttfbMs = projectedMs / 2;
     o.bytes = 1000;
@@ -55,27 +55,27 @@ RouteOutcome lost(const QString &id, double projectedMs)
 }
 
 // A loser that had no byte yet at the decision: its time is unknowable.
-RouteOutcome lostBeforeFirstByte(const QString &id, double decidedAtMs)
+model::RouteOutcome lostBeforeFirstByte(const QString &id, double decidedAtMs)
 {
-    RouteOutcome o;
+    model::RouteOutcome o;
     o.routeId = id;
-    o.state = RouteOutcome::State::Lost;
+    o.state = model::RouteOutcome::State::Lost;
     o.projectedMs = decidedAtMs;
     return o;
 }
 
-RouteOutcome failed(const QString &id, const QString &error)
+model::RouteOutcome failed(const QString &id, const QString &error)
 {
-    RouteOutcome o;
+    model::RouteOutcome o;
     o.routeId = id;
-    o.state = RouteOutcome::State::Failed;
+    o.state = model::RouteOutcome::State::Failed;
     o.error = error;
     return o;
 }
 
-RaceResult result(const QString &winner, const QList<RouteOutcome> &routes)
+model::RaceResult result(const QString &winner, const QList<model::RouteOutcome> &routes)
 {
-    RaceResult r;
+    model::RaceResult r;
     r.provider = kKey.provider;
     r.winner = winner;
     r.routes = routes;
@@ -85,10 +85,10 @@ RaceResult result(const QString &winner, const QList<RouteOutcome> &routes)
 }
 
 // Begins and finishes one race at `at` (the budget must allow it).
-std::optional<RouteChange> runRace(RouteCache &cache, const RaceResult &r, const map::RaceSettings &s,
-                                const QDateTime &at, Trigger trigger = Trigger::Manual)
+std::optional<model::RouteChange> runRace(RouteCache &cache, const model::RaceResult &r, const map::RaceSettings &s,
+                                const QDateTime &at, model::Trigger trigger = model::Trigger::Manual)
 {
-    if (!cache.beginRace(kKey, trigger, at))
+    if (cache.beginRace(kKey, trigger, at) != Admission::Admitted)
         qFatal("race refused by the budget");
     return cache.finishRace(kKey, r, s, at);
 }
@@ -131,14 +131,14 @@ private Q_SLOTS:
 
 void TestPolicy::triggerNamesAreTheDocumentedOnes()
 {
-    const QList<std::pair<Trigger, QString>> names{{Trigger::T1, u"t1"_s}, {Trigger::T2, u"t2"_s},
-                                                   {Trigger::Requests, u"n"_s}, {Trigger::Ttl, u"ttl"_s},
-                                                   {Trigger::Manual, u"manual"_s}, {Trigger::None, QString()}};
+    const QList<std::pair<model::Trigger, QString>> names{{model::Trigger::T1, u"t1"_s}, {model::Trigger::T2, u"t2"_s},
+                                                   {model::Trigger::Requests, u"n"_s}, {model::Trigger::Ttl, u"ttl"_s},
+                                                   {model::Trigger::Manual, u"manual"_s}, {model::Trigger::None, QString()}};
     for (const auto &[trigger, name] : names) {
-        QCOMPARE(triggerName(trigger), name);
-        QCOMPARE(triggerFromName(name), std::optional<Trigger>(trigger));
+        QCOMPARE(model::triggerName(trigger), name);
+        QCOMPARE(model::triggerFromName(name), std::optional<model::Trigger>(trigger));
     }
-    QCOMPARE(triggerFromName(u"T1"_s), std::nullopt);
+    QCOMPARE(model::triggerFromName(u"T1"_s), std::nullopt);
 }
 
 void TestPolicy::t1FiresWhenTheFirstPeriodEndsWithoutARace_data()
@@ -156,13 +156,13 @@ void TestPolicy::t1FiresWhenTheFirstPeriodEndsWithoutARace()
     const map::RaceSettings s = settings(t1, 600, 1'000'000, 1800);
     const Decision first = cache.onRequest(kKey, s, kT0);
     if (t1 == 0) {
-        QCOMPARE(first, (Decision{true, Trigger::T1, QString()}));
+        QCOMPARE(first, (Decision{true, model::Trigger::T1, QString()}));
         return;
     }
     QCOMPARE(first, Decision{});
     QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(t1 - 1)), Decision{});
     QCOMPARE(cache.onRequest(kKey, s, kT0.addMSecs(t1 * 1000 - 1)), Decision{});
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(t1)), (Decision{true, Trigger::T1, QString()}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(t1)), (Decision{true, model::Trigger::T1, QString()}));
     QCOMPARE(cache.entry(kKey)->periodStart, kT0);
 }
 
@@ -181,7 +181,7 @@ void TestPolicy::nFiresOnTheNthRequestBeforeAnyRace()
     const map::RaceSettings s = settings(60, 600, n, 1800);
     for (qint64 i = 1; i < n; ++i)
         QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(i)), Decision{});
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(n)), (Decision{true, Trigger::Requests, QString()}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(n)), (Decision{true, model::Trigger::Requests, QString()}));
     QCOMPARE(cache.entry(kKey)->requestsSinceRace, n);
 }
 
@@ -192,9 +192,9 @@ void TestPolicy::t2FiresExactlyRetestAfterSecondsAfterTheLastRace()
     cache.onRequest(kKey, s, kT0);
     const QDateTime raced = kT0.addSecs(60);
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, raced);
-    QCOMPARE(cache.onRequest(kKey, s, raced.addSecs(299)), (Decision{false, Trigger::None, u"direct"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, raced.addMSecs(299'999)), (Decision{false, Trigger::None, u"direct"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, raced.addSecs(300)), (Decision{true, Trigger::T2, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, raced.addSecs(299)), (Decision{false, model::Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, raced.addMSecs(299'999)), (Decision{false, model::Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, raced.addSecs(300)), (Decision{true, model::Trigger::T2, u"direct"_s}));
 }
 
 void TestPolicy::nFiresOnTheNthRequestAfterTheLastRace()
@@ -202,15 +202,15 @@ void TestPolicy::nFiresOnTheNthRequestAfterTheLastRace()
     RouteCache cache;
     const map::RaceSettings s = settings(0, 600, 5, 1800);
     QVERIFY(cache.onRequest(kKey, s, kT0).race);
-    QVERIFY(cache.beginRace(kKey, Trigger::T1, kT0));
+    QCOMPARE(cache.beginRace(kKey, model::Trigger::T1, kT0), Admission::Admitted);
     // Requests served while the race runs are not "since the race".
     for (int i = 0; i < 10; ++i)
         QVERIFY(!cache.onRequest(kKey, s, kT0).race);
     cache.finishRace(kKey, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0.addSecs(1));
     QCOMPARE(cache.entry(kKey)->requestsSinceRace, 0);
     for (int i = 1; i < 5; ++i)
-        QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(2)), (Decision{false, Trigger::None, u"direct"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(2)), (Decision{true, Trigger::Requests, u"direct"_s}));
+        QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(2)), (Decision{false, model::Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(2)), (Decision{true, model::Trigger::Requests, u"direct"_s}));
 }
 
 void TestPolicy::ttlFiresAndTheExpiredRouteIsNoLongerReturned()
@@ -218,9 +218,9 @@ void TestPolicy::ttlFiresAndTheExpiredRouteIsNoLongerReturned()
     RouteCache cache;
     const map::RaceSettings s = settings(60, 600, 1'000'000, 120);
     runRace(cache, result(u"via:fra"_s, {won(u"via:fra"_s, 80)}), s, kT0);
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(119)), (Decision{false, Trigger::None, u"via:fra"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addMSecs(119'999)), (Decision{false, Trigger::None, u"via:fra"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(120)), (Decision{true, Trigger::Ttl, QString()}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(119)), (Decision{false, model::Trigger::None, u"via:fra"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addMSecs(119'999)), (Decision{false, model::Trigger::None, u"via:fra"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(120)), (Decision{true, model::Trigger::Ttl, QString()}));
     QVERIFY(cache.entry(kKey)->isExpired(kT0.addSecs(120)));
     QCOMPARE(cache.entry(kKey)->optimalRoute, u"via:fra"_s);  // remembered, not used
     QCOMPARE(cache.routeAgeMs(kKey, kT0.addSecs(120)), -1);
@@ -234,14 +234,14 @@ void TestPolicy::triggersFollowTheDocumentedPrecedence_data()
     QTest::addColumn<bool>("raced");
     QTest::addColumn<int>("requests");
     QTest::addColumn<qint64>("at");
-    QTest::addColumn<Trigger>("expected");
-    QTest::addRow("ttl over t2 and n") << settings(60, 100, 3, 100) << true << 3 << qint64(100) << Trigger::Ttl;
-    QTest::addRow("t2 over n") << settings(60, 100, 3, 1800) << true << 3 << qint64(100) << Trigger::T2;
-    QTest::addRow("n alone after a race") << settings(60, 100, 3, 1800) << true << 3 << qint64(99) << Trigger::Requests;
-    QTest::addRow("ttl before t2") << settings(60, 200, 1000, 100) << true << 1 << qint64(150) << Trigger::Ttl;
-    QTest::addRow("n over t1") << settings(60, 600, 3, 1800) << false << 3 << qint64(60) << Trigger::Requests;
-    QTest::addRow("t1 after the first period") << settings(60, 600, 3, 1800) << false << 2 << qint64(60) << Trigger::T1;
-    QTest::addRow("no t1 once a race ran") << settings(60, 600, 1000, 1800) << true << 1 << qint64(60) << Trigger::None;
+    QTest::addColumn<model::Trigger>("expected");
+    QTest::addRow("ttl over t2 and n") << settings(60, 100, 3, 100) << true << 3 << qint64(100) << model::Trigger::Ttl;
+    QTest::addRow("t2 over n") << settings(60, 100, 3, 1800) << true << 3 << qint64(100) << model::Trigger::T2;
+    QTest::addRow("n alone after a race") << settings(60, 100, 3, 1800) << true << 3 << qint64(99) << model::Trigger::Requests;
+    QTest::addRow("ttl before t2") << settings(60, 200, 1000, 100) << true << 1 << qint64(150) << model::Trigger::Ttl;
+    QTest::addRow("n over t1") << settings(60, 600, 3, 1800) << false << 3 << qint64(60) << model::Trigger::Requests;
+    QTest::addRow("t1 after the first period") << settings(60, 600, 3, 1800) << false << 2 << qint64(60) << model::Trigger::T1;
+    QTest::addRow("no t1 once a race ran") << settings(60, 600, 1000, 1800) << true << 1 << qint64(60) << model::Trigger::None;
 }
 
 void TestPolicy::triggersFollowTheDocumentedPrecedence()
@@ -250,7 +250,7 @@ void TestPolicy::triggersFollowTheDocumentedPrecedence()
     QFETCH(bool, raced);
     QFETCH(int, requests);
     QFETCH(qint64, at);
-    QFETCH(Trigger, expected);
+    QFETCH(model::Trigger, expected);
     RouteCache cache;
     if (raced)
         runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0);
@@ -259,8 +259,8 @@ void TestPolicy::triggersFollowTheDocumentedPrecedence()
     Decision d;
     for (int i = raced ? 0 : 1; i < requests; ++i)
         d = cache.onRequest(kKey, s, kT0.addSecs(at));
-    QCOMPARE(triggerName(d.trigger), triggerName(expected));
-    QCOMPARE(d.race, expected != Trigger::None);
+    QCOMPARE(model::triggerName(d.trigger), model::triggerName(expected));
+    QCOMPARE(d.race, expected != model::Trigger::None);
 }
 
 void TestPolicy::raceInFlightSuppressesDuplicateRaces()
@@ -270,10 +270,10 @@ void TestPolicy::raceInFlightSuppressesDuplicateRaces()
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0);
     const Decision d = cache.onRequest(kKey, s, kT0.addSecs(1));
     QVERIFY(d.race);
-    QVERIFY(cache.beginRace(kKey, d.trigger, kT0.addSecs(1)));
+    QCOMPARE(cache.beginRace(kKey, d.trigger, kT0.addSecs(1)), Admission::Admitted);
     for (int i = 0; i < 5; ++i)
-        QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(2)), (Decision{false, Trigger::None, u"direct"_s}));
-    QVERIFY(!cache.beginRace(kKey, Trigger::Manual, kT0.addSecs(2)));
+        QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(2)), (Decision{false, model::Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.beginRace(kKey, model::Trigger::Manual, kT0.addSecs(2)), Admission::InFlight);
     QCOMPARE(cache.entry(kKey)->racesSkippedByBudget, 0);  // refused for being in flight, not by the budget
     QCOMPARE(cache.entry(kKey)->lastTrigger, d.trigger);
     cache.finishRace(kKey, result(u"direct"_s, {won(u"direct"_s, 90)}), s, kT0.addSecs(3));
@@ -286,10 +286,10 @@ void TestPolicy::abandonedRaceLetsTheNextRequestRace()
     RouteCache cache;
     const map::RaceSettings s = settings(0, 600, 1000, 1800);
     QVERIFY(cache.onRequest(kKey, s, kT0).race);
-    QVERIFY(cache.beginRace(kKey, Trigger::T1, kT0));
+    QCOMPARE(cache.beginRace(kKey, model::Trigger::T1, kT0), Admission::Admitted);
     QVERIFY(!cache.onRequest(kKey, s, kT0).race);
     cache.abandonRace(kKey);
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(1)), (Decision{true, Trigger::T1, QString()}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(1)), (Decision{true, model::Trigger::T1, QString()}));
 }
 
 void TestPolicy::budgetSkipsCountsAndReleasesAfterTheWindow()
@@ -299,20 +299,20 @@ void TestPolicy::budgetSkipsCountsAndReleasesAfterTheWindow()
     const RouteKey a{u"acme"_s, u"edge-a"_s}, b{u"acme"_s, u"edge-b"_s}, c{u"acme"_s, u"edge-c"_s};
     const RouteKey other{u"globex"_s, u"edge-c"_s};
     for (const RouteKey &key : {a, b})
-        QVERIFY(cache.beginRace(key, cache.onRequest(key, s, kT0).trigger, kT0));
-    QCOMPARE(cache.onRequest(c, s, kT0.addSecs(10)), (Decision{true, Trigger::T1, QString()}));
-    QVERIFY(!cache.beginRace(c, Trigger::T1, kT0.addSecs(10)));
+        QCOMPARE(cache.beginRace(key, cache.onRequest(key, s, kT0).trigger, kT0), Admission::Admitted);
+    QCOMPARE(cache.onRequest(c, s, kT0.addSecs(10)), (Decision{true, model::Trigger::T1, QString()}));
+    QCOMPARE(cache.beginRace(c, model::Trigger::T1, kT0.addSecs(10)), Admission::OverBudget);
     QCOMPARE(cache.skippedByBudget(u"acme"_s), 1);
     QCOMPARE(cache.entry(c)->racesSkippedByBudget, 1);
     QCOMPARE(cache.budget().nextAllowedAt(u"acme"_s, kT0.addSecs(10)), kT0.addSecs(60));
-    QVERIFY(cache.beginRace(other, Trigger::Manual, kT0.addSecs(10)));  // budgets are per provider
+    QCOMPARE(cache.beginRace(other, model::Trigger::Manual, kT0.addSecs(10)), Admission::Admitted);  // budgets are per provider
     // Still pending: the next request asks again; one millisecond before the window ends, refused.
-    QCOMPARE(cache.onRequest(c, s, kT0.addMSecs(59'999)), (Decision{true, Trigger::T1, QString()}));
-    QVERIFY(!cache.beginRace(c, Trigger::T1, kT0.addMSecs(59'999)));
+    QCOMPARE(cache.onRequest(c, s, kT0.addMSecs(59'999)), (Decision{true, model::Trigger::T1, QString()}));
+    QCOMPARE(cache.beginRace(c, model::Trigger::T1, kT0.addMSecs(59'999)), Admission::OverBudget);
     QCOMPARE(cache.skippedByBudget(u"acme"_s), 2);
     QCOMPARE(cache.entry(c)->racesSkippedByBudget, 2);
-    QCOMPARE(cache.onRequest(c, s, kT0.addSecs(60)), (Decision{true, Trigger::T1, QString()}));
-    QVERIFY(cache.beginRace(c, Trigger::T1, kT0.addSecs(60)));
+    QCOMPARE(cache.onRequest(c, s, kT0.addSecs(60)), (Decision{true, model::Trigger::T1, QString()}));
+    QCOMPARE(cache.beginRace(c, model::Trigger::T1, kT0.addSecs(60)), Admission::Admitted);
     QCOMPARE(cache.budget().used(u"acme"_s, kT0.addSecs(60)), 1);
     QCOMPARE(cache.skippedByBudget(u"globex"_s), 0);
 }
@@ -332,17 +332,17 @@ void TestPolicy::manualRaceRefusedByBudgetStaysPending()
     RouteCache cache(1);
     const map::RaceSettings s = kQuiet;
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0);
-    QVERIFY(!cache.beginRace(kKey, Trigger::Manual, kT0.addSecs(5)));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(30)), (Decision{true, Trigger::Manual, u"direct"_s}));
-    QVERIFY(cache.beginRace(kKey, Trigger::Manual, kT0.addSecs(60)));
+    QCOMPARE(cache.beginRace(kKey, model::Trigger::Manual, kT0.addSecs(5)), Admission::OverBudget);
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(30)), (Decision{true, model::Trigger::Manual, u"direct"_s}));
+    QCOMPARE(cache.beginRace(kKey, model::Trigger::Manual, kT0.addSecs(60)), Admission::Admitted);
     cache.finishRace(kKey, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0.addSecs(61));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(62)), (Decision{false, Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(62)), (Decision{false, model::Trigger::None, u"direct"_s}));
 }
 
 void TestPolicy::firstRaceChoosesTheWinner()
 {
     RouteCache cache;
-    const std::optional<RouteChange> change =
+    const std::optional<model::RouteChange> change =
         runRace(cache, result(u"via:fra"_s, {won(u"via:fra"_s, 80), lost(u"direct"_s, 200)}), kQuiet, kT0);
     QVERIFY(change);
     QCOMPARE(change->provider, kKey.provider);
@@ -384,9 +384,9 @@ void TestPolicy::hysteresisKeepsOrReplacesTheIncumbent()
     const map::RaceSettings s = settings(60, 600, 1000, 1800, hysteresisPct);
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 90)}), s, kT0);
     const QDateTime second = kT0.addSecs(600);
-    const std::optional<RouteChange> change =
+    const std::optional<model::RouteChange> change =
         runRace(cache, result(u"via:fra"_s, {won(u"via:fra"_s, 100), lost(u"direct"_s, incumbentProjectedMs)}), s,
-             second, Trigger::T2);
+             second, model::Trigger::T2);
     const Entry e = *cache.entry(kKey);
     QCOMPARE(e.confirmedAt, second);
     QCOMPARE(e.lastRaceAt, second);
@@ -413,9 +413,9 @@ void TestPolicy::keptIncumbentRestartsItsTtl()
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0);
     runRace(cache, result(u"via:fra"_s, {won(u"via:fra"_s, 100), lost(u"direct"_s, 104)}), s, kT0.addSecs(600));
     // The TTL now runs from the second race: no expiry at kT0 + 900 s.
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(900)), (Decision{false, Trigger::None, u"direct"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(1199)), (Decision{false, Trigger::None, u"direct"_s}));
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(1200)), (Decision{true, Trigger::T2, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(900)), (Decision{false, model::Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(1199)), (Decision{false, model::Trigger::None, u"direct"_s}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(1200)), (Decision{true, model::Trigger::T2, u"direct"_s}));
 }
 
 void TestPolicy::unmeasurableMarginNeedsTheSameChallengerTwiceInARow()
@@ -435,7 +435,7 @@ void TestPolicy::unmeasurableMarginNeedsTheSameChallengerTwiceInARow()
     QVERIFY(!runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), kQuiet, kT0.addSecs(40)));
     QVERIFY(!runRace(cache, beaten(u"via:fra"_s), kQuiet, kT0.addSecs(50)));
     // The same challenger twice in a row takes over.
-    const std::optional<RouteChange> change = runRace(cache, beaten(u"via:fra"_s), kQuiet, kT0.addSecs(60));
+    const std::optional<model::RouteChange> change = runRace(cache, beaten(u"via:fra"_s), kQuiet, kT0.addSecs(60));
     QVERIFY(change);
     QCOMPARE(change->fromRoute, u"direct"_s);
     QCOMPARE(change->toRoute, u"via:fra"_s);
@@ -447,7 +447,7 @@ void TestPolicy::failedIncumbentIsReplacedWhateverTheMargin()
 {
     RouteCache cache;
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), kQuiet, kT0);
-    const std::optional<RouteChange> change = runRace(
+    const std::optional<model::RouteChange> change = runRace(
         cache, result(u"via:fra"_s, {won(u"via:fra"_s, 500), failed(u"direct"_s, u"connection refused"_s)}),
         kQuiet, kT0.addSecs(600));
     QVERIFY(change);
@@ -461,7 +461,7 @@ void TestPolicy::incumbentAbsentFromTheRaceIsReplaced()
 {
     RouteCache cache;
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), kQuiet, kT0);
-    const std::optional<RouteChange> change =
+    const std::optional<model::RouteChange> change =
         runRace(cache, result(u"via:fra"_s, {won(u"via:fra"_s, 100)}), kQuiet, kT0.addSecs(600));
     QVERIFY(change);
     QCOMPARE(change->reason, u"incumbent not in the race"_s);
@@ -473,7 +473,7 @@ void TestPolicy::failedRaceKeepsTheIncumbent()
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), kQuiet, kT0);
     const QDateTime second = kT0.addSecs(600);
     cache.onRequest(kKey, kQuiet, second);
-    const std::optional<RouteChange> change = runRace(
+    const std::optional<model::RouteChange> change = runRace(
         cache, result(QString(), {failed(u"direct"_s, u"timeout"_s), failed(u"via:fra"_s, u"502"_s)}), kQuiet,
         second);
     QCOMPARE(change, std::nullopt);
@@ -484,7 +484,7 @@ void TestPolicy::failedRaceKeepsTheIncumbent()
     QCOMPARE(e.requestsSinceRace, 0);
     QVERIFY(e.routeFigures.value(u"direct"_s).failed);
     QCOMPARE(cache.onRequest(kKey, kQuiet, kT0.addSecs(1799)).route, u"direct"_s);
-    QCOMPARE(cache.onRequest(kKey, kQuiet, kT0.addSecs(1800)), (Decision{true, Trigger::Ttl, QString()}));
+    QCOMPARE(cache.onRequest(kKey, kQuiet, kT0.addSecs(1800)), (Decision{true, model::Trigger::Ttl, QString()}));
 }
 
 void TestPolicy::expiredRouteIsReplacedWithoutHysteresisOrRenewed()
@@ -493,7 +493,7 @@ void TestPolicy::expiredRouteIsReplacedWithoutHysteresisOrRenewed()
     {
         RouteCache cache;
         runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0);
-        const std::optional<RouteChange> change =
+        const std::optional<model::RouteChange> change =
             runRace(cache, result(u"via:fra"_s, {won(u"via:fra"_s, 100), lost(u"direct"_s, 101)}), s, kT0.addSecs(300));
         QVERIFY(change);
         QCOMPARE(change->fromRoute, QString());
@@ -516,10 +516,10 @@ void TestPolicy::failedRaceOnAnExpiredRouteDoesNotRaceEveryRequest()
     RouteCache cache;
     const map::RaceSettings s = settings(60, 600, 1000, 300);
     runRace(cache, result(u"direct"_s, {won(u"direct"_s, 100)}), s, kT0);
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(300)).trigger, Trigger::Ttl);
-    runRace(cache, result(QString(), {failed(u"direct"_s, u"reset"_s)}), s, kT0.addSecs(301), Trigger::Ttl);
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(300)).trigger, model::Trigger::Ttl);
+    runRace(cache, result(QString(), {failed(u"direct"_s, u"reset"_s)}), s, kT0.addSecs(301), model::Trigger::Ttl);
     QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(302)), Decision{});
-    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(901)), (Decision{true, Trigger::T2, QString()}));
+    QCOMPARE(cache.onRequest(kKey, s, kT0.addSecs(901)), (Decision{true, model::Trigger::T2, QString()}));
 }
 
 void TestPolicy::orderedRoutesPutsOptimalFirstThenFastestThenUnknownThenFailed()

@@ -12,9 +12,11 @@
 #include <QTableView>
 #include <QTest>
 
-using relayrace::race::ProviderSnapshot;
+using relayrace::engine::ProviderSnapshot;
 using relayrace::ui::ProvidersModel;
 using relayrace::ui::ProvidersPanel;
+
+using namespace relayrace;
 
 namespace {
 
@@ -29,7 +31,7 @@ ProviderSnapshot snapshot(const QString &provider, const QDateTime &now)
     s.optimalRoute = QStringLiteral("via:fra");
     s.chosenAt = now.addSecs(-65);
     s.nextRetestAt = now.addSecs(30);
-    s.lastTrigger = QStringLiteral("t1");
+    s.lastTrigger = model::Trigger::T1;
     s.routes = {QStringLiteral("direct"), QStringLiteral("via:fra"), QStringLiteral("via:ams")};
     s.mapExpiresAt = now.addSecs(-10);
     s.races = 7;

@@ -5,7 +5,7 @@
 #include "lab/lab.h"
 #include "lab/tinyproxyprocess.h"
 #include "race/race.h"
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 #include "race/routeclient.h"
 
 #include <QJsonArray>
@@ -102,7 +102,7 @@ private:
                   bool withCa = true) const;
     RaceRequest request(const QString &provider, const QString &path, qint64 threshold = 65536) const;
     // Runs one race to its result; the race stays alive (for its winner's reply) until the caller drops it.
-    std::unique_ptr<Race> run(const Routes &r, const RaceRequest &request, RaceResult *result);
+    std::unique_ptr<Race> run(const Routes &r, const RaceRequest &request, model::RaceResult *result);
     void impair(const QString &linkId, const std::function<void(Impairment &)> &change);
 
     LabHost *m_host = nullptr;
@@ -113,7 +113,7 @@ private:
 void TestRace::initTestCase()
 {
     QVERIFY2(!TinyproxyProcess::executable().isEmpty(), "tinyproxy is not installed: bash packaging/install-deps.sh");
-    qRegisterMetaType<RaceResult>();
+    qRegisterMetaType<model::RaceResult>();
     auto topology = Topology::fromJson(kTopology);
     QVERIFY2(topology.ok(), qPrintable(topology.ok() ? QString() : topology.error()));
     m_host = new LabHost(std::move(topology).value(), this);
@@ -177,22 +177,22 @@ RaceRequest TestRace::request(const QString &provider, const QString &path, qint
     request.url = p->url.resolved(QUrl(path));
     request.warmUpUrl = p->url.resolved(QUrl(p->testObject));
     request.thresholdBytes = threshold;
-    request.trigger = QStringLiteral("manual");
+    request.trigger = model::Trigger::Manual;
     return request;
 }
 
-std::unique_ptr<Race> TestRace::run(const Routes &r, const RaceRequest &request, RaceResult *result)
+std::unique_ptr<Race> TestRace::run(const Routes &r, const RaceRequest &request, model::RaceResult *result)
 {
     auto race = std::make_unique<Race>(r.list());
     QSignalSpy finished(race.get(), &Race::finished);
-    const Result<bool> started = race->start(request);
+    const Result<void> started = race->start(request);
     if (!started.ok()) {
         result->error = started.error();
         return race;
     }
     [&] { QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kRaceTimeoutMs); }();
     if (!finished.isEmpty())
-        *result = finished.first().first().value<RaceResult>();
+        *result = finished.first().first().value<model::RaceResult>();
     return race;
 }
 
@@ -207,22 +207,22 @@ void TestRace::raceAbortsLosersAtThreshold()
     QSignalSpy progress(race.get(), &Race::progress);
     QVERIFY(race->start(request(QStringLiteral("plain"), QStringLiteral("/obj/abort?size=%1").arg(size), threshold)).ok());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kRaceTimeoutMs);
-    const RaceResult result = finished.first().first().value<RaceResult>();
+    const model::RaceResult result = finished.first().first().value<model::RaceResult>();
 
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
     QCOMPARE(result.routes.size(), 3);
     qint64 losersBytes = 0;
-    for (const RouteOutcome &o : result.routes) {
+    for (const model::RouteOutcome &o : result.routes) {
         if (o.routeId == result.winner) {
-            QCOMPARE(o.state, RouteOutcome::State::Won);
+            QCOMPARE(o.state, model::RouteOutcome::State::Won);
             QVERIFY(o.bytes >= threshold);
             QVERIFY(o.bytes < size);
             QVERIFY(o.timeToThresholdMs >= o.ttfbMs);
             QVERIFY(o.throughputBytesPerSec > 0);
             QCOMPARE(o.httpStatus, 200);
         } else {
-            QCOMPARE(o.state, RouteOutcome::State::Lost);
+            QCOMPARE(o.state, model::RouteOutcome::State::Lost);
             QVERIFY2(o.bytes < size, qPrintable(o.routeId));
             QCOMPARE(o.timeToThresholdMs, -1.0);
             QVERIFY(o.error.isEmpty());
@@ -273,8 +273,8 @@ void TestRace::losersStopReceivingAtTheLabWithinOneReadAfterThreshold()
     for (const QString &link : loserLinks)
         before.insert(link, m_host->lab()->linkStats(link)->bytesDown);
     auto race = std::make_unique<Race>(r.list());
-    RaceResult result;
-    connect(race.get(), &Race::finished, this, [&](const RaceResult &res) {
+    model::RaceResult result;
+    connect(race.get(), &Race::finished, this, [&](const model::RaceResult &res) {
         result = res;
         for (const QString &link : loserLinks)
             atDecision.insert(link, m_host->lab()->linkStats(link)->bytesDown);
@@ -288,7 +288,7 @@ void TestRace::losersStopReceivingAtTheLabWithinOneReadAfterThreshold()
     int receiving = 0;
     for (const QString &link : loserLinks) {
         const qint64 after = m_host->lab()->linkStats(link)->bytesDown;
-        const RouteOutcome *loser = result.route(link.contains(u"slow") ? QStringLiteral("via:slow") : QStringLiteral("direct"));
+        const model::RouteOutcome *loser = result.route(link.contains(u"slow") ? QStringLiteral("via:slow") : QStringLiteral("direct"));
         QVERIFY(loser);
         qInfo("%s: engine counted %lld B, the lab sent %lld B by the decision and %lld B more after it",
               qPrintable(link), loser->bytes, atDecision.value(link) - before.value(link), after - atDecision.value(link));
@@ -305,12 +305,12 @@ void TestRace::routeThatDiesMidRaceLosesWithoutFailingTheRace()
     // The fastest route resets after 20 kB of a 256 KiB threshold: it fails, the next best wins.
     impair(Topology::edgeToRelayLinkId(QStringLiteral("fast")), [](Impairment &i) { i.resetAfterBytes = 20'000; });
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/dies?size=1000000"), 256 * 1024), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
-    const RouteOutcome *fast = result.route(QStringLiteral("via:fast"));
+    const model::RouteOutcome *fast = result.route(QStringLiteral("via:fast"));
     QVERIFY(fast);
-    QCOMPARE(fast->state, RouteOutcome::State::Failed);
+    QCOMPARE(fast->state, model::RouteOutcome::State::Failed);
     QVERIFY(!fast->error.isEmpty());
     QVERIFY(result.winner == u"direct" || result.winner == u"via:slow");
 }
@@ -319,7 +319,7 @@ void TestRace::raceWinnerDeliversFullBodyByteExact()
 {
     constexpr qint64 size = 3 * 1024 * 1024 + 5;
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/full?size=%1").arg(size)), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
@@ -340,11 +340,11 @@ void TestRace::raceWinnerDeliversFullBodyByteExact()
 void TestRace::smallBodyBelowThresholdWinsWhenComplete()
 {
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/small?size=1000"), 65536), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
-    const RouteOutcome *winner = result.route(result.winner);
+    const model::RouteOutcome *winner = result.route(result.winner);
     QCOMPARE(winner->bytes, qint64(1000));
     QVERIFY(winner->timeToThresholdMs > 0);
     QVERIFY(winner->ttfbMs > 0);
@@ -358,11 +358,11 @@ void TestRace::headRaceWinsOnTheFirstCompleteHead()
     const Routes r = routes(QStringLiteral("plain"));
     RaceRequest req = request(QStringLiteral("plain"), QStringLiteral("/obj/head?size=50000"));
     req.method = QByteArrayLiteral("HEAD");
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, req, &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
-    const RouteOutcome *winner = result.route(result.winner);
+    const model::RouteOutcome *winner = result.route(result.winner);
     QCOMPARE(winner->bytes, qint64(0));
     QVERIFY(winner->ttfbMs > 0); // the head is the first byte
     QCOMPARE(winner->httpStatus, 200);
@@ -376,14 +376,14 @@ void TestRace::raceFailsOverNothingButReportsEveryRouteFailure()
     impair(Topology::edgeToRelayLinkId(QStringLiteral("fast")), refuse);
     impair(Topology::edgeToRelayLinkId(QStringLiteral("slow")), refuse);
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/dead?size=100000")), &result);
     QVERIFY(!result.ok());
     QVERIFY(result.winner.isEmpty());
     QVERIFY(!race->winnerReply());
     QCOMPARE(result.routes.size(), 3);
-    for (const RouteOutcome &o : result.routes) {
-        QCOMPARE(o.state, RouteOutcome::State::Failed);
+    for (const model::RouteOutcome &o : result.routes) {
+        QCOMPARE(o.state, model::RouteOutcome::State::Failed);
         QVERIFY2(o.error.contains(QStringLiteral("refused"), Qt::CaseInsensitive), qPrintable(o.error));
         QVERIFY2(result.error.contains(o.routeId + u':'), qPrintable(result.error));
     }
@@ -404,12 +404,12 @@ void TestRace::raceTimesOutWhenNoRouteAnswers()
     req.timeout = std::chrono::milliseconds(1500);
     QElapsedTimer clock;
     clock.start();
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, req, &result);
     QVERIFY(!result.ok());
     QVERIFY(clock.elapsed() >= 1400);
-    for (const RouteOutcome &o : result.routes) {
-        QCOMPARE(o.state, RouteOutcome::State::Failed);
+    for (const model::RouteOutcome &o : result.routes) {
+        QCOMPARE(o.state, model::RouteOutcome::State::Failed);
         QVERIFY2(o.error.contains(QStringLiteral("no winner within 1500 ms")), qPrintable(o.error));
     }
 }
@@ -417,7 +417,7 @@ void TestRace::raceTimesOutWhenNoRouteAnswers()
 void TestRace::raceTreatsOrigin404AsValidResult()
 {
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/no/such/object")), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
@@ -430,7 +430,7 @@ void TestRace::raceTreatsOrigin502RelayedAsTheOriginsAnswer()
 {
     // The origin itself answers 502 (dated, through the relay): that is a result, not a relay failure.
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/status/502")), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:fast"));
@@ -442,15 +442,15 @@ void TestRace::raceCountsRelay502AsRouteFailure()
     impair(Topology::relayToOriginLinkId(QStringLiteral("fast"), QStringLiteral("plain")),
            [](Impairment &i) { i.refuse = true; });
     const Routes r = routes(QStringLiteral("plain"));
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/r502?size=200000")), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("direct")); // 200 ms beats via:slow's 300 ms
-    const RouteOutcome *fast = result.route(QStringLiteral("via:fast"));
-    QCOMPARE(fast->state, RouteOutcome::State::Failed);
+    const model::RouteOutcome *fast = result.route(QStringLiteral("via:fast"));
+    QCOMPARE(fast->state, model::RouteOutcome::State::Failed);
     QCOMPARE(fast->httpStatus, 502);
     QVERIFY2(fast->error.contains(QStringLiteral("relay answered 502")), qPrintable(fast->error));
-    QCOMPARE(result.route(QStringLiteral("via:slow"))->state, RouteOutcome::State::Lost);
+    QCOMPARE(result.route(QStringLiteral("via:slow"))->state, model::RouteOutcome::State::Lost);
 }
 
 void TestRace::raceCountsTinyproxyErrorPageAsRouteFailure()
@@ -459,24 +459,24 @@ void TestRace::raceCountsTinyproxyErrorPageAsRouteFailure()
     // own error page (500 "Unable to connect", Server: tinyproxy) and the direct route fail too.
     impair(Topology::directLinkId(QStringLiteral("plain")), [](Impairment &i) { i.refuse = true; });
     const Routes r = routes(QStringLiteral("plain"), {QStringLiteral("tp"), QStringLiteral("slow")});
-    RaceResult result;
+    model::RaceResult result;
     auto race = run(r, request(QStringLiteral("plain"), QStringLiteral("/obj/tp?size=200000")), &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     QCOMPARE(result.winner, QStringLiteral("via:slow"));
-    const RouteOutcome *tp = result.route(QStringLiteral("via:tp"));
-    QCOMPARE(tp->state, RouteOutcome::State::Failed);
+    const model::RouteOutcome *tp = result.route(QStringLiteral("via:tp"));
+    QCOMPARE(tp->state, model::RouteOutcome::State::Failed);
     QVERIFY2(tp->error.contains(QStringLiteral("tinyproxy")), qPrintable(tp->error));
-    QCOMPARE(result.route(QStringLiteral("direct"))->state, RouteOutcome::State::Failed);
+    QCOMPARE(result.route(QStringLiteral("direct"))->state, model::RouteOutcome::State::Failed);
 
     // With the hop back, the real tinyproxy relays: a race on that one route delivers the object.
     cleanup();
-    RaceResult again;
+    model::RaceResult again;
     const Routes r2 = routes(QStringLiteral("plain"), {QStringLiteral("tp")});
     auto race2 = std::make_unique<Race>(QList<RouteClient *>{r2.get(QStringLiteral("via:tp"))});
     QSignalSpy finished(race2.get(), &Race::finished);
     QVERIFY(race2->start(request(QStringLiteral("plain"), QStringLiteral("/obj/tp?size=200000"))).ok());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kRaceTimeoutMs);
-    again = finished.first().first().value<RaceResult>();
+    again = finished.first().first().value<model::RaceResult>();
     QVERIFY2(again.ok(), qPrintable(again.error));
     QCOMPARE(again.winner, QStringLiteral("via:tp"));
     QCOMPARE(again.route(QStringLiteral("via:tp"))->httpStatus, 200);
@@ -500,7 +500,7 @@ void TestRace::raceRefusesNonIdempotentMethods()
     req.method = method;
     Race race(r.list());
     QSignalSpy finished(&race, &Race::finished);
-    const Result<bool> started = race.start(req);
+    const Result<void> started = race.start(req);
     QVERIFY(!started.ok());
     QVERIFY2(started.error().contains(QString::fromLatin1(method)), qPrintable(started.error()));
     QVERIFY(started.error().contains(QStringLiteral("not raced")));
@@ -518,7 +518,7 @@ void TestRace::raceOverHttpsVerifiesWithLabCa()
 {
     {
         const Routes r = routes(QStringLiteral("secure"), {QStringLiteral("fast"), QStringLiteral("slow"), QStringLiteral("tp")});
-        RaceResult result;
+        model::RaceResult result;
         auto race = run(r, request(QStringLiteral("secure"), QStringLiteral("/obj/tls?size=300000")), &result);
         QVERIFY2(result.ok(), qPrintable(result.error));
         QCOMPARE(result.route(result.winner)->httpStatus, 200);
@@ -529,11 +529,11 @@ void TestRace::raceOverHttpsVerifiesWithLabCa()
     }
     {
         const Routes r = routes(QStringLiteral("secure"), {QStringLiteral("fast"), QStringLiteral("tp")}, false);
-        RaceResult result;
+        model::RaceResult result;
         auto race = run(r, request(QStringLiteral("secure"), QStringLiteral("/obj/tls?size=300000")), &result);
         QVERIFY(!result.ok());
-        for (const RouteOutcome &o : result.routes) {
-            QCOMPARE(o.state, RouteOutcome::State::Failed);
+        for (const model::RouteOutcome &o : result.routes) {
+            QCOMPARE(o.state, model::RouteOutcome::State::Failed);
             QVERIFY2(o.error.contains(QStringLiteral("SSL"), Qt::CaseInsensitive) ||
                          o.error.contains(QStringLiteral("certificate"), Qt::CaseInsensitive),
                      qPrintable(o.error));
@@ -558,7 +558,7 @@ void TestRace::manyConcurrentRacesAreNotCappedBySixConnections()
     const Routes r = routes(QStringLiteral("plain"));
     const RaceRequest req = request(QStringLiteral("plain"), QStringLiteral("/obj/many?size=%1").arg(size), threshold);
 
-    RaceResult single;
+    model::RaceResult single;
     auto alone = run(r, req, &single);
     QVERIFY2(single.ok(), qPrintable(single.error));
     alone.reset();
@@ -594,10 +594,10 @@ void TestRace::manyConcurrentRacesAreNotCappedBySixConnections()
     int fresh = 0;
     double maxQueued = 0;
     for (const auto &spy : spies) {
-        const RaceResult result = spy->first().first().value<RaceResult>();
+        const model::RaceResult result = spy->first().first().value<model::RaceResult>();
         QVERIFY2(result.ok(), qPrintable(result.error));
         fastWins += result.winner == QStringLiteral("via:fast") ? 1 : 0;
-        for (const RouteOutcome &o : result.routes) {
+        for (const model::RouteOutcome &o : result.routes) {
             maxQueued = std::max(maxQueued, o.queuedMs);
             fresh += o.freshConnection ? 1 : 0;
         }
@@ -611,16 +611,16 @@ void TestRace::manyConcurrentRacesAreNotCappedBySixConnections()
     for (const auto &c : r.clients)
         QVERIFY2(c->managerCount() >= (kRaces + 5) / 6, qPrintable(QString::number(c->managerCount())));
 
-    const RaceResult last = spies.back()->first().first().value<RaceResult>();
-    for (const RouteOutcome &alone1 : single.routes) {
-        const RouteOutcome *now = last.route(alone1.routeId);
+    const model::RaceResult last = spies.back()->first().first().value<model::RaceResult>();
+    for (const model::RouteOutcome &alone1 : single.routes) {
+        const model::RouteOutcome *now = last.route(alone1.routeId);
         QVERIFY(now);
         qInfo("%s: ttfb alone %.1f ms, last of %d concurrent %.1f ms (%+.1f ms; fresh %d/%d); managers %d",
               qPrintable(alone1.routeId), alone1.ttfbMs, kRaces, now->ttfbMs, now->ttfbMs - alone1.ttfbMs,
               alone1.freshConnection, now->freshConnection, r.get(alone1.routeId)->managerCount());
     }
-    for (const RouteOutcome &alone1 : single.routes) {
-        const RouteOutcome *now = last.route(alone1.routeId);
+    for (const model::RouteOutcome &alone1 : single.routes) {
+        const model::RouteOutcome *now = last.route(alone1.routeId);
         QVERIFY2(alone1.ttfbMs > 0 && now->ttfbMs > 0, qPrintable(alone1.routeId));
         // Queued behind another exchange, a request would lose at least a round trip plus that
         // exchange's 64 KiB (>= 100 + 260 ms on via:fast); the bound leaves the rest to machine load.
@@ -649,9 +649,9 @@ void TestRace::timeQueuedInsideQtIsNotRouteTime()
     double ttfbOfMostQueued = 0;
     for (const auto &spy : spies) {
         QTRY_COMPARE_WITH_TIMEOUT(spy->size(), 1, kRaceTimeoutMs);
-        const RaceResult result = spy->first().first().value<RaceResult>();
+        const model::RaceResult result = spy->first().first().value<model::RaceResult>();
         QVERIFY2(result.ok(), qPrintable(result.error));
-        const RouteOutcome &o = result.routes.first();
+        const model::RouteOutcome &o = result.routes.first();
         // A fresh connection pays one extra 200 ms round trip; nothing else may be in route time.
         QVERIFY2(o.ttfbMs < (o.freshConnection ? 400 : 200) + 150, qPrintable(QString::number(o.ttfbMs)));
         if (o.queuedMs > maxQueued) {
@@ -670,11 +670,11 @@ void TestRace::warmFairnessReusesConnectionsColdOpensFresh()
     const Routes r = routes(QStringLiteral("secure"));
     const RaceRequest warm = request(QStringLiteral("secure"), QStringLiteral("/obj/fair?size=500000"));
     // The first warm race warms every route up before it starts.
-    RaceResult first;
+    model::RaceResult first;
     auto race1 = run(r, warm, &first);
     QVERIFY2(first.ok(), qPrintable(first.error));
     QCOMPARE(first.fairness, QStringLiteral("warm"));
-    for (const RouteOutcome &o : first.routes) {
+    for (const model::RouteOutcome &o : first.routes) {
         QVERIFY2(!o.freshConnection, qPrintable(o.routeId));
         QCOMPARE(o.connectMs, -1.0);
     }
@@ -685,21 +685,21 @@ void TestRace::warmFairnessReusesConnectionsColdOpensFresh()
     race1.reset();
     for (const auto &c : r.clients)
         QVERIFY2(c->hasIdleConnection(warm.url), qPrintable(c->routeId()));
-    RaceResult second;
+    model::RaceResult second;
     auto race2 = run(r, warm, &second);
     QVERIFY2(second.ok(), qPrintable(second.error));
     QCOMPARE(second.winner, QStringLiteral("via:fast"));
-    for (const RouteOutcome &o : second.routes)
+    for (const model::RouteOutcome &o : second.routes)
         QVERIFY2(!o.freshConnection, qPrintable(o.routeId));
 
     RaceRequest cold = warm;
     cold.fairness = RaceRequest::Fairness::Cold;
-    RaceResult third;
+    model::RaceResult third;
     auto race3 = run(r, cold, &third);
     QVERIFY2(third.ok(), qPrintable(third.error));
     QCOMPARE(third.fairness, QStringLiteral("cold"));
     QCOMPARE(third.winner, QStringLiteral("via:fast"));
-    for (const RouteOutcome &o : third.routes)
+    for (const model::RouteOutcome &o : third.routes)
         QVERIFY2(o.freshConnection, qPrintable(o.routeId));
     // The winner's set-up (TCP + CONNECT + TLS) is measured; losers may be stopped before theirs ends.
     QVERIFY(third.route(QStringLiteral("via:fast"))->connectMs > 0);
@@ -718,7 +718,7 @@ void TestRace::warmRaceJudgesARouteWhoseConnectionWasClosedOnEqualTerms()
     // while direct reuses its own. The first to the threshold is direct; on equal terms it is via:idle.
     const Routes r = routes(QStringLiteral("secure"), {QStringLiteral("idle")});
     const RaceRequest req = request(QStringLiteral("secure"), QStringLiteral("/obj/equal?size=262144"));
-    RaceResult first;
+    model::RaceResult first;
     auto race1 = run(r, req, &first);
     QVERIFY2(first.ok(), qPrintable(first.error));
     QCOMPARE(first.winner, QStringLiteral("via:idle"));
@@ -737,11 +737,11 @@ void TestRace::warmRaceJudgesARouteWhoseConnectionWasClosedOnEqualTerms()
     QVERIFY(r.get(QStringLiteral("via:idle"))->hasIdleConnection(req.url));
     QVERIFY(r.get(QStringLiteral("direct"))->hasIdleConnection(req.url));
 
-    RaceResult second;
+    model::RaceResult second;
     auto race2 = run(r, req, &second);
     QVERIFY2(second.ok(), qPrintable(second.error));
-    const RouteOutcome *idle = second.route(QStringLiteral("via:idle"));
-    const RouteOutcome *direct = second.route(QStringLiteral("direct"));
+    const model::RouteOutcome *idle = second.route(QStringLiteral("via:idle"));
+    const model::RouteOutcome *direct = second.route(QStringLiteral("direct"));
     QVERIFY(idle && direct);
     QVERIFY(idle->freshConnection);
     QVERIFY(!direct->freshConnection);
@@ -757,8 +757,8 @@ void TestRace::raceJsonMatchesTheContract()
 {
     const Routes r = routes(QStringLiteral("plain"));
     RaceRequest req = request(QStringLiteral("plain"), QStringLiteral("/obj/json?size=1000000"), 256 * 1024);
-    req.trigger = QStringLiteral("t2");
-    RaceResult result;
+    req.trigger = model::Trigger::T2;
+    model::RaceResult result;
     auto race = run(r, req, &result);
     QVERIFY2(result.ok(), qPrintable(result.error));
     const QJsonObject json = toJson(result);
@@ -800,7 +800,7 @@ void TestRace::raceJsonMatchesTheContract()
     QVERIFY(winner.value(QStringLiteral("time_to_threshold_ms")).toDouble() > 0);
     QVERIFY(winner.value(QStringLiteral("ttfb_ms")).toDouble() > 0);
     QCOMPARE(winner.value(QStringLiteral("http_status")).toInt(), 200);
-    QCOMPARE(QVariant::fromValue(result).value<RaceResult>().winner, result.winner); // a registered metatype
+    QCOMPARE(QVariant::fromValue(result).value<model::RaceResult>().winner, result.winner); // a registered metatype
 }
 
 QTEST_GUILESS_MAIN(TestRace)

@@ -6,10 +6,11 @@
 #include "lab/content.h"
 #include "lab/lab.h"
 #include "lab/tinyproxyprocess.h"
-#include "policy/routechange.h"
-#include "race/enginehost.h"
-#include "race/enginerequest.h"
-#include "race/raceengine.h"
+#include "model/routechange.h"
+#include "engine/enginehost.h"
+#include "engine/localengine.h"
+#include "engine/enginerequest.h"
+#include "engine/raceengine.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -31,6 +32,7 @@
 using namespace relayrace;
 using namespace relayrace::lab;
 using namespace relayrace::race;
+using namespace relayrace::engine;
 
 namespace {
 
@@ -60,7 +62,7 @@ struct Served
 struct Interrupted
 {
     Served served;
-    QList<delivery::FailoverEvent> signalled; // RaceEngine::failover
+    QList<model::FailoverEvent> signalled; // RaceEngine::failover
     QList<QByteArray> logLines;               // the failover log file
     // relay:slow's answers for the object; they cross from the lab's thread while listener lives.
     std::shared_ptr<QList<RelayLogEntry>> slowRelayed = std::make_shared<QList<RelayLogEntry>>();
@@ -109,6 +111,9 @@ private:
                            QStringList regions = {QStringLiteral("fast"), QStringLiteral("slow")}) const;
     std::unique_ptr<RaceEngine> engine(EngineSettings settings = {}) const;
     Served serve(RaceEngine &engine, const ServeRequest &request) const;
+    // An order through the engine: the id of the race it started, 0 when it was queued or refused.
+    static quint64 raceNow(RaceEngine &engine, const QString &provider, const QString &path = QString(),
+                           qint64 threshold = 0, model::Trigger trigger = model::Trigger::Manual);
     static ServeRequest get(const QString &provider, const QString &path);
     void impair(const QString &linkId, const std::function<void(Impairment &)> &change);
     // Races path on the requested object over via:fast (the winner) and via:slow, the winner's edge
@@ -188,6 +193,14 @@ std::unique_ptr<RaceEngine> TestRaceEngine::engine(EngineSettings settings) cons
     return e;
 }
 
+quint64 TestRaceEngine::raceNow(RaceEngine &engine, const QString &provider, const QString &path, qint64 threshold,
+                                model::Trigger trigger)
+{
+    QSignalSpy started(&engine, &RaceEngine::raceStarted); // emitted before raceNow returns when it starts
+    engine.raceNow(RaceOrder{provider, path, threshold, trigger, 0});
+    return started.isEmpty() ? 0 : started.first().first().value<RaceStart>().raceId;
+}
+
 ServeRequest TestRaceEngine::get(const QString &provider, const QString &path)
 {
     ServeRequest request;
@@ -217,7 +230,7 @@ void TestRaceEngine::cachedRouteIsUsedWithoutRacingInsideItsTtl()
     const Served first = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl?size=100000")));
     QVERIFY2(first.result.ok, qPrintable(first.result.error));
     QVERIFY(first.result.raced);
-    QCOMPARE(first.result.trigger, QStringLiteral("t1")); // T1 = 0: the first request races
+    QCOMPARE(first.result.trigger, model::Trigger::T1); // T1 = 0: the first request races
     QCOMPARE(first.result.route, QStringLiteral("via:fast"));
     for (int i = 0; i < 5; ++i) {
         const Served next = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl?size=100000")));
@@ -250,7 +263,7 @@ void TestRaceEngine::firstPeriodTriggerRacesOnlyOnceT1HasPassed()
     const Served after = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t1?size=1000")));
     QVERIFY2(after.result.ok, qPrintable(after.result.error));
     QVERIFY(after.result.raced);
-    QCOMPARE(after.result.trigger, QStringLiteral("t1"));
+    QCOMPARE(after.result.trigger, model::Trigger::T1);
     QCOMPARE(after.result.route, QStringLiteral("via:fast"));
 }
 
@@ -267,7 +280,7 @@ void TestRaceEngine::secondPeriodTriggerRacesAgainOnceT2HasPassed()
     QTest::qWait(1100);
     const Served later = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/t2?size=1000")));
     QVERIFY(later.result.raced);
-    QCOMPARE(later.result.trigger, QStringLiteral("t2"));
+    QCOMPARE(later.result.trigger, model::Trigger::T2);
 }
 
 void TestRaceEngine::requestCountTriggerRacesAfterNRequests()
@@ -278,7 +291,7 @@ void TestRaceEngine::requestCountTriggerRacesAfterNRequests()
     for (int i = 0; i < 9; ++i) {
         const Served s = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/n?size=1000")));
         QVERIFY2(s.result.ok, qPrintable(s.result.error));
-        triggers.append(s.result.raced ? s.result.trigger : QStringLiteral("-"));
+        triggers.append(s.result.raced ? model::triggerName(s.result.trigger) : QStringLiteral("-"));
     }
     // The first request races (T1 = 0); then the 3rd request received since the last race races.
     QCOMPARE(triggers.join(u' '), QStringLiteral("t1 - - n - - n - -"));
@@ -293,7 +306,7 @@ void TestRaceEngine::expiredRouteIsRacedAgain()
     QCOMPARE(e->snapshot(QStringLiteral("plain")).optimalRoute, QString()); // claim 2: used at most the TTL
     const Served again = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/ttl2?size=1000")));
     QVERIFY(again.result.raced);
-    QCOMPARE(again.result.trigger, QStringLiteral("ttl"));
+    QCOMPARE(again.result.trigger, model::Trigger::Ttl);
 }
 
 void TestRaceEngine::requestedObjectRaceStreamsTheWinnersWholeBody()
@@ -402,11 +415,11 @@ void TestRaceEngine::swappingImpairmentsSwapsTheWinnerAndRecordsTheChange()
     e->setMap(routeMap(QStringLiteral("plain")));
     QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
     QSignalSpy changed(e.get(), &RaceEngine::routeChanged);
-    QVERIFY(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/swap?size=200000")) > 0);
+    QVERIFY(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/swap?size=200000")) > 0);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
-    QCOMPARE(finished.at(0).at(1).value<RaceResult>().winner, QStringLiteral("via:fast"));
+    QCOMPARE(finished.at(0).at(1).value<model::RaceResult>().winner, QStringLiteral("via:fast"));
     QCOMPARE(changed.size(), 1);
-    QCOMPARE(changed.at(0).first().value<policy::RouteChange>().toRoute, QStringLiteral("via:fast"));
+    QCOMPARE(changed.at(0).first().value<model::RouteChange>().toRoute, QStringLiteral("via:fast"));
 
     // Swap: the fast region becomes the slowest, the slow one the fastest.
     impair(QStringLiteral("edge>relay:fast"), [](Impairment &i) { i.latencyMs = 400; });
@@ -415,12 +428,12 @@ void TestRaceEngine::swappingImpairmentsSwapsTheWinnerAndRecordsTheChange()
     // The new best wins at once; the route follows after one race when the incumbent's margin was
     // measured (> 10%), or after two in a row when the incumbent had no byte yet at the decision.
     for (int race = 2; race <= 3 && changed.size() < 2; ++race) {
-        QVERIFY(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/swap?size=200000")) > 0);
+        QVERIFY(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/swap?size=200000")) > 0);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), race, kTimeoutMs);
-        QCOMPARE(finished.at(race - 1).at(1).value<RaceResult>().winner, QStringLiteral("via:slow"));
+        QCOMPARE(finished.at(race - 1).at(1).value<model::RaceResult>().winner, QStringLiteral("via:slow"));
     }
     QCOMPARE(changed.size(), 2);
-    const auto change = changed.at(1).first().value<policy::RouteChange>();
+    const auto change = changed.at(1).first().value<model::RouteChange>();
     QCOMPARE(change.fromRoute, QStringLiteral("via:fast"));
     QCOMPARE(change.toRoute, QStringLiteral("via:slow"));
     QVERIFY2(change.marginPct > 10 || change.reason.contains(QStringLiteral("not measurable")), qPrintable(change.reason));
@@ -435,17 +448,17 @@ void TestRaceEngine::manualRaceWhileOneRunsIsQueuedAndRunsAfter()
     QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
     QSignalSpy queued(e.get(), &RaceEngine::raceQueued);
     QSignalSpy refused(e.get(), &RaceEngine::raceRefused);
-    QVERIFY(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/first?size=100000")) > 0);
+    QVERIFY(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/first?size=100000")) > 0);
     for (int i = 1; i <= RaceEngine::kMaxQueuedManualRaces; ++i)
-        QCOMPARE(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/queued%1?size=100000").arg(i)), quint64(0));
+        QCOMPARE(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/queued%1?size=100000").arg(i)), quint64(0));
     QCOMPARE(queued.size(), RaceEngine::kMaxQueuedManualRaces);
-    QCOMPARE(queued.last().at(1).toInt(), RaceEngine::kMaxQueuedManualRaces);
+    QCOMPARE(queued.last().at(2).toInt(), RaceEngine::kMaxQueuedManualRaces);
     // One more than the queue holds is refused, saying why.
-    QCOMPARE(e->raceNow(QStringLiteral("plain"), QStringLiteral("/obj/one-too-many")), quint64(0));
+    QCOMPARE(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/one-too-many")), quint64(0));
     QCOMPARE(refused.size(), 1);
-    QVERIFY2(refused.first().at(1).toString().contains(QStringLiteral("already waiting")), qPrintable(refused.first().at(1).toString()));
+    QVERIFY2(refused.first().first().value<RaceRefusal>().reason.contains(QStringLiteral("already waiting")), qPrintable(refused.first().first().value<RaceRefusal>().reason));
     // A scheduled race is not queued: it is skipped while one runs.
-    QCOMPARE(e->raceNow(QStringLiteral("plain"), QString(), 0, QStringLiteral("schedule")), quint64(0));
+    QCOMPARE(raceNow(*e, QStringLiteral("plain"), QString(), 0, model::Trigger::Schedule), quint64(0));
     QCOMPARE(refused.size(), 2);
     // The queue runs in order, one race after the other.
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1 + RaceEngine::kMaxQueuedManualRaces, kTimeoutMs);
@@ -453,7 +466,7 @@ void TestRaceEngine::manualRaceWhileOneRunsIsQueuedAndRunsAfter()
     for (int i = 1; i <= RaceEngine::kMaxQueuedManualRaces; ++i) {
         const RaceStart info = started.at(i).first().value<RaceStart>();
         QCOMPARE(info.object, QStringLiteral("/obj/queued%1").arg(i));
-        QCOMPARE(info.trigger, QStringLiteral("manual"));
+        QCOMPARE(info.trigger, model::Trigger::Manual);
     }
 }
 
@@ -465,13 +478,13 @@ void TestRaceEngine::raceBudgetSkipsRacesAndCountsThem()
     e->setMap(routeMap(QStringLiteral("plain")));
     QSignalSpy refused(e.get(), &RaceEngine::raceRefused);
     QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
-    QVERIFY(e->raceNow(QStringLiteral("plain")) > 0);
+    QVERIFY(raceNow(*e, QStringLiteral("plain")) > 0);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
-    QVERIFY(e->raceNow(QStringLiteral("plain")) > 0);
+    QVERIFY(raceNow(*e, QStringLiteral("plain")) > 0);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, kTimeoutMs);
-    QCOMPARE(e->raceNow(QStringLiteral("plain")), quint64(0));
+    QCOMPARE(raceNow(*e, QStringLiteral("plain")), quint64(0));
     QCOMPARE(refused.size(), 1);
-    QVERIFY2(refused.first().at(1).toString().contains(QStringLiteral("budget")), qPrintable(refused.first().at(1).toString()));
+    QVERIFY2(refused.first().first().value<RaceRefusal>().reason.contains(QStringLiteral("budget")), qPrintable(refused.first().first().value<RaceRefusal>().reason));
     QCOMPARE(e->snapshot(QStringLiteral("plain")).racesSkippedByBudget, 1);
     // A request that would race is served over the cached route instead.
     e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.retestAfterRequests = 1; }));
@@ -494,7 +507,7 @@ void TestRaceEngine::historyKeepsRacesAndRouteChanges()
         e->setMap(routeMap(QStringLiteral("plain")));
         QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
         for (int i = 1; i <= 3; ++i) {
-            QVERIFY(e->raceNow(QStringLiteral("plain")) > 0);
+            QVERIFY(raceNow(*e, QStringLiteral("plain")) > 0);
             QTRY_COMPARE_WITH_TIMEOUT(finished.size(), i, kTimeoutMs);
         }
     }
@@ -505,16 +518,16 @@ void TestRaceEngine::historyKeepsRacesAndRouteChanges()
     const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(60);
     const auto stored = (*store)->recentRaces(QStringLiteral("plain"), 10);
     QVERIFY2(stored.ok(), qPrintable(stored.ok() ? QString() : stored.error()));
-    const QList<RaceResult> races = *stored;
+    const QList<model::RaceResult> races = *stored;
     QCOMPARE(races.size(), 3);
-    for (const RaceResult &r : races) {
+    for (const model::RaceResult &r : races) {
         QCOMPARE(r.winner, QStringLiteral("via:fast"));
         QCOMPARE(r.routes.size(), 3);
-        QCOMPARE(r.trigger, QStringLiteral("manual"));
+        QCOMPARE(r.trigger, model::Trigger::Manual);
     }
     const auto storedChanges = (*store)->routeChanges(QStringLiteral("plain"), from, to);
     QVERIFY(storedChanges.ok());
-    const QList<policy::RouteChange> changes = *storedChanges;
+    const QList<model::RouteChange> changes = *storedChanges;
     QCOMPARE(changes.size(), 1);
     QCOMPARE(changes.first().toRoute, QStringLiteral("via:fast"));
 }
@@ -528,11 +541,11 @@ void TestRaceEngine::raceRunsThroughTinyproxyAndHttps()
     m.direct = false; // tinyproxy's path starts 20 ms further than the direct one: it races the slow region
     e->setMap(m);
     QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
-    QVERIFY(e->raceNow(QStringLiteral("secure"), QStringLiteral("/obj/tp?size=300000")) > 0);
+    QVERIFY(raceNow(*e, QStringLiteral("secure"), QStringLiteral("/obj/tp?size=300000")) > 0);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
-    const RaceResult result = finished.first().at(1).value<RaceResult>();
+    const model::RaceResult result = finished.first().at(1).value<model::RaceResult>();
     QVERIFY2(result.ok(), qPrintable(result.error));
-    const RouteOutcome *tp = result.route(QStringLiteral("via:tp"));
+    const model::RouteOutcome *tp = result.route(QStringLiteral("via:tp"));
     QVERIFY(tp);
     QVERIFY2(tp->error.isEmpty(), qPrintable(tp->error));
     QVERIFY2(tp->bytes > 0, "the real tinyproxy relayed the https race (CONNECT) with verification on");
@@ -606,7 +619,7 @@ Interrupted TestRaceEngine::interruptedRace(const QString &path, const std::func
     out.served = serve(*e, get(QStringLiteral("plain"), path));
     out.elapsedMs = clock.elapsed();
     for (const QList<QVariant> &args : std::as_const(failovers))
-        out.signalled.append(args.first().value<delivery::FailoverEvent>());
+        out.signalled.append(args.first().value<model::FailoverEvent>());
     QFile log(settings.failoverLogPath);
     if (log.open(QIODevice::ReadOnly))
         out.logLines = log.readAll().trimmed().split('\n');
@@ -627,11 +640,11 @@ void TestRaceEngine::racedWinnerResetMidBodyIsResumedOnTheNextRoute()
     QCOMPARE(QCryptographicHash::hash(run.served.body, QCryptographicHash::Sha256).toHex(),
              contentSha256("/obj/won-reset", size, 0));
     QCOMPARE(r.failovers.size(), 1);
-    const delivery::FailoverEvent &e = r.failovers.first();
+    const model::FailoverEvent &e = r.failovers.first();
     QCOMPARE(e.fromRoute, QStringLiteral("via:fast"));
     QCOMPARE(e.toRoute, QStringLiteral("via:slow"));
     QCOMPARE(e.reason, QStringLiteral("reset"));
-    QCOMPARE(e.outcome, delivery::FailoverEvent::Outcome::Resumed);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Resumed);
     QVERIFY2(e.bytesDelivered >= 64 * 1024 && e.bytesDelivered < 400'000,
              qPrintable(QString::number(e.bytesDelivered)));
     QCOMPARE(e.resumeOffset, e.bytesDelivered);
@@ -668,10 +681,10 @@ void TestRaceEngine::racedWinnerStalledMidBodyIsResumedAfterTheStallBound()
     QCOMPARE(QCryptographicHash::hash(run.served.body, QCryptographicHash::Sha256).toHex(),
              contentSha256("/obj/won-stall", size, 0));
     QCOMPARE(r.failovers.size(), 1);
-    const delivery::FailoverEvent &e = r.failovers.first();
+    const model::FailoverEvent &e = r.failovers.first();
     QCOMPARE(e.fromRoute, QStringLiteral("via:fast"));
     QCOMPARE(e.reason, QStringLiteral("stall"));
-    QCOMPARE(e.outcome, delivery::FailoverEvent::Outcome::Resumed);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Resumed);
     QVERIFY(e.resumeOffset >= 64 * 1024 && e.resumeOffset < 400'000);
     QCOMPARE(run.signalled.size(), 1);
     QCOMPARE(run.logLines.size(), 1);
@@ -701,11 +714,11 @@ void TestRaceEngine::racedWinnerWithoutStrongValidatorFailsClearlyMidBody()
     QCOMPARE(r.bytes, qint64(run.served.body.size())); // what the requester really has
     QVERIFY2(r.bytes >= 64 * 1024 && r.bytes < 400'000, qPrintable(QString::number(r.bytes)));
     QCOMPARE(r.failovers.size(), 1);
-    const delivery::FailoverEvent &e = r.failovers.first();
+    const model::FailoverEvent &e = r.failovers.first();
     QCOMPARE(e.fromRoute, QStringLiteral("via:fast"));
     QCOMPARE(e.toRoute, QString());
     QCOMPARE(e.reason, QStringLiteral("not_resumable"));
-    QCOMPARE(e.outcome, delivery::FailoverEvent::Outcome::Failed);
+    QCOMPARE(e.outcome, model::FailoverEvent::Outcome::Failed);
     QCOMPARE(e.bytesDelivered, r.bytes);
     QCOMPARE(run.logLines.size(), 1);
     QCOMPARE(run.slowAnswers(206), 0); // no other route was asked for the rest
@@ -716,21 +729,31 @@ void TestRaceEngine::engineHostRunsTheEngineOnItsOwnThread()
 {
     EngineSettings settings;
     settings.caCertificates = m_ca;
-    EngineHost host(settings);
-    QVERIFY(host.engine()->thread() != QThread::currentThread());
-    QSignalSpy started(host.engine(), &RaceEngine::raceStarted);
-    QSignalSpy finished(host.engine(), &RaceEngine::raceFinished);
-    QSignalSpy snapshots(host.engine(), &RaceEngine::providerChanged);
-    const map::RouteMap m = routeMap(QStringLiteral("plain"));
-    QMetaObject::invokeMethod(host.engine(), [engine = host.engine(), m] { engine->setMap(m); }, Qt::QueuedConnection);
-    QMetaObject::invokeMethod(host.engine(), [engine = host.engine()] { engine->raceNow(QStringLiteral("plain")); },
-                              Qt::QueuedConnection);
+    {
+        EngineHost host(settings);
+        QVERIFY(host.engine()->thread() != QThread::currentThread());
+    }
+    // The front drivers use: calls hop to the engine's thread, values come back, the mirror follows.
+    LocalEngine front(settings);
+    QSignalSpy started(&front, &EngineFront::raceStarted);
+    QSignalSpy finished(&front, &EngineFront::raceFinished);
+    QSignalSpy snapshots(&front, &EngineFront::providerChanged);
+    front.setMap(routeMap(QStringLiteral("plain")), QStringLiteral("lab (unsigned)"));
+    const quint64 order = front.raceNow(RaceOrder{QStringLiteral("plain"), QString(), 0, model::Trigger::Manual, 0});
+    QVERIFY(order > 0);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
     QCOMPARE(started.size(), 1);
-    QCOMPARE(finished.first().at(1).value<RaceResult>().winner, QStringLiteral("via:fast"));
+    const RaceStart start = started.first().first().value<RaceStart>();
+    QCOMPARE(start.orderId, order);
+    QCOMPARE(finished.first().at(0).toULongLong(), start.raceId);
+    QCOMPARE(finished.first().at(1).value<model::RaceResult>().winner, QStringLiteral("via:fast"));
     QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty() &&
                                  snapshots.last().first().value<ProviderSnapshot>().optimalRoute == u"via:fast",
                              kTimeoutMs);
+    QCOMPARE(front.snapshot(QStringLiteral("plain")).optimalRoute, QStringLiteral("via:fast"));
+    QCOMPARE(front.snapshot(QStringLiteral("plain")).mapTrust, QStringLiteral("lab (unsigned)"));
+    QCOMPARE(front.providers(), QStringList{QStringLiteral("plain")});
+    QVERIFY(front.routeMap(QStringLiteral("plain")).has_value());
 }
 
 QTEST_GUILESS_MAIN(TestRaceEngine)

@@ -1,11 +1,11 @@
 // The topology view as an operator reads it: nodes placed from a hand-built map, routes labelled and
 // coloured from race results, the optimal route bold, live progress, failures crossed out, zoom/fit
 // and the SVG/PNG exports.
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "map/routemap.h"
-#include "policy/routechange.h"
-#include "race/raceengine.h"
-#include "race/raceresult.h"
+#include "model/routechange.h"
+#include "engine/raceengine.h"
+#include "model/raceresult.h"
 #include "ui/topology/routeitem.h"
 #include "ui/topology/topologyscene.h"
 #include "ui/topology/topologyview.h"
@@ -51,10 +51,10 @@ map::RouteMap threeRegionMap(const QString &provider = QStringLiteral("shop"))
     return m;
 }
 
-race::RouteOutcome outcome(const QString &id, race::RouteOutcome::State state, double ttfb, double ttt, double projected,
+model::RouteOutcome outcome(const QString &id, model::RouteOutcome::State state, double ttfb, double ttt, double projected,
                            const QString &error = QString())
 {
-    race::RouteOutcome o;
+    model::RouteOutcome o;
     o.routeId = id;
     o.state = state;
     o.ttfbMs = ttfb;
@@ -64,10 +64,10 @@ race::RouteOutcome outcome(const QString &id, race::RouteOutcome::State state, d
     return o;
 }
 
-race::RaceResult raceResult(bool parFails)
+model::RaceResult raceResult(bool parFails)
 {
-    using State = race::RouteOutcome::State;
-    race::RaceResult r;
+    using State = model::RouteOutcome::State;
+    model::RaceResult r;
     r.provider = QStringLiteral("shop");
     r.winner = QStringLiteral("via:fra");
     r.thresholdBytes = 65536;
@@ -168,7 +168,7 @@ void TestTopologyView::drawsDirectAndOneRoutePerAlternate()
 
 void TestTopologyView::routeChangeDrawsTheNewOptimalRouteBold()
 {
-    policy::RouteChange change;
+    model::RouteChange change;
     change.provider = QStringLiteral("shop");
     change.toRoute = QStringLiteral("via:ams");
     change.at = QDateTime::currentDateTimeUtc();
@@ -212,7 +212,7 @@ void TestTopologyView::failedAndFailedOverRoutesAreMarkedUntilTheyRaceFine()
     QVERIFY(!m_view->isRouteMarkedFailed(QStringLiteral("via:fra")));
     QVERIFY(m_view->topologyScene()->routeItem(QStringLiteral("via:par"))->toolTip().contains(QStringLiteral("connection refused")));
 
-    delivery::FailoverEvent event;
+    model::FailoverEvent event;
     event.provider = QStringLiteral("shop");
     event.fromRoute = QStringLiteral("via:fra");
     event.toRoute = QStringLiteral("via:ams");
@@ -233,7 +233,7 @@ void TestTopologyView::failedAndFailedOverRoutesAreMarkedUntilTheyRaceFine()
 
 void TestTopologyView::progressDotMovesTowardTheOriginAndStopsAtTheEnd()
 {
-    race::RaceStart start;
+    engine::RaceStart start;
     start.raceId = 7;
     start.provider = QStringLiteral("shop");
     start.thresholdBytes = 10000;
@@ -262,7 +262,7 @@ void TestTopologyView::progressDotMovesTowardTheOriginAndStopsAtTheEnd()
     QTest::qWait(3 * TopologyView::kProgressIntervalMs);
     QCOMPARE(scene->routeItem(QStringLiteral("via:ams"))->progress(), 0.0);
 
-    race::RaceResult result = raceResult(false);
+    model::RaceResult result = raceResult(false);
     m_view->onRaceFinished(7, result);
     QVERIFY(!fra->isProgressVisible());
     // Late progress after the end draws nothing.
@@ -275,7 +275,7 @@ void TestTopologyView::progressOfAnotherProviderIsKeptButNotDrawn()
 {
     m_view->setMap(threeRegionMap(QStringLiteral("news")));
     QCOMPARE(m_view->provider(), QStringLiteral("shop"));
-    race::RaceStart start;
+    engine::RaceStart start;
     start.raceId = 9;
     start.provider = QStringLiteral("news");
     start.routes = {QStringLiteral("via:ams")};

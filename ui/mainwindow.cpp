@@ -3,18 +3,18 @@
 #include "delivery/failoverlog.h"
 #include "dialogs/fetchmapdialog.h"
 #include "dialogs/racenowdialog.h"
+#include "demo/demotraffic.h"
+#include "engine/localengine.h"
 #include "failover/failoverinspector.h"
 #include "history/historycsv.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
-#include "lab/demotraffic.h"
 #include "lab/lab.h"
 #include "lab/labpanel.h"
 #include "map/mapcodec.h"
 #include "map/mapexport.h"
 #include "map/mapfetcher.h"
 #include "providers/providerspanel.h"
-#include "race/enginehost.h"
 #include "race/liveracepanel.h"
 #include "topology/topologyview.h"
 #include "welcomepane.h"
@@ -106,10 +106,6 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     statusBar()->addPermanentWidget(m_engineState);
     statusBar()->addPermanentWidget(m_rates);
     statusBar()->addPermanentWidget(m_freshness);
-    m_statusTimer = new QTimer(this);
-    m_statusTimer->setInterval(1000);
-    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
-    m_statusTimer->start();
 
     buildActions();
     connect(m_welcome, &WelcomePane::startDemoRequested, this, &MainWindow::startDemo);
@@ -117,7 +113,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     connect(m_welcome, &WelcomePane::fetchMapRequested, this, &MainWindow::fetchMapDialog);
     connect(m_providers, &ProvidersPanel::providerSelected, this, &MainWindow::selectProvider);
     restoreLayout();
-    updateStatus();
+    showStatus(engine::EngineStatus{});
     statusBar()->showMessage(tr("No maps loaded"));
 }
 
@@ -127,16 +123,13 @@ MainWindow::~MainWindow()
     for (QThread *thread : std::as_const(m_exports))
         thread->wait();
     qDeleteAll(m_exports);
-    // The engine goes first (its thread stops), then the lab it races over.
-    delete m_engineHost;
-    m_engineHost = nullptr;
+    // The demo's users, then the engine (its thread stops), then the lab it races over.
+    delete m_demoTraffic;
+    m_demoTraffic = nullptr;
+    delete m_engine;
+    m_engine = nullptr;
     delete m_labHost;
     m_labHost = nullptr;
-}
-
-race::RaceEngine *MainWindow::engine() const
-{
-    return m_engineHost ? m_engineHost->engine() : nullptr;
 }
 
 void MainWindow::buildActions()
@@ -191,38 +184,33 @@ void MainWindow::buildActions()
 
 void MainWindow::ensureEngine()
 {
-    if (m_engineHost)
+    if (m_engine)
         return;
-    race::EngineSettings settings;
+    engine::EngineSettings settings;
     settings.historyPath = m_options.historyPath;
     settings.failoverLogPath = m_options.failoverLogPath;
     settings.maxRacesPerMinute = m_options.maxRacesPerMinute;
     if (m_labHost && m_labHost->isReady() && !m_labHost->endpoints().caFile.isEmpty())
         settings.caCertificates = QSslCertificate::fromPath(m_labHost->endpoints().caFile);
-    m_engineHost = new race::EngineHost(settings, this);
-    race::RaceEngine *engine = m_engineHost->engine();
-    connect(engine, &race::RaceEngine::providerChanged, m_providers, &ProvidersPanel::updateProvider);
-    connect(engine, &race::RaceEngine::raceStarted, m_liveRace, &LiveRacePanel::onRaceStarted);
-    connect(engine, &race::RaceEngine::routeProgress, m_liveRace, &LiveRacePanel::onRouteProgress);
-    connect(engine, &race::RaceEngine::raceFinished, m_liveRace, &LiveRacePanel::onRaceFinished);
-    connect(engine, &race::RaceEngine::raceStarted, m_topology, &TopologyView::onRaceStarted);
-    connect(engine, &race::RaceEngine::routeProgress, m_topology, &TopologyView::onRouteProgress);
-    connect(engine, &race::RaceEngine::raceFinished, this, [this](quint64, const race::RaceResult &result) {
-        m_topology->onRaceFinished(result);
-        m_raceTimes.append(QDateTime::currentDateTimeUtc());
-        if (result.provider == m_currentProvider)
-            m_history->refresh(); // coalesced by the panel
+    m_engine = new engine::LocalEngine(settings, this);
+    using Front = engine::EngineFront;
+    connect(m_engine, &Front::providerChanged, m_providers, &ProvidersPanel::updateProvider);
+    connect(m_engine, &Front::mapChanged, this, &MainWindow::onMapChanged);
+    connect(m_engine, &Front::raceStarted, m_liveRace, &LiveRacePanel::onRaceStarted);
+    connect(m_engine, &Front::routeProgress, m_liveRace, &LiveRacePanel::onRouteProgress);
+    connect(m_engine, &Front::raceFinished, m_liveRace, &LiveRacePanel::onRaceFinished);
+    connect(m_engine, &Front::raceStarted, m_topology, &TopologyView::onRaceStarted);
+    connect(m_engine, &Front::routeProgress, m_topology, &TopologyView::onRouteProgress);
+    connect(m_engine, &Front::raceFinished, m_topology, qOverload<quint64, const model::RaceResult &>(&TopologyView::onRaceFinished));
+    connect(m_engine, &Front::raceFinished, m_history, &HistoryPanel::onRaceFinished);
+    connect(m_engine, &Front::routeChanged, m_topology, &TopologyView::onRouteChanged);
+    connect(m_engine, &Front::failover, m_failovers, &FailoverInspector::addEvent);
+    connect(m_engine, &Front::failover, m_topology, &TopologyView::onFailover);
+    connect(m_engine, &Front::statusChanged, this, &MainWindow::showStatus);
+    connect(m_engine, &Front::raceRefused, this, [this](const engine::RaceRefusal &refusal) {
+        statusBar()->showMessage(tr("%1: race not run: %2").arg(refusal.provider, refusal.reason), 5000);
     });
-    connect(engine, &race::RaceEngine::routeChanged, m_topology, &TopologyView::onRouteChanged);
-    connect(engine, &race::RaceEngine::failover, this, [this](const delivery::FailoverEvent &event) {
-        m_failovers->addEvent(event);
-        m_topology->onFailover(event);
-        m_failoverTimes.append(QDateTime::currentDateTimeUtc());
-    });
-    connect(engine, &race::RaceEngine::raceRefused, this, [this](const QString &provider, const QString &reason) {
-        statusBar()->showMessage(tr("%1: race not run: %2").arg(provider, reason), 5000);
-    });
-    connect(engine, &race::RaceEngine::raceQueued, this, [this](const QString &provider, int position) {
+    connect(m_engine, &Front::raceQueued, this, [this](quint64, const QString &provider, int position) {
         statusBar()->showMessage(tr("%1: a race is running; yours starts after it (%2 waiting)").arg(provider).arg(position), 5000);
     });
     m_engineState->setText(tr("engine running"));
@@ -253,48 +241,40 @@ void MainWindow::startDemo()
 void MainWindow::onDemoReady()
 {
     ensureEngine();
-    race::RaceEngine *engine = m_engineHost->engine();
     QStringList providers;
     for (const auto &provider : m_labHost->endpoints().providers) {
         addMap(m_labHost->routeMap(provider.place.id), tr("lab (unsigned)"));
         providers.append(provider.place.id);
     }
-    // The demo's users, on the engine's thread: requests that go through the cache and fail over.
-    QMetaObject::invokeMethod(engine, [engine, providers] { new lab::DemoTraffic(engine, providers); },
-                              Qt::QueuedConnection);
+    // The demo's users: requests that go through the cache and fail over, through the same front.
+    m_demoTraffic = new demo::DemoTraffic(m_engine, providers, demo::DemoTraffic::kDefaultIntervalMs, this);
     setRaceInterval(m_options.raceIntervalMs);
     for (const QString &provider : std::as_const(providers))
         raceNow(provider); // the first race at once: a first-time user sees it alive
     statusBar()->showMessage(tr("Demo lab running: racing every %1 s").arg(m_options.raceIntervalMs / 1000.0), 5000);
 }
 
-void MainWindow::addMap(const map::RouteMap &map, const QString &state)
+void MainWindow::addMap(const map::RouteMap &map, const QString &trust)
 {
     ensureEngine();
-    m_maps.insert(map.provider, map);
-    m_providers->setMapState(map.provider, state);
-    m_topology->setMap(map);
-    race::RaceEngine *engine = m_engineHost->engine();
-    QMetaObject::invokeMethod(engine, [engine, map] { engine->setMap(map); }, Qt::QueuedConnection);
-    if (m_raceIntervalMs > 0) {
-        const int interval = m_raceIntervalMs;
-        QMetaObject::invokeMethod(engine, [engine, provider = map.provider, interval] {
-            engine->setRaceInterval(provider, interval);
-        }, Qt::QueuedConnection);
-    }
+    m_engine->setMap(map, trust);
     m_stack->setCurrentWidget(m_vertical);
+}
+
+void MainWindow::onMapChanged(const map::RouteMap &map)
+{
+    m_topology->setMap(map);
     if (m_currentProvider.isEmpty())
         selectProvider(map.provider);
 }
 
 void MainWindow::selectProvider(const QString &provider)
 {
-    if (provider.isEmpty() || !m_maps.contains(provider))
+    if (provider.isEmpty() || !m_engine || !m_engine->routeMap(provider))
         return;
     m_currentProvider = provider;
     m_topology->setProvider(provider);
     m_history->setProvider(provider);
-    updateStatus();
 }
 
 bool MainWindow::openMap(const QString &path)
@@ -316,34 +296,25 @@ bool MainWindow::openMap(const QString &path)
 
 void MainWindow::raceNow(const QString &provider, const QString &path, qint64 thresholdBytes)
 {
-    if (!m_engineHost)
-        return;
-    race::RaceEngine *engine = m_engineHost->engine();
-    QMetaObject::invokeMethod(engine, [engine, provider, path, thresholdBytes] {
-        engine->raceNow(provider, path, thresholdBytes);
-    }, Qt::QueuedConnection);
+    if (m_engine)
+        m_engine->raceNow(engine::RaceOrder{provider, path, thresholdBytes, model::Trigger::Manual, 0});
 }
 
 void MainWindow::setRaceInterval(int intervalMs)
 {
     m_raceIntervalMs = intervalMs;
-    if (!m_engineHost)
-        return;
-    race::RaceEngine *engine = m_engineHost->engine();
-    const QStringList providers = m_maps.keys();
-    QMetaObject::invokeMethod(engine, [engine, providers, intervalMs] {
-        for (const QString &provider : providers)
-            engine->setRaceInterval(provider, intervalMs);
-    }, Qt::QueuedConnection);
+    if (m_engine)
+        m_engine->setRaceInterval(QString(), intervalMs); // every provider, and those to come
 }
 
 void MainWindow::raceNowDialog()
 {
-    if (m_maps.isEmpty()) {
+    const QStringList providers = m_engine ? m_engine->providers() : QStringList();
+    if (providers.isEmpty()) {
         statusBar()->showMessage(tr("Load a map or start the demo first"), 5000);
         return;
     }
-    RaceNowDialog dialog(m_maps.keys(), m_currentProvider, this);
+    RaceNowDialog dialog(providers, m_currentProvider, this);
     if (dialog.exec() == QDialog::Accepted)
         raceNow(dialog.provider(), dialog.path(), dialog.thresholdBytes());
 }
@@ -391,8 +362,8 @@ void MainWindow::fetchMapDialog()
 
 bool MainWindow::exportRouteMap(const QString &path)
 {
-    const auto it = m_maps.constFind(m_currentProvider);
-    if (it == m_maps.cend())
+    const std::optional<map::RouteMap> current = m_engine ? m_engine->routeMap(m_currentProvider) : std::nullopt;
+    if (!current)
         return false;
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix == u"svg")
@@ -401,9 +372,9 @@ bool MainWindow::exportRouteMap(const QString &path)
         return m_topology->exportPng(path, m_topology->viewport()->size());
     QByteArray bytes;
     if (suffix == u"dot")
-        bytes = map::routeMapToDot(*it);
+        bytes = map::routeMapToDot(*current);
     else
-        bytes = map::serializeRouteMap(*it);
+        bytes = map::serializeRouteMap(*current);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
         statusBar()->showMessage(tr("%1: %2").arg(path, file.errorString()));
@@ -461,19 +432,11 @@ void MainWindow::exportHistoryDialog()
         exportHistoryCsv(path);
 }
 
-void MainWindow::updateStatus()
+void MainWindow::showStatus(const engine::EngineStatus &status)
 {
+    m_rates->setText(tr("%1 races/min · %2 failovers/h").arg(status.racesLastMinute).arg(status.failoversLastHour));
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    while (!m_raceTimes.isEmpty() && m_raceTimes.first().msecsTo(now) > 60'000)
-        m_raceTimes.removeFirst();
-    while (!m_failoverTimes.isEmpty() && m_failoverTimes.first().msecsTo(now) > 3'600'000)
-        m_failoverTimes.removeFirst();
-    m_rates->setText(tr("%1 races/min · %2 failovers/h").arg(m_raceTimes.size()).arg(m_failoverTimes.size()));
-    QDateTime earliest;
-    for (const map::RouteMap &map : std::as_const(m_maps)) {
-        if (!earliest.isValid() || map.expiresAt() < earliest)
-            earliest = map.expiresAt();
-    }
+    const QDateTime earliest = status.earliestMapExpiry;
     if (!earliest.isValid())
         m_freshness->setText(tr("no maps"));
     else if (earliest <= now)

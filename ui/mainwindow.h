@@ -1,9 +1,5 @@
 #pragma once
 
-#include "map/routemap.h"
-
-#include <QDateTime>
-#include <QHash>
 #include <QList>
 #include <QMainWindow>
 
@@ -13,17 +9,20 @@ class QLabel;
 class QSplitter;
 class QStackedWidget;
 class QTabWidget;
-class QTimer;
 
 namespace relayrace::lab {
 class LabHost;
 }
-namespace relayrace::race {
-class EngineHost;
-class RaceEngine;
+namespace relayrace::demo {
+class DemoTraffic;
+}
+namespace relayrace::engine {
+class EngineFront;
+struct EngineStatus;
 }
 namespace relayrace::map {
 class MapFetcher;
+struct RouteMap;
 }
 
 namespace relayrace::ui {
@@ -36,8 +35,9 @@ class ProvidersPanel;
 class TopologyView;
 class WelcomePane;
 
-// Layout and wiring only: each panel owns its model and its logic; the engine runs on its own
-// thread (EngineHost) and reaches the panels through queued signals.
+// Layout and wiring only: each panel owns its model and its logic; the engine is reached through its
+// front (engine::EngineFront: here a LocalEngine on a thread of its own), whose signals feed the
+// panels and whose mirror holds the loaded maps.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -70,7 +70,7 @@ public:
 
     QString currentProvider() const { return m_currentProvider; }
     lab::LabHost *labHost() const { return m_labHost; }
-    race::RaceEngine *engine() const;
+    engine::EngineFront *engine() const { return m_engine; }
     LabPanel *labPanel() const { return m_labPanel; }
     ProvidersPanel *providersPanel() const { return m_providers; }
     LiveRacePanel *liveRacePanel() const { return m_liveRace; }
@@ -89,7 +89,8 @@ protected:
 private:
     void buildActions();
     void ensureEngine();
-    void addMap(const map::RouteMap &map, const QString &state);
+    void addMap(const map::RouteMap &map, const QString &trust);
+    void onMapChanged(const map::RouteMap &map);
     void selectProvider(const QString &provider);
     void onDemoReady();
     void raceNowDialog();
@@ -98,7 +99,7 @@ private:
     void fetchMapDialog();
     void exportDialog();
     void exportHistoryDialog();
-    void updateStatus();
+    void showStatus(const engine::EngineStatus &status);
     void restoreLayout();
     void saveLayout() const;
 
@@ -117,16 +118,13 @@ private:
     QLabel *m_engineState = nullptr;
     QLabel *m_rates = nullptr;
     QLabel *m_freshness = nullptr;
-    QTimer *m_statusTimer = nullptr;
     lab::LabHost *m_labHost = nullptr;
-    race::EngineHost *m_engineHost = nullptr;
+    engine::EngineFront *m_engine = nullptr;
+    demo::DemoTraffic *m_demoTraffic = nullptr;
     map::MapFetcher *m_fetcher = nullptr;
-    QHash<QString, map::RouteMap> m_maps;
     QString m_currentProvider;
-    QList<QThread *> m_exports;       // history CSV exports running
-    QList<QDateTime> m_raceTimes;     // last minute, for races per minute
-    QList<QDateTime> m_failoverTimes; // last hour
-    int m_raceIntervalMs = 0;
+    QList<QThread *> m_exports; // history CSV exports running
+    int m_raceIntervalMs = 0;   // what "Race every" offers; the engine keeps the schedule
 };
 
 } // namespace relayrace::ui

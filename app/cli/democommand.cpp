@@ -1,6 +1,6 @@
 #include "command.h"
 
-#include "lab/headlessdemo.h"
+#include "demo/headlessdemo.h"
 #include "util/signalwatcher.h"
 
 #include <QCoreApplication>
@@ -32,10 +32,10 @@ int runDemo(const QStringList &arguments)
     }
     setUpLogging(parser);
 
-    lab::HeadlessDemo demo({roundCount, parser.isSet(json), stdout});
+    demo::HeadlessDemo demo({roundCount, parser.isSet(json), stdout});
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::interrupted, &demo, &lab::HeadlessDemo::interrupt);
-    QObject::connect(&demo, &lab::HeadlessDemo::finished, qApp, &QCoreApplication::exit, Qt::QueuedConnection);
+    QObject::connect(&watcher, &SignalWatcher::interrupted, &demo, &demo::HeadlessDemo::interrupt);
+    QObject::connect(&demo, &demo::HeadlessDemo::finished, qApp, &QCoreApplication::exit, Qt::QueuedConnection);
     demo.start();
     return QCoreApplication::exec();
 }

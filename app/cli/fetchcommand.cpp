@@ -27,13 +27,13 @@ namespace relayrace::cli {
 namespace {
 
 using delivery::DeliveryResult;
-using delivery::FailoverEvent;
+using model::FailoverEvent;
 
 // The fetch JSON (DESIGN.md): the route used, bytes, sha256 and every failover.
 QJsonObject fetchJson(const DeliveryResult &r, const QString &provider, const QString &url)
 {
     QJsonArray failovers;
-    for (const FailoverEvent &e : r.failovers) {
+    for (const model::FailoverEvent &e : r.failovers) {
         failovers.append(QJsonObject{
             {QStringLiteral("from"), e.fromRoute},
             {QStringLiteral("to"), e.toRoute.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.toRoute)},
@@ -42,7 +42,7 @@ QJsonObject fetchJson(const DeliveryResult &r, const QString &provider, const QS
             {QStringLiteral("resume_offset"), e.resumeOffset < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(e.resumeOffset)},
             {QStringLiteral("elapsed_ms"), e.recoverMs < 0 ? QJsonValue(QJsonValue::Null)
                                                            : QJsonValue(std::round(e.recoverMs * 10) / 10)},
-            {QStringLiteral("outcome"), delivery::outcomeName(e.outcome)},
+            {QStringLiteral("outcome"), model::outcomeName(e.outcome)},
             {QStringLiteral("detail"), e.detail},
         });
     }
@@ -61,10 +61,10 @@ QJsonObject fetchJson(const DeliveryResult &r, const QString &provider, const QS
 
 void printSummary(const DeliveryResult &r, const QString &url, const QString &destination)
 {
-    for (const FailoverEvent &e : r.failovers) {
+    for (const model::FailoverEvent &e : r.failovers) {
         std::fprintf(stderr, "failover: %s -> %s (%s at byte %lld, %s%s)\n", qUtf8Printable(e.fromRoute),
                      e.toRoute.isEmpty() ? "none" : qUtf8Printable(e.toRoute), qUtf8Printable(e.reason),
-                     static_cast<long long>(e.bytesDelivered), qUtf8Printable(delivery::outcomeName(e.outcome)),
+                     static_cast<long long>(e.bytesDelivered), qUtf8Printable(model::outcomeName(e.outcome)),
                      e.recoverMs < 0 ? "" : qUtf8Printable(QStringLiteral(" in %1 ms").arg(e.recoverMs, 0, 'f', 1)));
     }
     if (r.ok)
@@ -186,12 +186,8 @@ int runFetch(const QStringList &arguments)
     }
 
     std::vector<std::unique_ptr<race::RouteClient>> clients;
-    if (routeMap->direct)
-        clients.push_back(std::make_unique<race::RouteClient>(map::directRouteId()));
-    for (const QString &regionId : routeMap->alternatesFor(parser.value(edge))) {
-        if (const map::Region *region = routeMap->region(regionId))
-            clients.push_back(std::make_unique<race::RouteClient>(map::viaRouteId(regionId), region->relay));
-    }
+    for (const map::Route &route : map::routesFor(*routeMap, parser.value(edge)))
+        clients.push_back(std::make_unique<race::RouteClient>(route.id, route.relay));
     if (clients.empty()) {
         printError(QStringLiteral("the map gives no route for edge region '%1' (no direct route, no alternates)")
                        .arg(parser.value(edge)));
@@ -234,7 +230,7 @@ int runFetch(const QStringList &arguments)
     if (failoverLog) {
         std::shared_ptr<delivery::FailoverLog> logger = failoverLog.value();
         QObject::connect(&fetch, &delivery::Delivery::failover, qApp,
-                         [logger](const FailoverEvent &event) { logger->write(event); });
+                         [logger](const model::FailoverEvent &event) { logger->write(event); });
     }
     int exitCode = ExitFailure;
     QObject::connect(&fetch, &delivery::Delivery::finished, qApp, [&](const DeliveryResult &result) {
@@ -260,7 +256,7 @@ int runFetch(const QStringList &arguments)
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::interrupted, &fetch,
                      [&fetch] { fetch.cancel(QStringLiteral("interrupted")); });
-    const Result<bool> started = fetch.start();
+    const Result<void> started = fetch.start();
     if (!started) {
         printError(started.error());
         return ExitFailure;

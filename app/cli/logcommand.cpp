@@ -1,7 +1,7 @@
 // `relayrace log`: the failover events in the history, newest first, for people or for tools.
 #include "command.h"
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "history/historystore.h"
 
 #include <QFileInfo>
@@ -52,18 +52,18 @@ QString table(const QList<QStringList> &rows)
     return out;
 }
 
-QString eventTable(const QList<delivery::FailoverEvent> &events)
+QString eventTable(const QList<model::FailoverEvent> &events)
 {
     QList<QStringList> rows{{QStringLiteral("TIME (UTC)"), QStringLiteral("PROVIDER"), QStringLiteral("REQUEST"),
                              QStringLiteral("FROM -> TO"), QStringLiteral("REASON"), QStringLiteral("BYTES"),
                              QStringLiteral("OFFSET"), QStringLiteral("RECOVER"), QStringLiteral("OUTCOME")}};
-    for (const delivery::FailoverEvent &e : events) {
+    for (const model::FailoverEvent &e : events) {
         rows.append({e.at.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")), e.provider, e.request,
                      e.fromRoute + QStringLiteral(" -> ") + (e.toRoute.isEmpty() ? QStringLiteral("(none)") : e.toRoute),
                      e.reason, QString::number(e.bytesDelivered),
                      e.resumeOffset < 0 ? QStringLiteral("-") : QString::number(e.resumeOffset),
                      e.recoverMs < 0 ? QStringLiteral("-") : QString::number(e.recoverMs, 'f', 1) + QStringLiteral(" ms"),
-                     delivery::outcomeName(e.outcome)});
+                     model::outcomeName(e.outcome)});
     }
     return table(rows);
 }
@@ -137,20 +137,20 @@ int runLog(const QStringList &arguments)
         return ExitFailure;
     }
     query.limit = maxEvents > 0 ? maxEvents + 1 : 0; // one more tells whether there were more
-    const Result<QList<delivery::FailoverEvent>> found = store.value()->failovers(query);
+    const Result<QList<model::FailoverEvent>> found = store.value()->failovers(query);
     if (!found) {
         printError(found.error());
         return ExitFailure;
     }
-    QList<delivery::FailoverEvent> events = *found;
+    QList<model::FailoverEvent> events = *found;
     const bool truncated = maxEvents > 0 && events.size() > maxEvents;
     if (truncated)
         events.removeLast();
 
     if (parser.isSet(json)) {
         QJsonArray array;
-        for (const delivery::FailoverEvent &e : events)
-            array.append(delivery::toJson(e));
+        for (const model::FailoverEvent &e : events)
+            array.append(model::toJson(e));
         const QByteArray bytes = QJsonDocument(QJsonObject{{QStringLiteral("events"), array}}).toJson(QJsonDocument::Indented);
         std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
     } else if (!events.isEmpty()) {

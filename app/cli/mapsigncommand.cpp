@@ -121,7 +121,7 @@ int runMapVerify(const QStringList &arguments)
         printError(signature.error());
         return ExitFailure;
     }
-    if (const Result<bool> valid = map::verifyDetached(*publicKey, *bytes, *signature); !valid) {
+    if (const Result<void> valid = map::verifyDetached(*publicKey, *bytes, *signature); !valid) {
         printError(QStringLiteral("%1: %2 (%3)").arg(mapPath, valid.error(), sigPath));
         return ExitFailure;
     }

@@ -1,8 +1,8 @@
 #include "command.h"
 
 #include "map/mapcodec.h"
-#include "race/raceengine.h"
-#include "race/raceresult.h"
+#include "engine/localengine.h"
+#include "model/raceresult.h"
 #include "util/signalwatcher.h"
 
 #include <QCoreApplication>
@@ -21,16 +21,16 @@ QString ms(double value)
     return value < 0 ? QStringLiteral("-") : QString::number(value, 'f', 1);
 }
 
-void printTable(const race::RaceResult &result)
+void printTable(const model::RaceResult &result)
 {
     std::printf("race %s %s: threshold %lld B, trigger %s, %s connections\n", qUtf8Printable(result.provider),
                 qUtf8Printable(result.object), static_cast<long long>(result.thresholdBytes),
-                qUtf8Printable(result.trigger), qUtf8Printable(result.fairness));
+                qUtf8Printable(model::triggerName(result.trigger)), qUtf8Printable(result.fairness));
     std::printf("%-16s %-7s %-6s %9s %9s %9s %10s %12s  %s\n", "route", "state", "conn", "connect", "ttfb",
                 "to N", "bytes", "throughput", "error");
-    for (const race::RouteOutcome &route : result.routes) {
+    for (const model::RouteOutcome &route : result.routes) {
         std::printf("%-16s %-7s %-6s %9s %9s %9s %10lld %10.0f/s  %s\n", qUtf8Printable(route.routeId),
-                    qUtf8Printable(race::stateName(route.state)), route.freshConnection ? "fresh" : "reused",
+                    qUtf8Printable(model::stateName(route.state)), route.freshConnection ? "fresh" : "reused",
                     qUtf8Printable(ms(route.connectMs)), qUtf8Printable(ms(route.ttfbMs)),
                     qUtf8Printable(ms(route.timeToThresholdMs)), static_cast<long long>(route.bytes),
                     route.throughputBytesPerSec, qUtf8Printable(route.error));
@@ -146,21 +146,26 @@ int runRace(const QStringList &arguments)
         return ExitFailure;
     }
 
-    race::EngineSettings settings;
+    engine::EngineSettings settings;
     settings.edgeRegion = parser.value(edge);
     settings.fairness = fairnessValue == u"cold" ? race::RaceRequest::Fairness::Cold : race::RaceRequest::Fairness::Warm;
     settings.raceTimeout = std::chrono::seconds(timeoutS);
     settings.caCertificates = *ca;
     settings.maxRacesPerMinute = 0;
-    race::RaceEngine engine(settings);
-    engine.initialize();
-    engine.setMap(*routeMap);
+    engine::LocalEngine engine(settings);
+    engine.setMap(*routeMap, QString());
 
     int exitCode = ExitFailure;
     const bool asJson = parser.isSet(json);
-    QObject::connect(&engine, &race::RaceEngine::raceFinished, qApp, [&](quint64, const race::RaceResult &result) {
+    quint64 raceId = 0;
+    QObject::connect(&engine, &engine::EngineFront::raceStarted, qApp, [&](const engine::RaceStart &start) {
+        raceId = start.raceId;
+    });
+    QObject::connect(&engine, &engine::EngineFront::raceFinished, qApp, [&](quint64 id, const model::RaceResult &result) {
+        if (id != raceId)
+            return;
         if (asJson)
-            std::printf("%s\n", QJsonDocument(race::toJson(result)).toJson(QJsonDocument::Indented).constData());
+            std::printf("%s\n", QJsonDocument(model::toJson(result)).toJson(QJsonDocument::Indented).constData());
         else
             printTable(result);
         if (!result.ok())
@@ -168,8 +173,8 @@ int runRace(const QStringList &arguments)
         exitCode = result.ok() ? ExitOk : ExitFailure;
         QTimer::singleShot(0, qApp, &QCoreApplication::quit);
     });
-    QObject::connect(&engine, &race::RaceEngine::raceRefused, qApp, [&](const QString &, const QString &reason) {
-        printError(QStringLiteral("the race did not run: %1").arg(reason));
+    QObject::connect(&engine, &engine::EngineFront::raceRefused, qApp, [&](const engine::RaceRefusal &refusal) {
+        printError(QStringLiteral("the race did not run: %1").arg(refusal.reason));
         QTimer::singleShot(0, qApp, &QCoreApplication::quit);
     });
     SignalWatcher watcher;
@@ -177,7 +182,7 @@ int runRace(const QStringList &arguments)
         printError(QStringLiteral("interrupted"));
         QCoreApplication::quit();
     });
-    QTimer::singleShot(0, &engine, [&] { engine.raceNow(routeMap->provider, *path, thresholdBytes); });
+    engine.raceNow(engine::RaceOrder{routeMap->provider, *path, thresholdBytes, model::Trigger::Manual, 0});
     QCoreApplication::exec();
     return exitCode;
 }

@@ -1,5 +1,5 @@
 // relayrace-console: the operator console. Without a display it runs the demo headless instead.
-#include "lab/headlessdemo.h"
+#include "demo/headlessdemo.h"
 #include "log/logging.h"
 #include "ui/mainwindow.h"
 #include "util/eventdispatcher.h"
@@ -28,10 +28,10 @@ int runHeadless(int argc, char **argv, spdlog::level::level_enum level)
     relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console);
     QCoreApplication app(argc, argv);
     relayrace::log::init({level, true, "relayrace-console"});
-    relayrace::lab::HeadlessDemo demo({3, false, stdout});
+    relayrace::demo::HeadlessDemo demo({3, false, stdout});
     relayrace::SignalWatcher watcher;
-    QObject::connect(&watcher, &relayrace::SignalWatcher::interrupted, &demo, &relayrace::lab::HeadlessDemo::interrupt);
-    QObject::connect(&demo, &relayrace::lab::HeadlessDemo::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
+    QObject::connect(&watcher, &relayrace::SignalWatcher::interrupted, &demo, &relayrace::demo::HeadlessDemo::interrupt);
+    QObject::connect(&demo, &relayrace::demo::HeadlessDemo::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     demo.start();
     return QCoreApplication::exec();
 }

@@ -47,7 +47,7 @@ Delivery::~Delivery()
         QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
 }
 
-Result<bool> Delivery::start()
+Result<void> Delivery::start()
 {
     if (m_started)
         return makeError(QStringLiteral("this delivery has already been started"));
@@ -88,7 +88,7 @@ Result<bool> Delivery::start()
     // Not from inside start(): the caller hears of every outcome on the event loop.
     QMetaObject::invokeMethod(this, m_request.continuation ? &Delivery::continueBody : &Delivery::startAttempt,
                               Qt::QueuedConnection);
-    return true;
+    return {};
 }
 
 void Delivery::continueBody()
@@ -347,7 +347,7 @@ void Delivery::dropReply()
     QTimer::singleShot(0, reply, [reply] { race::ReplyDeleter{}(reply); });
 }
 
-void Delivery::emitEvent(FailoverEvent event)
+void Delivery::emitEvent(model::FailoverEvent event)
 {
     m_result.failovers.append(event);
     log::get("delivery")->info("failover {} {}: {} -> {} ({}, {} B delivered, {}): {}", event.provider.toStdString(),
@@ -362,10 +362,10 @@ void Delivery::recovered()
 {
     if (!m_pending)
         return;
-    FailoverEvent event = *m_pending;
+    model::FailoverEvent event = *m_pending;
     m_pending.reset();
     event.toRoute = currentRoute();
-    event.outcome = m_rangeStart >= 0 ? FailoverEvent::Outcome::Resumed : FailoverEvent::Outcome::Restarted;
+    event.outcome = m_rangeStart >= 0 ? model::FailoverEvent::Outcome::Resumed : model::FailoverEvent::Outcome::Restarted;
     event.resumeOffset = m_rangeStart;
     event.recoverMs = now() - m_pendingSince;
     emitEvent(event);
@@ -379,12 +379,12 @@ void Delivery::resumeRefused(const QString &reason, const QString &detail)
     attempt().error = detail;
     const QString route = currentRoute();
     if (m_pending) {
-        FailoverEvent event = *m_pending;
+        model::FailoverEvent event = *m_pending;
         m_pending.reset();
         event.toRoute = route;
         event.detail = event.reason + u": " + event.detail + QStringLiteral("; then ") + detail;
         event.reason = reason;
-        event.outcome = FailoverEvent::Outcome::Failed;
+        event.outcome = model::FailoverEvent::Outcome::Failed;
         emitEvent(event);
     }
     finish(false, QStringLiteral("%1 of the body's bytes were delivered and the rest cannot be resumed: %2")
@@ -406,11 +406,11 @@ void Delivery::routeFailed(const Failure &failure)
 
     if (m_pending) {
         // The route that was to take over failed before its first byte.
-        FailoverEvent event = *m_pending;
+        model::FailoverEvent event = *m_pending;
         m_pending.reset();
         event.toRoute = route;
         event.detail += QStringLiteral("; then ") + failure.detail;
-        event.outcome = FailoverEvent::Outcome::Failed;
+        event.outcome = model::FailoverEvent::Outcome::Failed;
         emitEvent(event);
     }
     failOver(route, failure);
@@ -418,7 +418,7 @@ void Delivery::routeFailed(const Failure &failure)
 
 void Delivery::failOver(const QString &fromRoute, const Failure &failure)
 {
-    FailoverEvent event;
+    model::FailoverEvent event;
     event.at = QDateTime::currentDateTimeUtc();
     event.provider = m_request.provider;
     event.request = m_requestText;
@@ -446,7 +446,7 @@ void Delivery::failOver(const QString &fromRoute, const Failure &failure)
         stop = QStringLiteral("every route failed: ") + m_routeErrors.join(QStringLiteral("; "));
     }
     if (!stop.isEmpty()) {
-        event.outcome = FailoverEvent::Outcome::Failed;
+        event.outcome = model::FailoverEvent::Outcome::Failed;
         emitEvent(event);
         finish(false, stop);
         return;
@@ -477,11 +477,11 @@ void Delivery::finish(bool ok, const QString &error)
         m_deadline->stop();
     dropReply();
     if (m_pending) {
-        FailoverEvent event = *m_pending;
+        model::FailoverEvent event = *m_pending;
         m_pending.reset();
         event.toRoute = currentRoute();
         event.detail += QStringLiteral("; then ") + error;
-        event.outcome = FailoverEvent::Outcome::Failed;
+        event.outcome = model::FailoverEvent::Outcome::Failed;
         emitEvent(event);
     }
     m_result.ok = ok;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "race/routeclient.h"
 #include "util/result.h"
 
@@ -43,12 +43,12 @@ struct StallSettings
     QHash<QString, double> smoothedTtfbMs; // route id -> smoothed TTFB from races (hints)
 
     // The bound for a route whose smoothed TTFB is this many ms (<= 0: no estimate yet). The one rule
-    // for every body that streams to a requester (Delivery, a race's winner in race::EngineRequest).
+    // for every body that streams to a requester (Delivery, a race's winner in engine::EngineRequest).
     double boundMs(double smoothedTtfbMs) const;
 };
 
 // A body that another reader started and lost mid-way (the winner of a race on the requested object,
-// race::EngineRequest): the delivery continues it instead of starting a new one. It resumes at offset
+// engine::EngineRequest): the delivery continues it instead of starting a new one. It resumes at offset
 // with Range + If-Range under the same rules as its own failovers (the head below must allow it), or
 // restarts when offset is 0, and emits the failover event from fromRoute once the outcome is known.
 struct DeliveryContinuation
@@ -98,7 +98,7 @@ struct DeliveryResult
     qint64 firstByte = 0;  // where this delivery's own bytes start: 0, or a continuation's offset
     QString sha256;        // lower-case hex of the bytes this delivery wrote: [firstByte, bytes)
     double elapsedMs = 0;
-    QList<FailoverEvent> failovers;
+    QList<model::FailoverEvent> failovers;
     QList<DeliveryAttempt> attempts; // a continuation's failed route first (its bytes: the offset)
     QHash<QString, double> smoothedTtfbMs; // the estimates after this delivery (hints updated)
     QString error;         // when !ok: what went wrong, naming the route and the check
@@ -127,7 +127,7 @@ public:
 
     // Starts, or refuses (nothing sent): no routes, a URL that is not http(s), a sink not open for
     // writing, or a second start.
-    Result<bool> start();
+    Result<void> start();
     // Ends the delivery now with this error (finished() follows at once).
     void cancel(const QString &why);
 
@@ -138,7 +138,7 @@ public:
 
 Q_SIGNALS:
     // As each failover happens: once the next route delivered its first byte, or failed to.
-    void failover(const relayrace::delivery::FailoverEvent &event);
+    void failover(const relayrace::model::FailoverEvent &event);
     // Body bytes delivered so far; total is -1 while unknown.
     void progress(qint64 bytes, qint64 total);
     // Once, last; a slot may delete the delivery.
@@ -164,7 +164,7 @@ private:
     void failOver(const QString &fromRoute, const Failure &failure);
     void resumeRefused(const QString &reason, const QString &detail);
     void recovered();
-    void emitEvent(FailoverEvent event);
+    void emitEvent(model::FailoverEvent event);
     void dropReply();
     void finish(bool ok, const QString &error);
     QString currentRoute() const;
@@ -193,7 +193,7 @@ private:
     bool m_requestWritten = false;
     qint64 m_expectedEnd = -1; // total body length when known
     // A failover waiting for its outcome (the next route's first byte, or its failure).
-    std::optional<FailoverEvent> m_pending;
+    std::optional<model::FailoverEvent> m_pending;
     double m_pendingSince = -1;
     QStringList m_routeErrors;
     QString m_requestText; // "GET /path"

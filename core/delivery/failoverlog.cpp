@@ -49,12 +49,12 @@ FailoverLog::~FailoverLog()
     m_logger->flush();
 }
 
-QByteArray FailoverLog::line(const FailoverEvent &event)
+QByteArray FailoverLog::line(const model::FailoverEvent &event)
 {
     return QJsonDocument(toJson(event)).toJson(QJsonDocument::Compact);
 }
 
-void FailoverLog::write(const FailoverEvent &event)
+void FailoverLog::write(const model::FailoverEvent &event)
 {
     const QByteArray json = line(event);
     m_logger->info("{}", std::string_view(json.constData(), size_t(json.size())));

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "util/result.h"
 
 #include <QString>
@@ -34,9 +34,9 @@ public:
     FailoverLog &operator=(const FailoverLog &) = delete;
 
     QString path() const { return m_path; }
-    void write(const FailoverEvent &event);
+    void write(const model::FailoverEvent &event);
     // The same line write() appends, for tools that print it.
-    static QByteArray line(const FailoverEvent &event);
+    static QByteArray line(const model::FailoverEvent &event);
 
 private:
     FailoverLog(QString path, std::shared_ptr<spdlog::logger> logger);

@@ -23,7 +23,7 @@ Result<qint64> exportRouteSamplesCsv(const QString &storePath, const QString &pr
     const auto ms = [](double v) { return v < 0 ? QString() : QString::number(v, 'f', 1); };
     QByteArray out("time,provider,route,state,connect_ms,ttfb_ms,time_to_threshold_ms,bytes,winner\n");
     for (const RouteSample &s : *samples) {
-        const QStringList fields{s.at.toUTC().toString(Qt::ISODateWithMs), provider, s.routeId, race::stateName(s.state),
+        const QStringList fields{s.at.toUTC().toString(Qt::ISODateWithMs), provider, s.routeId, model::stateName(s.state),
                                  ms(s.connectMs), ms(s.ttfbMs), ms(s.timeToThresholdMs), QString::number(s.bytes),
                                  s.winner ? QStringLiteral("1") : QStringLiteral("0")};
         QStringList quoted;

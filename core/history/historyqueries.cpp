@@ -17,11 +17,11 @@ using namespace detail;
 
 namespace {
 
-race::RouteOutcome::State stateFromName(const QString &name)
+model::RouteOutcome::State stateFromName(const QString &name)
 {
-    using State = race::RouteOutcome::State;
+    using State = model::RouteOutcome::State;
     for (const State state : {State::Connecting, State::Racing, State::Won, State::Lost, State::Failed}) {
-        if (race::stateName(state) == name)
+        if (model::stateName(state) == name)
             return state;
     }
     return State::Failed;
@@ -111,7 +111,7 @@ Result<QList<WinnerPoint>> HistoryStore::winnerTimeline(const QString &provider,
     return points;
 }
 
-Result<QList<policy::RouteChange>> HistoryStore::routeChanges(const QString &provider, const QDateTime &from,
+Result<QList<model::RouteChange>> HistoryStore::routeChanges(const QString &provider, const QDateTime &from,
                                                               const QDateTime &to)
 {
     checkThread();
@@ -121,9 +121,9 @@ Result<QList<policy::RouteChange>> HistoryStore::routeChanges(const QString &pro
             " FROM route_changes WHERE provider = ? AND at >= ? AND at < ? ORDER BY at, id"),
             {provider, lowerMs(from), upperMs(to)}, m_path, QStringLiteral("cannot read route changes")))
         return *failed;
-    QList<policy::RouteChange> changes;
+    QList<model::RouteChange> changes;
     while (query.next()) {
-        changes.append(policy::RouteChange{query.value(0).toString(), query.value(1).toString(),
+        changes.append(model::RouteChange{query.value(0).toString(), query.value(1).toString(),
                                            query.value(2).toString(), query.value(3).toString(),
                                            utcFromMs(query.value(4)), query.value(5).toString(),
                                            realOr(query.value(6)), integerOr(query.value(7))});
@@ -185,7 +185,7 @@ Result<QList<HistogramBin>> HistoryStore::ttfbHistogram(const QString &provider,
     return bins;
 }
 
-Result<QList<delivery::FailoverEvent>> HistoryStore::failovers(const FailoverQuery &filter)
+Result<QList<model::FailoverEvent>> HistoryStore::failovers(const FailoverQuery &filter)
 {
     checkThread();
     QString sql = QStringLiteral("SELECT at, provider, request, from_route, to_route, reason, detail, bytes_delivered,"
@@ -220,9 +220,9 @@ Result<QList<delivery::FailoverEvent>> HistoryStore::failovers(const FailoverQue
     QSqlQuery query(m_db);
     if (auto failed = run(query, sql, values, m_path, QStringLiteral("cannot read failover events")))
         return *failed;
-    QList<delivery::FailoverEvent> events;
+    QList<model::FailoverEvent> events;
     while (query.next()) {
-        delivery::FailoverEvent e;
+        model::FailoverEvent e;
         e.at = utcFromMs(query.value(0));
         e.provider = query.value(1).toString();
         e.request = query.value(2).toString();
@@ -233,13 +233,13 @@ Result<QList<delivery::FailoverEvent>> HistoryStore::failovers(const FailoverQue
         e.bytesDelivered = query.value(7).toLongLong();
         e.resumeOffset = integerOr(query.value(8));
         e.recoverMs = realOr(query.value(9));
-        e.outcome = delivery::outcomeFromName(query.value(10).toString()).value_or(delivery::FailoverEvent::Outcome::Failed);
+        e.outcome = model::outcomeFromName(query.value(10).toString()).value_or(model::FailoverEvent::Outcome::Failed);
         events.append(e);
     }
     return events;
 }
 
-Result<QList<race::RaceResult>> HistoryStore::recentRaces(const QString &provider, int limit)
+Result<QList<model::RaceResult>> HistoryStore::recentRaces(const QString &provider, int limit)
 {
     checkThread();
     QSqlQuery query(m_db);
@@ -251,15 +251,16 @@ Result<QList<race::RaceResult>> HistoryStore::recentRaces(const QString &provide
             " LEFT JOIN race_routes rr ON rr.race_id = r.id ORDER BY r.started_at DESC, r.id DESC, rr.position"),
             {provider, limit > 0 ? limit : -1}, m_path, QStringLiteral("cannot read recent races")))
         return *failed;
-    QList<race::RaceResult> races;
+    QList<model::RaceResult> races;
     qint64 current = -1;
     while (query.next()) {
         if (query.value(0).toLongLong() != current) {
             current = query.value(0).toLongLong();
-            race::RaceResult r;
+            model::RaceResult r;
             r.provider = query.value(1).toString();
             r.startedAt = utcFromMs(query.value(2));
-            r.trigger = query.value(3).toString();
+            // Every name this engine writes is known; a newer engine's name reads as none.
+            r.trigger = model::triggerFromName(query.value(3).toString()).value_or(model::Trigger::None);
             r.object = query.value(4).toString();
             r.thresholdBytes = query.value(5).toLongLong();
             r.winner = query.value(6).toString();
@@ -271,7 +272,7 @@ Result<QList<race::RaceResult>> HistoryStore::recentRaces(const QString &provide
         }
         if (query.value(11).isNull()) // a race without routes
             continue;
-        race::RouteOutcome o;
+        model::RouteOutcome o;
         o.routeId = query.value(11).toString();
         o.relay = query.value(12).toString();
         o.state = stateFromName(query.value(13).toString());

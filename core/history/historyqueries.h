@@ -1,6 +1,6 @@
 #pragma once
 
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 
 #include <QDateTime>
 #include <QMetaType>
@@ -11,7 +11,7 @@
 namespace relayrace::history {
 
 // The value structs the history queries hand to the console. Times are UTC; a figure that does not
-// apply is -1, as in race::RouteOutcome. Values: they cross threads freely.
+// apply is -1, as in model::RouteOutcome. Values: they cross threads freely.
 
 // What one route did in one stored race.
 struct RouteSample
@@ -19,7 +19,7 @@ struct RouteSample
     QDateTime at;                       // the race's start
     qint64 raceId = -1;
     QString routeId;
-    race::RouteOutcome::State state = race::RouteOutcome::State::Failed;
+    model::RouteOutcome::State state = model::RouteOutcome::State::Failed;
     double connectMs = -1;
     double ttfbMs = -1;
     double timeToThresholdMs = -1;

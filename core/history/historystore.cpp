@@ -158,11 +158,11 @@ struct RaceInserts
 
 Result<qint64> insertRace(RaceInserts &q, const RaceRecord &record, const QString &path)
 {
-    const race::RaceResult &r = record.result;
+    const model::RaceResult &r = record.result;
     if (!r.startedAt.isValid())
         return makeError(QStringLiteral("history %1: race of %2 has no start time").arg(path, r.provider));
     const QVariant values[] = {notNull(r.provider), notNull(record.edgeRegion), r.startedAt.toMSecsSinceEpoch(),
-                               notNull(r.trigger), notNull(r.object), r.thresholdBytes, nullIfEmpty(r.winner),
+                               notNull(model::triggerName(r.trigger)), notNull(r.object), r.thresholdBytes, nullIfEmpty(r.winner),
                                nullIfNegative(r.marginMs), r.wastedBytes, notNull(r.fairness), r.ok(), nullIfEmpty(r.error), record.testObject};
     for (int i = 0; i < int(std::size(values)); ++i)
         q.race.bindValue(i, values[i]);
@@ -170,8 +170,8 @@ Result<qint64> insertRace(RaceInserts &q, const RaceRecord &record, const QStrin
         return queryError(path, QStringLiteral("cannot add a race"), q.race);
     const qint64 id = q.race.lastInsertId().toLongLong();
     for (int position = 0; position < r.routes.size(); ++position) {
-        const race::RouteOutcome &o = r.routes.at(position);
-        const QVariant route[] = {id, position, notNull(o.routeId), nullIfEmpty(o.relay), race::stateName(o.state),
+        const model::RouteOutcome &o = r.routes.at(position);
+        const QVariant route[] = {id, position, notNull(o.routeId), nullIfEmpty(o.relay), model::stateName(o.state),
                                   o.freshConnection, nullIfNegative(o.connectMs), nullIfNegative(o.ttfbMs),
                                   nullIfNegative(o.timeToThresholdMs), nullIfNegative(o.projectedMs),
                                   o.queuedMs, o.bytes, o.throughputBytesPerSec,
@@ -274,7 +274,7 @@ void HistoryStore::checkThread() const
                "a store is used only on the thread that opened it");
 }
 
-Result<qint64> HistoryStore::addRace(const race::RaceResult &result, const QString &edgeRegion, bool testObject)
+Result<qint64> HistoryStore::addRace(const model::RaceResult &result, const QString &edgeRegion, bool testObject)
 {
     checkThread();
     RaceInserts inserts(m_db);
@@ -310,7 +310,7 @@ Result<int> HistoryStore::addRaces(const QList<RaceRecord> &races)
     return int(races.size());
 }
 
-Result<qint64> HistoryStore::addRouteChange(const policy::RouteChange &change)
+Result<qint64> HistoryStore::addRouteChange(const model::RouteChange &change)
 {
     checkThread();
     if (!change.at.isValid())
@@ -328,7 +328,7 @@ Result<qint64> HistoryStore::addRouteChange(const policy::RouteChange &change)
     return query.lastInsertId().toLongLong();
 }
 
-Result<qint64> HistoryStore::addFailover(const delivery::FailoverEvent &event)
+Result<qint64> HistoryStore::addFailover(const model::FailoverEvent &event)
 {
     checkThread();
     if (!event.at.isValid())
@@ -340,7 +340,7 @@ Result<qint64> HistoryStore::addFailover(const delivery::FailoverEvent &event)
     const QVariant values[] = {event.at.toMSecsSinceEpoch(), notNull(event.provider), notNull(event.request),
                                notNull(event.fromRoute), nullIfEmpty(event.toRoute), notNull(event.reason), nullIfEmpty(event.detail),
                                event.bytesDelivered, nullIfNegative(event.resumeOffset),
-                               nullIfNegative(event.recoverMs), delivery::outcomeName(event.outcome)};
+                               nullIfNegative(event.recoverMs), model::outcomeName(event.outcome)};
     for (int i = 0; i < int(std::size(values)); ++i)
         query.bindValue(i, values[i]);
     if (!query.exec())

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "history/historyqueries.h"
-#include "policy/routechange.h"
-#include "race/raceresult.h"
+#include "model/routechange.h"
+#include "model/raceresult.h"
 #include "util/result.h"
 
 #include <QDateTime>
@@ -29,7 +29,7 @@ struct Retention
 // A race as the store takes it: the result plus what RaceResult does not say.
 struct RaceRecord
 {
-    race::RaceResult result;
+    model::RaceResult result;
     QString edgeRegion;
     bool testObject = false;            // raced on the map's test object, not the request itself
 };
@@ -57,10 +57,10 @@ public:
     Retention retention() const { return m_retention; }
 
     // Writes. A race and its routes go in one transaction; addRaces() writes all or nothing.
-    Result<qint64> addRace(const race::RaceResult &result, const QString &edgeRegion, bool testObject);
+    Result<qint64> addRace(const model::RaceResult &result, const QString &edgeRegion, bool testObject);
     Result<int> addRaces(const QList<RaceRecord> &races);
-    Result<qint64> addRouteChange(const policy::RouteChange &change);
-    Result<qint64> addFailover(const delivery::FailoverEvent &event);
+    Result<qint64> addRouteChange(const model::RouteChange &change);
+    Result<qint64> addFailover(const model::FailoverEvent &event);
 
     // Deletes what the retention no longer keeps; returns the rows deleted (races, their routes, route
     // changes, failover events). The engine calls it at start and then hourly.
@@ -76,7 +76,7 @@ public:
     // The provider's races in [from, to) with an id of at most upToRaceId.
     Result<qint64> raceCount(const QString &provider, const QDateTime &from, const QDateTime &to,
                              qint64 upToRaceId = std::numeric_limits<qint64>::max());
-    Result<QList<policy::RouteChange>> routeChanges(const QString &provider, const QDateTime &from,
+    Result<QList<model::RouteChange>> routeChanges(const QString &provider, const QDateTime &from,
                                                     const QDateTime &to);
     // Per route, then per bucket: the samples of metric that were measured (-1 never counts).
     Result<QList<BandPoint>> band(const QString &provider, const QDateTime &from, const QDateTime &to,
@@ -85,9 +85,9 @@ public:
     Result<QList<HistogramBin>> ttfbHistogram(const QString &provider, const QString &routeId,
                                               const QDateTime &from, const QDateTime &to, double binMs);
     // Newest first.
-    Result<QList<delivery::FailoverEvent>> failovers(const FailoverQuery &query);
+    Result<QList<model::FailoverEvent>> failovers(const FailoverQuery &query);
     // The provider's newest races, newest first, rebuilt as they were added.
-    Result<QList<race::RaceResult>> recentRaces(const QString &provider, int limit);
+    Result<QList<model::RaceResult>> recentRaces(const QString &provider, int limit);
     // Every provider with a race, route change or failover event, sorted.
     Result<QStringList> providers();
     Result<qint64> racesSince(const QDateTime &from);

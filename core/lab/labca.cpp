@@ -156,7 +156,7 @@ Result<LabCa> LabCa::generate(const QString &organization)
     return result;
 }
 
-Result<bool> LabCa::writeCaPem(const QString &path) const
+Result<void> LabCa::writeCaPem(const QString &path) const
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -166,7 +166,7 @@ Result<bool> LabCa::writeCaPem(const QString &path) const
     if (!file.commit())
         return makeError(QStringLiteral("cannot write the lab CA to %1: %2")
                              .arg(path, file.errorString()));
-    return true;
+    return {};
 }
 
 } // namespace relayrace::lab

@@ -25,7 +25,7 @@ public:
 
     // Writes the CA certificate as PEM, for tools that take --ca-file (curl, the CLI, tinyproxy
     // tests). Overwrites the file.
-    Result<bool> writeCaPem(const QString &path) const;
+    Result<void> writeCaPem(const QString &path) const;
 
 private:
     LabCa() = default;

@@ -266,7 +266,7 @@ QCoro::Task<Result<FetchedMap>> run(Shared shared, MapSourceConfig config, std::
         if (sig->bytes.size() > kMaxSignatureFileBytes)
             co_return stageError(FetchStage::Signature, sigUrl.toDisplayString() + QStringLiteral(": not a signature (too large)"));
         // Verified before parsing: unauthenticated bytes never reach the parser.
-        const Result<bool> valid = verifyDetached(config.publicKeyPem, fetched.bytes, sig->bytes);
+        const Result<void> valid = verifyDetached(config.publicKeyPem, fetched.bytes, sig->bytes);
         if (!valid)
             co_return stageError(FetchStage::Signature, QStringLiteral("%1 (%2)").arg(valid.error(), sigUrl.toDisplayString()));
         fetched.signature = sig->bytes.trimmed() + '\n';

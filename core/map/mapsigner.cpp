@@ -112,7 +112,7 @@ Result<QByteArray> signDetached(const QByteArray &privateKeyPem, const QByteArra
     return QByteArray(signature.toBase64() + '\n');
 }
 
-Result<bool> verifyDetached(const QByteArray &publicKeyPem, const QByteArray &data, const QByteArray &signatureBase64)
+Result<void> verifyDetached(const QByteArray &publicKeyPem, const QByteArray &data, const QByteArray &signatureBase64)
 {
     const QByteArray text = signatureBase64.trimmed();
     if (text.isEmpty())
@@ -134,7 +134,7 @@ Result<bool> verifyDetached(const QByteArray &publicKeyPem, const QByteArray &da
                                     size_t(decoded.decoded.size()),
                                     reinterpret_cast<const unsigned char *>(data.constData()), size_t(data.size()));
     if (rc == 1)
-        return true;
+        return {};
     ERR_clear_error();
     return makeError(QStringLiteral("signature: does not match (wrong key, or the data or its signature "
                                     "was changed after signing)"));

@@ -24,7 +24,7 @@ Result<QByteArray> signDetached(const QByteArray &privateKeyPem, const QByteArra
 // whitespace of the signature is ignored. Each failure has its own message:
 //   "signature: not valid base64", "signature: expected 64 bytes after base64 decoding, got N",
 //   "public key: not an Ed25519 key (RSA)", "signature: does not match ...".
-Result<bool> verifyDetached(const QByteArray &publicKeyPem, const QByteArray &data,
+Result<void> verifyDetached(const QByteArray &publicKeyPem, const QByteArray &data,
                             const QByteArray &signatureBase64);
 
 // Read a key file and check that it holds an Ed25519 key of the right kind; errors name the file

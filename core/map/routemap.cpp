@@ -1,8 +1,12 @@
-#include "routemap.h"
+#include "map/routemap.h"
 
 #include <algorithm>
 
 namespace relayrace::map {
+
+namespace {
+const QString kViaPrefix = QStringLiteral("via:");
+} // namespace
 
 const Region *RouteMap::region(const QString &id) const
 {
@@ -24,7 +28,25 @@ QString directRouteId()
 
 QString viaRouteId(const QString &regionId)
 {
-    return QStringLiteral("via:") + regionId;
+    return kViaPrefix + regionId;
+}
+
+QString regionOfRoute(const QString &routeId)
+{
+    return routeId.startsWith(kViaPrefix) ? routeId.mid(kViaPrefix.size()) : QString();
+}
+
+QList<Route> routesFor(const RouteMap &map, const QString &edgeRegion)
+{
+    QList<Route> routes;
+    if (map.direct)
+        routes.append(Route{directRouteId(), QString(), QUrl()});
+    for (const QString &regionId : map.alternatesFor(edgeRegion)) {
+        const Region *region = map.region(regionId);
+        if (region && !region->relay.isEmpty())
+            routes.append(Route{viaRouteId(regionId), regionId, region->relay});
+    }
+    return routes;
 }
 
 } // namespace relayrace::map

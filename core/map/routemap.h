@@ -70,5 +70,23 @@ struct RouteMap
 // Route ids as the engine, the CLI and the console write them: "direct" or "via:<region>".
 QString directRouteId();
 QString viaRouteId(const QString &regionId);
+// The region of a via route ("via:fra" -> "fra"); empty for "direct" or any other id.
+QString regionOfRoute(const QString &routeId);
+
+// One candidate route of a map for an edge region.
+struct Route
+{
+    QString id;       // "direct" | "via:<region>"
+    QString regionId; // empty for the direct route
+    QUrl relay;       // the region's relay; empty for the direct route
+
+    bool operator==(const Route &) const = default;
+};
+
+// The routes a map gives an edge region, in race and failover order: direct first (when the map
+// allows it), then the edge region's alternates that name a region with a relay (an alternate
+// without one cannot carry traffic and is left out). The one rule: the engine and `relayrace fetch`
+// both use it.
+QList<Route> routesFor(const RouteMap &map, const QString &edgeRegion);
 
 } // namespace relayrace::map

@@ -1,6 +1,6 @@
 #include "policy/routecache.h"
 
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 
 #include <QSet>
 
@@ -12,8 +12,8 @@ namespace relayrace::policy {
 namespace {
 
 using namespace Qt::StringLiterals;
-using race::RaceResult;
-using race::RouteOutcome;
+using model::RaceResult;
+using model::RouteOutcome;
 
 bool elapsed(const QDateTime &since, qint64 seconds, const QDateTime &now)
 {
@@ -38,30 +38,30 @@ bool ttlDue(const Entry &entry, qint64 routeTtlS, const QDateTime &now)
 }
 
 // Precedence (docs/race-policy.md): ttl, t2, n, t1, then a trigger the budget refused earlier.
-Trigger dueTrigger(const Entry &entry, const map::RaceSettings &settings, const QDateTime &now)
+model::Trigger dueTrigger(const Entry &entry, const map::RaceSettings &settings, const QDateTime &now)
 {
     if (entry.hasRaced()) {
         if (ttlDue(entry, settings.routeTtlS, now))
-            return Trigger::Ttl;
+            return model::Trigger::Ttl;
         if (elapsed(entry.lastRaceAt, settings.retestAfterS, now))
-            return Trigger::T2;
+            return model::Trigger::T2;
         if (entry.requestsSinceRace >= settings.retestAfterRequests)
-            return Trigger::Requests;
+            return model::Trigger::Requests;
     } else {
         if (entry.requestsSinceRace >= settings.retestAfterRequests)
-            return Trigger::Requests;
+            return model::Trigger::Requests;
         if (elapsed(entry.periodStart, settings.firstPeriodS, now))
-            return Trigger::T1;
+            return model::Trigger::T1;
     }
     return entry.pendingTrigger;
 }
 
-QMap<QString, RouteFigures> figuresOf(const RaceResult &result)
+QMap<QString, RouteFigures> figuresOf(const model::RaceResult &result)
 {
     QMap<QString, RouteFigures> figures;
-    for (const RouteOutcome &outcome : result.routes) {
+    for (const model::RouteOutcome &outcome : result.routes) {
         RouteFigures f;
-        f.failed = outcome.state == RouteOutcome::State::Failed;
+        f.failed = outcome.state == model::RouteOutcome::State::Failed;
         f.error = outcome.error;
         if (!f.failed) {
             const bool won = outcome.routeId == result.winner && outcome.timeToThresholdMs >= 0;
@@ -86,16 +86,16 @@ struct Verdict
 
 // Hysteresis: a challenger that won replaces a valid incumbent only by a clear margin, so two routes
 // of about the same speed do not swap on every race (each swap costs delivery its warm connection).
-Verdict judge(const QString &incumbent, const RaceResult &result, double hysteresisPct)
+Verdict judge(const QString &incumbent, const model::RaceResult &result, double hysteresisPct)
 {
-    const RouteOutcome *mine = result.route(incumbent);
+    const model::RouteOutcome *mine = result.route(incumbent);
     if (!mine)
         return {true, QStringLiteral("incumbent not in the race"), -1};
-    if (mine->state == RouteOutcome::State::Failed || mine->projectedMs < 0) {
+    if (mine->state == model::RouteOutcome::State::Failed || mine->projectedMs < 0) {
         const QString why = mine->error.isEmpty() ? QString() : QString(u": "_s + mine->error);
         return {true, u"incumbent failed"_s + why, -1};
     }
-    const RouteOutcome *winner = result.route(result.winner);
+    const model::RouteOutcome *winner = result.route(result.winner);
     double winnerMs = -1;
     if (winner)
         winnerMs = winner->timeToThresholdMs >= 0 ? winner->timeToThresholdMs : winner->projectedMs;
@@ -152,25 +152,25 @@ Decision RouteCache::onRequest(const RouteKey &key, const map::RaceSettings &set
     if (e.raceInFlight)  // never two races at once for a key: this request uses the cached route
         return decision;
     decision.trigger = dueTrigger(e, settings, now);
-    decision.race = decision.trigger != Trigger::None;
+    decision.race = decision.trigger != model::Trigger::None;
     return decision;
 }
 
-bool RouteCache::beginRace(const RouteKey &key, Trigger trigger, const QDateTime &now)
+Admission RouteCache::beginRace(const RouteKey &key, model::Trigger trigger, const QDateTime &now)
 {
     Entry &e = entryFor(key);
     if (e.raceInFlight)
-        return false;
+        return Admission::InFlight;
     if (!m_budget.tryAcquire(key.provider, now)) {
         ++e.racesSkippedByBudget;
         e.pendingTrigger = trigger;
-        return false;
+        return Admission::OverBudget;
     }
     e.raceInFlight = true;
     e.raceStartedAt = now;
     e.lastTrigger = trigger;
-    e.pendingTrigger = Trigger::None;
-    return true;
+    e.pendingTrigger = model::Trigger::None;
+    return Admission::Admitted;
 }
 
 void RouteCache::abandonRace(const RouteKey &key)
@@ -180,19 +180,20 @@ void RouteCache::abandonRace(const RouteKey &key)
         return;
     it->raceInFlight = false;
     it->raceStartedAt = {};
-    // Time and request triggers still hold by themselves; a manual race has to be remembered.
-    if (it->lastTrigger == Trigger::Manual)
-        it->pendingTrigger = Trigger::Manual;
+    // Time and request triggers still hold by themselves; a race someone asked for has to be remembered.
+    const model::Trigger asked = it->lastTrigger;
+    if (asked == model::Trigger::Manual || asked == model::Trigger::Schedule || asked == model::Trigger::Demo)
+        it->pendingTrigger = asked;
 }
 
-std::optional<RouteChange> RouteCache::finishRace(const RouteKey &key, const RaceResult &result,
+std::optional<model::RouteChange> RouteCache::finishRace(const RouteKey &key, const model::RaceResult &result,
                                                   const map::RaceSettings &settings, const QDateTime &now)
 {
     Entry &e = entryFor(key);
     e.routeTtlS = settings.routeTtlS;
     e.raceInFlight = false;
     e.raceStartedAt = {};
-    e.pendingTrigger = Trigger::None;
+    e.pendingTrigger = model::Trigger::None;
     // The TTL check needs the incumbent as it stood before this race renews anything.
     const QString incumbent = e.validRoute(now);
     e.lastRaceAt = now;
@@ -213,7 +214,7 @@ std::optional<RouteChange> RouteCache::finishRace(const RouteKey &key, const Rac
         return std::nullopt;
     }
 
-    RouteChange change;
+    model::RouteChange change;
     change.provider = key.provider;
     change.edgeRegion = key.edgeRegion;
     change.fromRoute = incumbent;
@@ -222,8 +223,8 @@ std::optional<RouteChange> RouteCache::finishRace(const RouteKey &key, const Rac
     if (incumbent.isEmpty()) {
         change.reason = e.optimalRoute.isEmpty() ? u"first race"_s
                                                  : u"route expired (was "_s + e.optimalRoute + u')';
-    } else if (const RouteOutcome *mine = result.route(incumbent);
-               mine && mine->state == RouteOutcome::State::Lost && mine->bytes == 0 && mine->ttfbMs < 0) {
+    } else if (const model::RouteOutcome *mine = result.route(incumbent);
+               mine && mine->state == model::RouteOutcome::State::Lost && mine->bytes == 0 && mine->ttfbMs < 0) {
         // The incumbent had not received a byte when the winner decided: its time is unknowable (the
         // race aborts losers at once), so no margin can be measured. Hysteresis then asks for the same
         // challenger to win kConfirmations races in a row, so a degraded incumbent cannot hide behind

@@ -2,8 +2,8 @@
 
 #include "map/routemap.h"
 #include "policy/racebudget.h"
-#include "policy/routechange.h"
-#include "policy/trigger.h"
+#include "model/routechange.h"
+#include "model/trigger.h"
 
 #include <QDateTime>
 #include <QList>
@@ -14,7 +14,7 @@
 
 #include <optional>
 
-namespace relayrace::race {
+namespace relayrace::model {
 struct RaceResult;
 }
 
@@ -50,8 +50,8 @@ struct Entry
     qint64 requestsSinceRace = 0;           // before any race: requests since periodStart
     bool raceInFlight = false;
     QDateTime raceStartedAt;                // of the race in flight
-    Trigger lastTrigger = Trigger::None;    // of the last race begun
-    Trigger pendingTrigger = Trigger::None; // a race the budget refused, still owed
+    model::Trigger lastTrigger = model::Trigger::None;    // of the last race begun
+    model::Trigger pendingTrigger = model::Trigger::None; // a race the budget refused, still owed
     QMap<QString, RouteFigures> routeFigures;  // route id -> figures from the last finished race
     qint64 racesSkippedByBudget = 0;
     QString challenger;                     // a route that beat the incumbent by an unmeasurable margin
@@ -66,10 +66,13 @@ struct Entry
 };
 
 // What to do with one request.
+// Whether a race may begin now (RouteCache::beginRace).
+enum class Admission { Admitted, InFlight, OverBudget };
+
 struct Decision
 {
     bool race = false;                  // a race is due: call RouteCache::beginRace() to start it
-    Trigger trigger = Trigger::None;
+    model::Trigger trigger = model::Trigger::None;
     QString route;                      // the valid optimal route; empty = use the map's order
 
     bool operator==(const Decision &) const = default;
@@ -90,13 +93,14 @@ public:
     // Counts the request and says whether a race is due (which trigger) and which route to use.
     // Never starts a race: the engine calls beginRace() when it starts one.
     Decision onRequest(const RouteKey &key, const map::RaceSettings &settings, const QDateTime &now);
-    // Asks the budget; false when it refuses (counted; the trigger stays pending) or when a race is
-    // already in flight for the key (not counted). Manual races come here too.
-    bool beginRace(const RouteKey &key, Trigger trigger, const QDateTime &now);
+    // The one place that asks "is a race already in flight?": InFlight when one is (not counted), else
+    // the budget: OverBudget when it refuses (counted; the trigger stays pending). Every race, manual
+    // and scheduled ones too, begins here.
+    Admission beginRace(const RouteKey &key, model::Trigger trigger, const QDateTime &now);
     // The race begun for the key will not finish (aborted, engine stopping): the trigger stays due.
     void abandonRace(const RouteKey &key);
     // Records the race and applies hysteresis; returns the change of optimal route, if any.
-    std::optional<RouteChange> finishRace(const RouteKey &key, const race::RaceResult &result,
+    std::optional<model::RouteChange> finishRace(const RouteKey &key, const model::RaceResult &result,
                                           const map::RaceSettings &settings, const QDateTime &now);
 
     // Delivery's failover order over mapOrder's routes: the valid optimal route, routes by their last

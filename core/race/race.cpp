@@ -49,7 +49,7 @@ Race::~Race()
     }
 }
 
-Result<bool> Race::start(const RaceRequest &request)
+Result<void> Race::start(const RaceRequest &request)
 {
     if (m_started)
         return makeError(QStringLiteral("this race has already been started"));
@@ -86,7 +86,7 @@ Result<bool> Race::start(const RaceRequest &request)
         warmUpThenDispatch();
     else
         dispatch();
-    return true;
+    return {};
 }
 
 void Race::warmUpThenDispatch()
@@ -139,7 +139,7 @@ void Race::dispatch()
     for (size_t i = 0; i < m_lanes.size(); ++i)
         dispatchLane(i);
     const bool allFailed = std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const Lane &lane) {
-        return lane.outcome.state == RouteOutcome::State::Failed;
+        return lane.outcome.state == model::RouteOutcome::State::Failed;
     });
     if (allFailed) {
         // Not from inside start(): the caller gets finished() on the event loop like any other result.
@@ -253,7 +253,7 @@ void Race::onData(size_t index)
     if (lane.firstByteAt < 0) {
         lane.firstByteAt = t;
         lane.firstChunkBytes = bytes;
-        lane.outcome.state = RouteOutcome::State::Racing;
+        lane.outcome.state = model::RouteOutcome::State::Racing;
     }
     lane.lastByteAt = t;
     lane.outcome.bytes = bytes;
@@ -282,7 +282,7 @@ void Race::onFinished(size_t index)
     }
     if (lane.headersAt < 0)
         onHeaders(index);
-    if (lane.outcome.state == RouteOutcome::State::Failed || m_finished)
+    if (lane.outcome.state == model::RouteOutcome::State::Failed || m_finished)
         return;
     onData(index);
     if (m_finished)
@@ -306,7 +306,7 @@ void Race::dropReply(Lane &lane, Drop drop)
 
 void Race::fillTimes(Lane &lane)
 {
-    RouteOutcome &o = lane.outcome;
+    model::RouteOutcome &o = lane.outcome;
     o.freshConnection = lane.connectStartedAt >= 0 || lane.sends > 1;
     const double setUp = setUpMs(lane);
     o.connectMs = setUp > 0 ? setUp : -1;
@@ -369,7 +369,7 @@ void Race::settle()
     double waitMs = 0;
     for (size_t i = 0; i < m_lanes.size(); ++i) {
         const Lane &lane = m_lanes[i];
-        if (int(i) == m_candidate || lane.reachedAt >= 0 || lane.outcome.state == RouteOutcome::State::Failed)
+        if (int(i) == m_candidate || lane.reachedAt >= 0 || lane.outcome.state == model::RouteOutcome::State::Failed)
             continue;
         const double h = handicap(lane);
         if (h > 0) {
@@ -400,7 +400,7 @@ void Race::win(size_t index)
     if (m_finished)
         return;
     Lane &winner = m_lanes[index];
-    winner.outcome.state = RouteOutcome::State::Won;
+    winner.outcome.state = model::RouteOutcome::State::Won;
     winner.outcome.timeToThresholdMs = winner.reachedAt >= 0 ? winner.reachedAt : routeTime(winner);
     fillTimes(winner);
     QNetworkReply *reply = winner.reply.get();
@@ -411,11 +411,11 @@ void Race::win(size_t index)
     // Every other route stops now, in this event-loop turn.
     for (size_t i = 0; i < m_lanes.size(); ++i) {
         Lane &lane = m_lanes[i];
-        if (i == index || lane.outcome.state == RouteOutcome::State::Failed)
+        if (i == index || lane.outcome.state == model::RouteOutcome::State::Failed)
             continue;
         if (lane.reply)
             lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
-        lane.outcome.state = RouteOutcome::State::Lost;
+        lane.outcome.state = model::RouteOutcome::State::Lost;
         lane.decidedAt = lane.reachedAt >= 0 ? lane.reachedAt : routeTime(lane);
         fillTimes(lane);
         dropReply(lane);
@@ -426,11 +426,11 @@ void Race::win(size_t index)
 void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
 {
     Lane &lane = m_lanes[index];
-    if (m_finished || lane.outcome.state == RouteOutcome::State::Failed)
+    if (m_finished || lane.outcome.state == model::RouteOutcome::State::Failed)
         return;
     if (lane.reply)
         lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
-    lane.outcome.state = RouteOutcome::State::Failed;
+    lane.outcome.state = model::RouteOutcome::State::Failed;
     lane.outcome.error = error.isEmpty() ? QStringLiteral("failed") : error;
     lane.decidedAt = routeTime(lane);
     fillTimes(lane);
@@ -444,7 +444,7 @@ void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
         return;
     }
     const bool allFailed = std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const Lane &l) {
-        return l.outcome.state == RouteOutcome::State::Failed;
+        return l.outcome.state == model::RouteOutcome::State::Failed;
     });
     if (allFailed)
         conclude(-1);
@@ -458,7 +458,7 @@ void Race::onTimeout()
     }
     for (size_t i = 0; i < m_lanes.size(); ++i) {
         const Lane &lane = m_lanes[i];
-        if (lane.outcome.state == RouteOutcome::State::Failed)
+        if (lane.outcome.state == model::RouteOutcome::State::Failed)
             continue;
         fail(i,
              QStringLiteral("no winner within %1 ms (%2 of %3 bytes received)")
@@ -485,10 +485,10 @@ void Race::conclude(int winnerIndex)
         m_result.routes.append(lane.outcome);
     QStringList reasons;
     for (size_t i = 0; i < m_lanes.size(); ++i) {
-        const RouteOutcome &o = m_lanes[i].outcome;
+        const model::RouteOutcome &o = m_lanes[i].outcome;
         if (int(i) != winnerIndex)
             m_result.wastedBytes += o.bytes;
-        if (o.state == RouteOutcome::State::Failed)
+        if (o.state == model::RouteOutcome::State::Failed)
             reasons.append(o.routeId + u": " + o.error);
     }
     if (winnerIndex < 0) {
@@ -502,7 +502,7 @@ void Race::conclude(int winnerIndex)
         double runnerUp = std::numeric_limits<double>::infinity();
         for (size_t i = 0; i < m_lanes.size(); ++i) {
             const Lane &lane = m_lanes[i];
-            if (lane.outcome.state != RouteOutcome::State::Lost)
+            if (lane.outcome.state != model::RouteOutcome::State::Lost)
                 continue;
             qint64 goal = target;
             if (lane.expectedLength >= 0)
@@ -524,7 +524,7 @@ void Race::conclude(int winnerIndex)
         // Aborting a loser closed its connection; the next race must not be decided by that.
         for (const Lane &lane : m_lanes) {
             // Only when the route has no idle connection left: a busy pool needs no replacement.
-            if (lane.outcome.state == RouteOutcome::State::Lost && lane.client &&
+            if (lane.outcome.state == model::RouteOutcome::State::Lost && lane.client &&
                 lane.client->keepsConnections(m_request.url) && !lane.client->hasIdleConnection(m_request.url) &&
                 lane.client->warmUpsInFlight() < RouteClient::kMaxWarmUpsInFlight)
                 lane.client->warmUp(m_request.warmUpUrl);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 #include "race/routeclient.h"
 #include "util/result.h"
 
@@ -27,7 +27,7 @@ struct RaceRequest
     QByteArray method = QByteArrayLiteral("GET"); // GET or HEAD: nothing else is ever raced
     QUrl url;
     qint64 thresholdBytes = 65536;
-    QString trigger;
+    model::Trigger trigger = model::Trigger::Manual;
     // Warm: every route starts on a kept-alive connection where it can (routes without one are
     // warmed up first; losers' connections are re-established after the race). Cold: every route
     // opens a new connection (a manager of its own per route and race).
@@ -66,10 +66,10 @@ public:
     // Starts the race, or refuses it (nothing is sent): a method other than GET/HEAD (non-idempotent
     // requests are never raced), no routes, a URL that is not http(s), a threshold below 1, or a
     // second start.
-    Result<bool> start(const RaceRequest &request);
+    Result<void> start(const RaceRequest &request);
 
     bool isFinished() const { return m_finished; }
-    const RaceResult &result() const { return m_result; }
+    const model::RaceResult &result() const { return m_result; }
     // The winner's reply, still receiving; the race has read none of it. Null before the decision,
     // after a failed race, or once taken.
     QNetworkReply *winnerReply() const { return m_winnerReply.get(); }
@@ -80,14 +80,14 @@ Q_SIGNALS:
     void progress(const QString &routeId, qint64 bytes, qint64 thresholdBytes);
     // Emitted once, at the decision (or when every route has failed); the last thing the race does
     // in that event-loop turn, so a slot may delete the race.
-    void finished(const relayrace::race::RaceResult &result);
+    void finished(const relayrace::model::RaceResult &result);
 
 private:
     struct Lane
     {
         QPointer<RouteClient> client;
         ReplyPtr reply;
-        RouteOutcome outcome;
+        model::RouteOutcome outcome;
         double issuedAt = -1; // race clock, ms
         double startedAt = -1;
         double connectStartedAt = -1;
@@ -132,7 +132,7 @@ private:
 
     std::vector<Lane> m_lanes;
     RaceRequest m_request;
-    RaceResult m_result;
+    model::RaceResult m_result;
     QElapsedTimer m_clock;
     double m_lastProgressAt = -1e9;
     QTimer *m_deadline = nullptr;

@@ -34,6 +34,23 @@ private:
     std::variant<T, Error> m_data;
 };
 
+// Success or an error, for an operation whose success carries nothing: `return {};` or `return makeError(...)`.
+template<>
+class [[nodiscard]] Result<void> final
+{
+public:
+    Result() = default;
+    Result(Error error) : m_error(std::move(error.message)), m_ok(false) {} // NOLINT: implicit by design
+
+    bool ok() const { return m_ok; }
+    explicit operator bool() const { return m_ok; }
+    const QString &error() const { return m_error; }
+
+private:
+    QString m_error;
+    bool m_ok = true;
+};
+
 inline Error makeError(QString message)
 {
     return Error{std::move(message)};

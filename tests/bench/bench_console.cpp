@@ -6,7 +6,7 @@
 //    longest GUI-thread step of it (the charts are redrawn one per event-loop turn).
 // Usage: QT_QPA_PLATFORM=offscreen bench_console [seconds (default 20)] [samples (default 1000000)]
 #include "history/historystore.h"
-#include "race/raceengine.h"
+#include "engine/raceengine.h"
 #include "ui/history/historypanel.h"
 #include "ui/mainwindow.h"
 #include "ui/race/liveracepanel.h"
@@ -61,22 +61,22 @@ bool fillHistory(const QString &path, qint64 samples)
     std::normal_distribution<double> noise(0, 15);
     QList<history::RaceRecord> batch;
     for (qint64 i = 0; i < races; ++i) {
-        race::RaceResult r;
+        model::RaceResult r;
         r.provider = QStringLiteral("acme");
-        r.trigger = QStringLiteral("t2");
+        r.trigger = model::Trigger::T2;
         r.object = QStringLiteral("/sureroute-test-object.html");
         r.thresholdBytes = 65536;
         r.fairness = QStringLiteral("warm");
         r.startedAt = end.addMSecs(-qint64(double(races - i) * stepMs));
         const int best = (i / 20000) % 2 == 0 ? 1 : 2; // the optimal route changes now and then
         for (int k = 0; k < routes.size(); ++k) {
-            race::RouteOutcome o;
+            model::RouteOutcome o;
             o.routeId = routes.at(k);
             const double t = 150 + 40 * k + (k == best ? -120 : 0) + noise(rng);
             o.ttfbMs = t;
             o.projectedMs = t;
             o.bytes = k == best ? 9014 : 0;
-            o.state = k == best ? race::RouteOutcome::State::Won : race::RouteOutcome::State::Lost;
+            o.state = k == best ? model::RouteOutcome::State::Won : model::RouteOutcome::State::Lost;
             if (k == best)
                 o.timeToThresholdMs = t;
             r.routes.append(o);
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
         lastStolen = stolen;
     });
     int races = 0;
-    QObject::connect(window.engine(), &race::RaceEngine::raceFinished, &app, [&] { ++races; });
+    QObject::connect(window.engine(), &engine::RaceEngine::raceFinished, &app, [&] { ++races; });
     QObject::connect(window.historyPanel(), &ui::HistoryPanel::loaded, &app,
                      [&] {
                          redraws.push_back(window.historyPanel()->lastRedrawMs());

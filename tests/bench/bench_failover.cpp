@@ -134,7 +134,7 @@ public:
         Delivery delivery(request, &sink);
         QElapsedTimer clock;
         double startedAt = -1, firstByte = -1, lastFirstRouteByte = -1, failoverAt = -1;
-        FailoverEvent event;
+        model::FailoverEvent event;
         bool failedOver = false;
         QObject::connect(&delivery, &Delivery::progress, &delivery, [&](qint64, qint64) {
             const double t = double(clock.nsecsElapsed()) / 1e6;
@@ -143,7 +143,7 @@ public:
             if (!failedOver)
                 lastFirstRouteByte = t;
         });
-        QObject::connect(&delivery, &Delivery::failover, &delivery, [&](const FailoverEvent &e) {
+        QObject::connect(&delivery, &Delivery::failover, &delivery, [&](const model::FailoverEvent &e) {
             failoverAt = double(clock.nsecsElapsed()) / 1e6;
             failedOver = true;
             event = e;
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
     relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console); // as the product does
     QCoreApplication app(argc, argv);
     qRegisterMetaType<DeliveryResult>();
-    qRegisterMetaType<FailoverEvent>();
+    qRegisterMetaType<model::FailoverEvent>();
     Bench bench;
     if (!bench.start()) {
         std::fprintf(stderr, "the lab did not start\n");

@@ -11,16 +11,16 @@
 
 using namespace relayrace;
 using namespace relayrace::history;
-using race::RouteOutcome;
+using model::RouteOutcome;
 using namespace Qt::StringLiterals;
 
 namespace {
 
-race::RaceResult makeRace(const QDateTime &at, int i)
+model::RaceResult makeRace(const QDateTime &at, int i)
 {
-    race::RaceResult r;
+    model::RaceResult r;
     r.provider = QStringLiteral("acme");
-    r.trigger = QStringLiteral("t2");
+    r.trigger = model::Trigger::T2;
     r.object = QStringLiteral("/big.bin");
     r.thresholdBytes = 65536;
     r.fairness = QStringLiteral("warm");
@@ -31,20 +31,20 @@ race::RaceResult makeRace(const QDateTime &at, int i)
     r.winner = ids.at(i % 3);
     r.marginMs = 4.5 + i % 17;
     for (const QString &id : ids) {
-        RouteOutcome o;
+        model::RouteOutcome o;
         o.routeId = id;
         o.relay = id == u"direct" ? QString() : QStringLiteral("http://127.0.0.1:3128");
-        o.state = id == r.winner ? RouteOutcome::State::Won
-                  : id == u"via:sgp" && i % 10 == 0 ? RouteOutcome::State::Failed : RouteOutcome::State::Lost;
+        o.state = id == r.winner ? model::RouteOutcome::State::Won
+                  : id == u"via:sgp" && i % 10 == 0 ? model::RouteOutcome::State::Failed : model::RouteOutcome::State::Lost;
         o.freshConnection = i % 5 == 0;
         o.connectMs = o.freshConnection ? 12.5 : -1;
-        o.ttfbMs = o.state == RouteOutcome::State::Failed ? -1 : 20.0 + (i * 7 + id.size()) % 40;
-        o.timeToThresholdMs = o.state == RouteOutcome::State::Won ? 40.0 + i % 30 : -1;
-        o.projectedMs = o.state == RouteOutcome::State::Failed ? -1 : 45.0 + (i * 13 + id.size()) % 60;
-        o.bytes = o.state == RouteOutcome::State::Won ? 65536 : 20000;
+        o.ttfbMs = o.state == model::RouteOutcome::State::Failed ? -1 : 20.0 + (i * 7 + id.size()) % 40;
+        o.timeToThresholdMs = o.state == model::RouteOutcome::State::Won ? 40.0 + i % 30 : -1;
+        o.projectedMs = o.state == model::RouteOutcome::State::Failed ? -1 : 45.0 + (i * 13 + id.size()) % 60;
+        o.bytes = o.state == model::RouteOutcome::State::Won ? 65536 : 20000;
         o.throughputBytesPerSec = 2.5e6;
-        o.httpStatus = o.state == RouteOutcome::State::Failed ? 0 : 200;
-        o.error = o.state == RouteOutcome::State::Failed ? QStringLiteral("Connection refused") : QString();
+        o.httpStatus = o.state == model::RouteOutcome::State::Failed ? 0 : 200;
+        o.error = o.state == model::RouteOutcome::State::Failed ? QStringLiteral("Connection refused") : QString();
         r.routes.append(o);
     }
     return r;

@@ -85,17 +85,17 @@ bool setLink(Lab *lab, const QString &id, int latencyMs, qint64 bandwidth)
 }
 
 // Runs one race to its end; the race object is dropped (its winner's reply aborted) afterwards.
-RaceResult runRace(const QList<RouteClient *> &clients, const RaceRequest &request)
+model::RaceResult runRace(const QList<RouteClient *> &clients, const RaceRequest &request)
 {
     Race race(clients);
     QSignalSpy finished(&race, &Race::finished);
     if (!race.start(request)) {
-        RaceResult failed;
+        model::RaceResult failed;
         failed.error = QStringLiteral("did not start");
         return failed;
     }
     if (!finished.wait(60000)) {
-        RaceResult failed;
+        model::RaceResult failed;
         failed.error = QStringLiteral("no result within 60 s");
         return failed;
     }
@@ -108,7 +108,7 @@ RaceResult runRace(const QList<RouteClient *> &clients, const RaceRequest &reque
         reply->skip(reply->bytesAvailable());
         done.wait(30000);
     }
-    return finished.first().first().value<RaceResult>();
+    return finished.first().first().value<model::RaceResult>();
 }
 
 } // namespace
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
     const int raceCount = argc > 1 ? std::max(1, std::atoi(argv[1])) : 200;
     const int concurrent = argc > 2 ? std::max(1, std::atoi(argv[2])) : 1000;
     const int managers = argc > 3 ? std::atoi(argv[3]) : 0; // route client pool size; 0: the default
-    qRegisterMetaType<RaceResult>();
+    qRegisterMetaType<model::RaceResult>();
 
     auto topology = Topology::fromJson(kTopology);
     if (!topology) {
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
         request.url = url;
         request.thresholdBytes = threshold;
         request.trigger = QStringLiteral("bench");
-        const RaceResult result = runRace(clients, request);
+        const model::RaceResult result = runRace(clients, request);
         if (!result.ok()) {
             std::fprintf(stderr, "race %d failed: %s\n", i, qUtf8Printable(result.error));
             continue;
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
             ++wonByBest;
         } else {
             QStringList routes;
-            for (const RouteOutcome &o : result.routes)
+            for (const model::RouteOutcome &o : result.routes)
                 routes.append(QStringLiteral("%1 %2 ttfb %3 ttt %4 fresh %5")
                                   .arg(o.routeId, stateName(o.state))
                                   .arg(o.ttfbMs, 0, 'f', 1)
@@ -211,8 +211,8 @@ int main(int argc, char **argv)
         if (result.wastedBytes <= wasteBound)
             ++withinWasteBound;
         // The oracle: the best route alone, on the same warm terms.
-        const RaceResult alone = runRace({clients.at(best)}, request);
-        const RouteOutcome *winner = result.route(result.winner);
+        const model::RaceResult alone = runRace({clients.at(best)}, request);
+        const model::RouteOutcome *winner = result.route(result.winner);
         if (alone.ok() && winner && alone.routes.first().timeToThresholdMs > 0)
             ratios.push_back(winner->timeToThresholdMs / alone.routes.first().timeToThresholdMs);
         if ((i + 1) % 50 == 0)
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
             request.timeout = std::chrono::seconds(120);
             request.trigger = QStringLiteral("bench");
             auto race = std::make_unique<Race>(three);
-            QObject::connect(race.get(), &Race::finished, &app, [&](const RaceResult &r) {
+            QObject::connect(race.get(), &Race::finished, &app, [&](const model::RaceResult &r) {
                 ++finished;
                 if (!r.ok())
                     ++failed;

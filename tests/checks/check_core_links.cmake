@@ -1,13 +1,13 @@
-# Fails when relayrace_core's link closure or the CLI binary mentions Qt Gui or Widgets.
+# Fails when the core layers' link libraries or the CLI binary mentions Qt Gui or Widgets.
 file(READ "${LINKS_FILE}" links)
-message(STATUS "relayrace_core links: ${links}")
+message(STATUS "the core layers link: ${links}")
 if(NOT links MATCHES "Qt6::Core")
-  message(FATAL_ERROR "could not read relayrace_core's link libraries (no Qt6::Core in '${links}')")
+  message(FATAL_ERROR "could not read the core layers' link libraries (no Qt6::Core in '${links}')")
 endif()
 foreach(forbidden Qt6::Widgets Qt6::Gui Qt6::Charts Qt6::Svg)
   string(FIND "${links}" "${forbidden}" at)
   if(NOT at EQUAL -1)
-    message(FATAL_ERROR "relayrace_core links ${forbidden}; the engine must not depend on the GUI")
+    message(FATAL_ERROR "the core layers link ${forbidden}; the engine must not depend on the GUI")
   endif()
 endforeach()
 execute_process(COMMAND ldd "${BINARY}" OUTPUT_VARIABLE ldd_out RESULT_VARIABLE rc)

@@ -57,7 +57,7 @@ bool FailoverFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sou
     const auto *model = qobject_cast<const FailoverModel *>(sourceModel());
     if (!model || sourceParent.isValid())
         return true;
-    const delivery::FailoverEvent &event = model->event(sourceRow);
+    const model::FailoverEvent &event = model->event(sourceRow);
     if (!m_provider.isEmpty() && event.provider != m_provider)
         return false;
     if (!m_route.isEmpty() && event.fromRoute != m_route && event.toRoute != m_route)
@@ -75,7 +75,7 @@ bool FailoverFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sou
         if (field->contains(m_text, Qt::CaseInsensitive))
             return true;
     }
-    return delivery::outcomeName(event.outcome).contains(m_text, Qt::CaseInsensitive);
+    return model::outcomeName(event.outcome).contains(m_text, Qt::CaseInsensitive);
 }
 
 } // namespace relayrace::ui

@@ -185,7 +185,7 @@ void FailoverInspector::buildFilterBar(QVBoxLayout *layout)
 void FailoverInspector::addChoices(int first, int last)
 {
     for (int row = first; row <= last; ++row) {
-        const delivery::FailoverEvent &event = m_model->event(row);
+        const model::FailoverEvent &event = m_model->event(row);
         addChoice(m_providers, event.provider);
         addChoice(m_routes, event.fromRoute);
         addChoice(m_routes, event.toRoute);
@@ -237,18 +237,18 @@ void FailoverInspector::showDetail()
         m_detail->clear();
         return;
     }
-    const QJsonDocument document(delivery::toJson(m_model->event(current.row())));
+    const QJsonDocument document(model::toJson(m_model->event(current.row())));
     m_detail->setPlainText(QString::fromUtf8(document.toJson(QJsonDocument::Indented)));
 }
 
-void FailoverInspector::addEvent(const delivery::FailoverEvent &event)
+void FailoverInspector::addEvent(const model::FailoverEvent &event)
 {
     m_live.append(event);
     if (!showingFile())
         m_model->addEvent(event);
 }
 
-void FailoverInspector::setEvents(const QList<delivery::FailoverEvent> &events)
+void FailoverInspector::setEvents(const QList<model::FailoverEvent> &events)
 {
     m_live = events;
     if (!showingFile())
@@ -268,7 +268,7 @@ bool FailoverInspector::exportCsv(const QString &path)
     QString csv = QStringLiteral("at,provider,request,from_route,to_route,reason,detail,bytes_delivered,"
                                  "resume_offset,recover_ms,outcome\r\n");
     for (int row = 0; row < m_proxy->rowCount(); ++row) {
-        const delivery::FailoverEvent &e = m_model->event(m_proxy->mapToSource(m_proxy->index(row, 0)).row());
+        const model::FailoverEvent &e = m_model->event(m_proxy->mapToSource(m_proxy->index(row, 0)).row());
         const QStringList fields{
             e.at.isValid() ? e.at.toUTC().toString(Qt::ISODateWithMs) : QString(),
             e.provider,
@@ -280,7 +280,7 @@ bool FailoverInspector::exportCsv(const QString &path)
             QString::number(e.bytesDelivered),
             e.resumeOffset < 0 ? QString() : QString::number(e.resumeOffset),
             e.recoverMs < 0 ? QString() : QString::number(e.recoverMs, 'g', QLocale::FloatingPointShortest),
-            delivery::outcomeName(e.outcome),
+            model::outcomeName(e.outcome),
         };
         QStringList quoted;
         for (const QString &field : fields)

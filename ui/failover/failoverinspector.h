@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "util/result.h"
 
 #include <QList>
@@ -41,9 +41,9 @@ public:
     Result<int> openLogFile(const QString &path);
 
 public Q_SLOTS:
-    void addEvent(const relayrace::delivery::FailoverEvent &event);
+    void addEvent(const relayrace::model::FailoverEvent &event);
     // The live events so far (e.g. read from the history at startup).
-    void setEvents(const QList<relayrace::delivery::FailoverEvent> &events);
+    void setEvents(const QList<relayrace::model::FailoverEvent> &events);
     void showLiveEvents();
 
 private:
@@ -57,7 +57,7 @@ private:
 
     FailoverModel *m_model = nullptr;
     FailoverFilterProxy *m_proxy = nullptr;
-    QList<delivery::FailoverEvent> m_live;
+    QList<model::FailoverEvent> m_live;
     QString m_file; // the log file shown; empty: live events
 
     QComboBox *m_providers = nullptr;

@@ -41,7 +41,7 @@ Result<FailoverLogFile> FailoverLogFile::parse(QIODevice &device, const QString 
             problem(lineNumber, QStringLiteral("not a JSON object"));
             continue;
         }
-        auto event = delivery::fromJson(document.object());
+        auto event = model::fromJson(document.object());
         if (!event) {
             problem(lineNumber, event.error());
             continue;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "util/result.h"
 
 #include <QList>
@@ -16,7 +16,7 @@ struct FailoverLogFile
 {
     static constexpr int kMaxProblemsKept = 5;
 
-    QList<delivery::FailoverEvent> events;
+    QList<model::FailoverEvent> events;
     int malformedLines = 0;
     QStringList problems; // "line N: why", the first kMaxProblemsKept
 

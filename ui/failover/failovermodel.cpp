@@ -18,14 +18,14 @@ FailoverModel::FailoverModel(QObject *parent)
 
 FailoverModel::~FailoverModel() = default;
 
-void FailoverModel::addEvent(const delivery::FailoverEvent &event)
+void FailoverModel::addEvent(const model::FailoverEvent &event)
 {
     m_pending.append(event);
     if (!m_flush->isActive())
         m_flush->start();
 }
 
-void FailoverModel::setEvents(QList<delivery::FailoverEvent> events)
+void FailoverModel::setEvents(QList<model::FailoverEvent> events)
 {
     m_flush->stop();
     m_pending.clear();
@@ -59,7 +59,7 @@ QVariant FailoverModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const delivery::FailoverEvent &event = m_events.at(index.row());
+    const model::FailoverEvent &event = m_events.at(index.row());
     const QLocale locale;
     switch (role) {
     case Qt::DisplayRole:
@@ -83,7 +83,7 @@ QVariant FailoverModel::data(const QModelIndex &index, int role) const
         return index.column() >= BytesColumn && index.column() <= RecoverColumn
                    ? QVariant((Qt::AlignRight | Qt::AlignVCenter).toInt()) : QVariant();
     case Qt::ForegroundRole:
-        return index.column() == OutcomeColumn && event.outcome == delivery::FailoverEvent::Outcome::Failed
+        return index.column() == OutcomeColumn && event.outcome == model::FailoverEvent::Outcome::Failed
                    ? QVariant(QBrush(QColor(0xc6, 0x28, 0x28))) : QVariant();
     case EventRole:
         return QVariant::fromValue(event);
@@ -100,7 +100,7 @@ QVariant FailoverModel::data(const QModelIndex &index, int role) const
     }
 }
 
-QVariant FailoverModel::display(const delivery::FailoverEvent &event, int column) const
+QVariant FailoverModel::display(const model::FailoverEvent &event, int column) const
 {
     const QLocale locale;
     switch (column) {
@@ -113,7 +113,7 @@ QVariant FailoverModel::display(const delivery::FailoverEvent &event, int column
     case BytesColumn: return locale.toString(event.bytesDelivered);
     case ResumeOffsetColumn: return event.resumeOffset < 0 ? QString() : locale.toString(event.resumeOffset);
     case RecoverColumn: return event.recoverMs < 0 ? QString() : QString::number(event.recoverMs, 'f', 1);
-    case OutcomeColumn: return delivery::outcomeName(event.outcome);
+    case OutcomeColumn: return model::outcomeName(event.outcome);
     default: return {};
     }
 }

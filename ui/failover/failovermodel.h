@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 
 #include <QAbstractTableModel>
 #include <QList>
@@ -35,8 +35,8 @@ public:
     explicit FailoverModel(QObject *parent = nullptr);
     ~FailoverModel() override;
 
-    const QList<delivery::FailoverEvent> &events() const { return m_events; }
-    const delivery::FailoverEvent &event(int row) const { return m_events.at(row); }
+    const QList<model::FailoverEvent> &events() const { return m_events; }
+    const model::FailoverEvent &event(int row) const { return m_events.at(row); }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -44,16 +44,16 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 public Q_SLOTS:
-    void addEvent(const relayrace::delivery::FailoverEvent &event);
+    void addEvent(const relayrace::model::FailoverEvent &event);
     // Replaces every row (and drops events still queued).
-    void setEvents(QList<relayrace::delivery::FailoverEvent> events);
+    void setEvents(QList<relayrace::model::FailoverEvent> events);
 
 private:
     void flush();
-    QVariant display(const delivery::FailoverEvent &event, int column) const;
+    QVariant display(const model::FailoverEvent &event, int column) const;
 
-    QList<delivery::FailoverEvent> m_events;
-    QList<delivery::FailoverEvent> m_pending;
+    QList<model::FailoverEvent> m_events;
+    QList<model::FailoverEvent> m_pending;
     QTimer *m_flush = nullptr;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "history/historyqueries.h"
-#include "policy/routechange.h"
+#include "model/routechange.h"
 
 #include <QDateTime>
 #include <QList>
@@ -61,7 +61,7 @@ struct HistoryData
     QList<RouteBand> bands;
     // (c) race winners (x, route index), downsampled per route, and the optimal route's changes.
     QList<QList<QPointF>> winners;          // parallel to routes
-    QList<policy::RouteChange> changes;
+    QList<model::RouteChange> changes;
     QList<QPointF> optimalSteps;            // (x, route index) step line of the optimal route
     // (d) TTFB histograms: the optimal route (latest change, else the most frequent winner) and direct.
     QString optimalRoute;

@@ -1,6 +1,6 @@
 #include "historypanel.h"
 
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 #include "ui/history/historycharts.h"
 #include "ui/history/historyworker.h"
 
@@ -165,13 +165,13 @@ void HistoryPanel::refresh()
     m_refreshTimer->start(int(std::max<qint64>(0, interval - since)));
 }
 
-void HistoryPanel::onRaceFinished(quint64, const race::RaceResult &result)
+void HistoryPanel::onRaceFinished(quint64, const model::RaceResult &result)
 {
     if (result.provider == m_provider)
         refresh();
 }
 
-void HistoryPanel::onRouteChanged(const policy::RouteChange &change)
+void HistoryPanel::onRouteChanged(const model::RouteChange &change)
 {
     if (change.provider == m_provider)
         refresh();
@@ -252,7 +252,7 @@ bool sameBins(const QList<history::HistogramBin> &a, const QList<history::Histog
     });
 }
 
-bool sameChanges(const QList<policy::RouteChange> &a, const QList<policy::RouteChange> &b)
+bool sameChanges(const QList<model::RouteChange> &a, const QList<model::RouteChange> &b)
 {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto &x, const auto &y) {
         return x.at == y.at && x.fromRoute == y.fromRoute && x.toRoute == y.toRoute && x.reason == y.reason;

@@ -15,7 +15,7 @@ class QTimer;
 class QChartView;
 class QChart;
 
-namespace relayrace::race {
+namespace relayrace::model {
 struct RaceResult;
 }
 
@@ -73,8 +73,8 @@ public Q_SLOTS:
     // ask); refreshes read only the races stored since the last query.
     void reload();
     // New races or route changes of the shown provider refresh the panel (coalesced).
-    void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
-    void onRouteChanged(const relayrace::policy::RouteChange &change);
+    void onRaceFinished(quint64 raceId, const relayrace::model::RaceResult &result);
+    void onRouteChanged(const relayrace::model::RouteChange &change);
 
 Q_SIGNALS:
     void loaded();

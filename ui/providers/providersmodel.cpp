@@ -58,11 +58,15 @@ int ProvidersModel::rowOf(const QString &provider) const
     return -1;
 }
 
-void ProvidersModel::updateProvider(const race::ProviderSnapshot &snapshot)
+void ProvidersModel::updateProvider(const engine::ProviderSnapshot &snapshot)
 {
+    // The engine says how the map arrived; a state set here (a map source's) stays until it does.
+    if (!snapshot.mapTrust.isEmpty())
+        m_mapStates.insert(snapshot.provider, snapshot.mapTrust);
     const int row = rowOf(snapshot.provider);
     if (row >= 0) {
         m_rows[row].snapshot = snapshot;
+        m_rows[row].mapState = m_mapStates.value(snapshot.provider);
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
         return;
     }
@@ -147,14 +151,14 @@ QVariant ProvidersModel::data(const QModelIndex &index, int role) const
 
 QVariant ProvidersModel::display(const Row &row, int column) const
 {
-    const race::ProviderSnapshot &s = row.snapshot;
+    const engine::ProviderSnapshot &s = row.snapshot;
     const QDateTime now = m_clock();
     const QLocale locale;
     switch (column) {
     case ProviderColumn: return s.provider;
     case OriginColumn: return s.origin.toDisplayString();
     case OptimalRouteColumn: return s.optimalRoute.isEmpty() ? tr("(none)") : s.optimalRoute;
-    case LastTriggerColumn: return s.lastTrigger.isEmpty() ? kNone : s.lastTrigger;
+    case LastTriggerColumn: return s.lastTrigger == model::Trigger::None ? kNone : model::triggerName(s.lastTrigger);
     case RouteAgeColumn:
         return s.optimalRoute.isEmpty() || !s.chosenAt.isValid() ? kNone : durationText(s.chosenAt.secsTo(now));
     case RetestInColumn: {
@@ -184,7 +188,7 @@ QVariant ProvidersModel::display(const Row &row, int column) const
 
 QVariant ProvidersModel::toolTip(const Row &row, int column) const
 {
-    const race::ProviderSnapshot &s = row.snapshot;
+    const engine::ProviderSnapshot &s = row.snapshot;
     const QLocale locale;
     switch (column) {
     case ProviderColumn:
@@ -194,7 +198,7 @@ QVariant ProvidersModel::toolTip(const Row &row, int column) const
     case RouteAgeColumn:
         return s.optimalRoute.isEmpty() ? tr("No optimal route: not raced yet, or it expired")
                                         : tr("%1 chosen at %2 UTC").arg(s.optimalRoute, utcText(s.chosenAt));
-    case LastTriggerColumn: return tr("What made the last race run: %1").arg(s.lastTrigger);
+    case LastTriggerColumn: return tr("What made the last race run: %1").arg(model::triggerName(s.lastTrigger));
     case RetestInColumn:
         return tr("The time-based re-test fires under traffic at %1 UTC").arg(utcText(s.nextRetestAt));
     case MapExpiryColumn: return tr("The route map expires at %1 UTC").arg(utcText(s.mapExpiresAt));
@@ -218,7 +222,7 @@ QVariant ProvidersModel::toolTip(const Row &row, int column) const
 
 QVariant ProvidersModel::sortValue(const Row &row, int column) const
 {
-    const race::ProviderSnapshot &s = row.snapshot;
+    const engine::ProviderSnapshot &s = row.snapshot;
     const QDateTime now = m_clock();
     switch (column) {
     case RouteAgeColumn: return s.chosenAt.isValid() ? s.chosenAt.secsTo(now) : -1;

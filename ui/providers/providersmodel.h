@@ -1,6 +1,6 @@
 #pragma once
 
-#include "race/raceengine.h"
+#include "engine/providersnapshot.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -52,7 +52,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 public Q_SLOTS:
-    void updateProvider(const relayrace::race::ProviderSnapshot &snapshot);
+    void updateProvider(const relayrace::engine::ProviderSnapshot &snapshot);
     // The map's signature state: "valid", "unsigned", "last good kept", "failed" (free text accepted).
     // Kept for a provider not shown yet and applied when its first snapshot arrives.
     void setMapState(const QString &provider, const QString &state);
@@ -61,7 +61,7 @@ public Q_SLOTS:
 private:
     struct Row
     {
-        race::ProviderSnapshot snapshot;
+        engine::ProviderSnapshot snapshot;
         QString mapState;
     };
 

@@ -43,7 +43,7 @@ QString ProvidersPanel::selectedProvider() const
     return m_view->currentIndex().data(ProvidersModel::ProviderRole).toString();
 }
 
-void ProvidersPanel::updateProvider(const race::ProviderSnapshot &snapshot)
+void ProvidersPanel::updateProvider(const engine::ProviderSnapshot &snapshot)
 {
     const bool first = m_model->rowCount() == 0;
     m_model->updateProvider(snapshot);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "race/raceengine.h"
+#include "engine/providersnapshot.h"
 
 #include <QWidget>
 
@@ -26,7 +26,7 @@ public:
     QString selectedProvider() const;
 
 public Q_SLOTS:
-    void updateProvider(const relayrace::race::ProviderSnapshot &snapshot);
+    void updateProvider(const relayrace::engine::ProviderSnapshot &snapshot);
     void setMapState(const QString &provider, const QString &state);
 
 Q_SIGNALS:

@@ -7,7 +7,7 @@
 
 namespace relayrace::ui {
 
-using State = race::RouteOutcome::State;
+using State = model::RouteOutcome::State;
 
 namespace {
 
@@ -29,9 +29,9 @@ LiveRaceModel::LiveRaceModel(QObject *parent)
 
 LiveRaceModel::~LiveRaceModel() = default;
 
-QString LiveRaceModel::summaryText(const race::RaceResult &result)
+QString LiveRaceModel::summaryText(const model::RaceResult &result)
 {
-    const QString trigger = result.trigger.isEmpty() ? QStringLiteral("?") : result.trigger;
+    const QString trigger = result.trigger == model::Trigger::None ? QStringLiteral("?") : model::triggerName(result.trigger);
     if (!result.ok()) {
         return tr("%1: every route failed (trigger %2)%3")
             .arg(result.provider, trigger, result.error.isEmpty() ? QString() : QStringLiteral(": ") + result.error);
@@ -100,7 +100,7 @@ void LiveRaceModel::insertRace(RaceEntry entry)
     }
 }
 
-void LiveRaceModel::onRaceStarted(const race::RaceStart &start)
+void LiveRaceModel::onRaceStarted(const engine::RaceStart &start)
 {
     if (race(start.raceId))
         return;
@@ -152,14 +152,14 @@ void LiveRaceModel::flush()
         Q_EMIT dataChanged(index(first, StateColumn), index(last, ProgressColumn));
 }
 
-void LiveRaceModel::onRaceFinished(quint64 raceId, const race::RaceResult &result)
+void LiveRaceModel::onRaceFinished(quint64 raceId, const model::RaceResult &result)
 {
     int first = 0;
     RaceEntry *entry = race(raceId, &first);
     if (!entry) {
         // The start went unseen (the panel connected mid-race): open the rows from the result.
         RaceEntry opened{raceId, result.provider, result.trigger, result.object, result.startedAt, {}, false, {}, {}};
-        for (const race::RouteOutcome &outcome : result.routes)
+        for (const model::RouteOutcome &outcome : result.routes)
             opened.routes.append({outcome, result.thresholdBytes, false, false});
         insertRace(std::move(opened));
         entry = race(raceId, &first);
@@ -168,7 +168,7 @@ void LiveRaceModel::onRaceFinished(quint64 raceId, const race::RaceResult &resul
     }
     // Routes the start did not list (not expected from the engine) get rows at the end of the block.
     QList<RouteRow> extra;
-    for (const race::RouteOutcome &outcome : result.routes) {
+    for (const model::RouteOutcome &outcome : result.routes) {
         const bool known = std::any_of(entry->routes.cbegin(), entry->routes.cend(),
                                        [&](const RouteRow &row) { return row.outcome.routeId == outcome.routeId; });
         if (!known)
@@ -184,10 +184,10 @@ void LiveRaceModel::onRaceFinished(quint64 raceId, const race::RaceResult &resul
     entry->finished = true;
     entry->winner = result.winner;
     entry->summary = summaryText(result);
-    if (entry->trigger.isEmpty())
+    if (entry->trigger == model::Trigger::None)
         entry->trigger = result.trigger;
     for (RouteRow &row : entry->routes) {
-        const race::RouteOutcome *outcome = result.route(row.outcome.routeId);
+        const model::RouteOutcome *outcome = result.route(row.outcome.routeId);
         if (outcome) {
             row.outcome = *outcome;
         } else {
@@ -242,13 +242,13 @@ QVariant LiveRaceModel::data(const QModelIndex &index, int role) const
 
 QVariant LiveRaceModel::display(const RaceEntry &entry, const RouteRow &route, int column) const
 {
-    const race::RouteOutcome &o = route.outcome;
+    const model::RouteOutcome &o = route.outcome;
     const QLocale locale;
     switch (column) {
     case RaceColumn: return QString::number(entry.id);
     case ProviderColumn: return entry.provider;
     case RouteColumn: return o.routeId;
-    case StateColumn: return race::stateName(o.state);
+    case StateColumn: return model::stateName(o.state);
     case ProgressColumn:
         return route.threshold > 0 ? QStringLiteral("%1 / %2").arg(locale.formattedDataSize(o.bytes),
                                                                    locale.formattedDataSize(route.threshold))
@@ -267,7 +267,7 @@ QVariant LiveRaceModel::display(const RaceEntry &entry, const RouteRow &route, i
 
 QVariant LiveRaceModel::toolTip(const RaceEntry &entry, const RouteRow &route, int column) const
 {
-    const race::RouteOutcome &o = route.outcome;
+    const model::RouteOutcome &o = route.outcome;
     const QLocale locale;
     switch (column) {
     case StateColumn:
@@ -289,7 +289,7 @@ QVariant LiveRaceModel::toolTip(const RaceEntry &entry, const RouteRow &route, i
     default: {
         const QString object = entry.object.isEmpty() ? QString() : tr(" on %1").arg(entry.object);
         return entry.summary.isEmpty() ? tr("Race %1%2 (trigger %3), started %4 UTC")
-                                             .arg(QString::number(entry.id), object, entry.trigger,
+                                             .arg(QString::number(entry.id), object, model::triggerName(entry.trigger),
                                                   entry.at.toUTC().toString(Qt::ISODate))
                                        : entry.summary;
     }

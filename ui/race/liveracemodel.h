@@ -1,7 +1,7 @@
 #pragma once
 
-#include "race/raceengine.h"
-#include "race/raceresult.h"
+#include "engine/racestart.h"
+#include "model/raceresult.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -36,7 +36,7 @@ public:
     enum Role {
         RaceIdRole = Qt::UserRole,
         RouteIdRole,
-        StateRole,          // int(race::RouteOutcome::State)
+        StateRole,          // int(model::RouteOutcome::State)
         ProgressRole,       // double, 0..1: bytes / threshold
         BytesRole,
         ThresholdRole,
@@ -50,7 +50,7 @@ public:
     ~LiveRaceModel() override;
 
     // "<provider>: <winner> won by <margin> ms, wasted <n> B (trigger <t>)", or why nothing won.
-    static QString summaryText(const race::RaceResult &result);
+    static QString summaryText(const model::RaceResult &result);
     // The winner of the provider's latest finished race; empty when none (or every route failed).
     QString lastWinner(const QString &provider) const;
     int raceCount() const { return int(m_races.size()); }
@@ -62,14 +62,14 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 public Q_SLOTS:
-    void onRaceStarted(const relayrace::race::RaceStart &start);
+    void onRaceStarted(const relayrace::engine::RaceStart &start);
     void onRouteProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 threshold);
-    void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
+    void onRaceFinished(quint64 raceId, const relayrace::model::RaceResult &result);
 
 private:
     struct RouteRow
     {
-        race::RouteOutcome outcome; // routeId, state and bytes live; the figures once finished
+        model::RouteOutcome outcome; // routeId, state and bytes live; the figures once finished
         qint64 threshold = 0;
         bool finished = false;
         bool dirty = false;
@@ -78,7 +78,7 @@ private:
     {
         quint64 id = 0;
         QString provider;
-        QString trigger;
+        model::Trigger trigger = model::Trigger::None;
         QString object;
         QDateTime at;
         QList<RouteRow> routes;

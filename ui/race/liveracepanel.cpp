@@ -42,7 +42,7 @@ QString LiveRacePanel::lastWinner(const QString &provider) const
     return m_model->lastWinner(provider);
 }
 
-void LiveRacePanel::onRaceStarted(const race::RaceStart &start)
+void LiveRacePanel::onRaceStarted(const engine::RaceStart &start)
 {
     m_model->onRaceStarted(start);
     if (!m_sized && m_model->rowCount() > 0) {
@@ -58,7 +58,7 @@ void LiveRacePanel::onRouteProgress(quint64 raceId, const QString &routeId, qint
     m_model->onRouteProgress(raceId, routeId, bytes, threshold);
 }
 
-void LiveRacePanel::onRaceFinished(quint64 raceId, const race::RaceResult &result)
+void LiveRacePanel::onRaceFinished(quint64 raceId, const model::RaceResult &result)
 {
     m_model->onRaceFinished(raceId, result);
     m_summary->setText(LiveRaceModel::summaryText(result));

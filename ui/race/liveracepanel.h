@@ -1,7 +1,7 @@
 #pragma once
 
-#include "race/raceengine.h"
-#include "race/raceresult.h"
+#include "engine/racestart.h"
+#include "model/raceresult.h"
 
 #include <QWidget>
 
@@ -26,9 +26,9 @@ public:
     QString lastWinner(const QString &provider) const;
 
 public Q_SLOTS:
-    void onRaceStarted(const relayrace::race::RaceStart &start);
+    void onRaceStarted(const relayrace::engine::RaceStart &start);
     void onRouteProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 threshold);
-    void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
+    void onRaceFinished(quint64 raceId, const relayrace::model::RaceResult &result);
 
 private:
     LiveRaceModel *m_model = nullptr;

@@ -15,14 +15,14 @@ ProgressDelegate::ProgressDelegate(QObject *parent)
 {
 }
 
-QColor ProgressDelegate::colorFor(race::RouteOutcome::State state)
+QColor ProgressDelegate::colorFor(model::RouteOutcome::State state)
 {
     switch (state) {
-    case race::RouteOutcome::State::Won: return QColor(0x2e, 0x9d, 0x4a);
-    case race::RouteOutcome::State::Lost: return QColor(0x9e, 0x9e, 0x9e);
-    case race::RouteOutcome::State::Failed: return QColor(0xc6, 0x28, 0x28);
-    case race::RouteOutcome::State::Connecting:
-    case race::RouteOutcome::State::Racing: break;
+    case model::RouteOutcome::State::Won: return QColor(0x2e, 0x9d, 0x4a);
+    case model::RouteOutcome::State::Lost: return QColor(0x9e, 0x9e, 0x9e);
+    case model::RouteOutcome::State::Failed: return QColor(0xc6, 0x28, 0x28);
+    case model::RouteOutcome::State::Connecting:
+    case model::RouteOutcome::State::Racing: break;
     }
     return QColor(0x1e, 0x88, 0xe5);
 }
@@ -41,11 +41,11 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     if (bar.width() <= 2 || bar.height() <= 2)
         return;
     const double fraction = std::clamp(index.data(LiveRaceModel::ProgressRole).toDouble(), 0.0, 1.0);
-    const auto state = race::RouteOutcome::State(index.data(LiveRaceModel::StateRole).toInt());
+    const auto state = model::RouteOutcome::State(index.data(LiveRaceModel::StateRole).toInt());
     painter->save();
     painter->fillRect(bar, option.palette.color(QPalette::Base));
     // A failed route shows a full red bar even with no bytes: the colour is the message.
-    const double shown = state == race::RouteOutcome::State::Failed ? 1.0 : fraction;
+    const double shown = state == model::RouteOutcome::State::Failed ? 1.0 : fraction;
     painter->fillRect(QRect(bar.topLeft(), QSize(int(bar.width() * shown), bar.height())), colorFor(state));
     painter->setPen(option.palette.color(QPalette::Mid));
     painter->drawRect(bar.adjusted(0, 0, -1, -1));

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 
 #include <QColor>
 #include <QStyledItemDelegate>
@@ -16,7 +16,7 @@ class ProgressDelegate final : public QStyledItemDelegate
 public:
     explicit ProgressDelegate(QObject *parent = nullptr);
 
-    static QColor colorFor(race::RouteOutcome::State state);
+    static QColor colorFor(model::RouteOutcome::State state);
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;

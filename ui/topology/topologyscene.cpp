@@ -1,6 +1,6 @@
 #include "topologyscene.h"
 
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 
 #include <QGraphicsEllipseItem>
 #include <QGraphicsSimpleTextItem>
@@ -53,8 +53,8 @@ GeoPoint flank(const QList<map::Region> &regions, bool east)
 
 const map::Region *TopologyScene::viaRegion(const ProviderState &state, const QString &routeId)
 {
-    const QString prefix = map::viaRouteId(QString());
-    return routeId.startsWith(prefix) ? state.map.region(routeId.mid(prefix.size())) : nullptr;
+    const QString regionId = map::regionOfRoute(routeId);
+    return regionId.isEmpty() ? nullptr : state.map.region(regionId);
 }
 
 TopologyScene::TopologyScene(QObject *parent)
@@ -144,11 +144,11 @@ void TopologyScene::markRouteFailed(const QString &provider, const QString &rout
         refreshRoute(provider, routeId);
 }
 
-void TopologyScene::applyRaceResult(const race::RaceResult &result)
+void TopologyScene::applyRaceResult(const model::RaceResult &result)
 {
     auto &state = m_providers[result.provider];
     state.raceId = 0;
-    const race::RouteOutcome *winner = result.route(result.winner);
+    const model::RouteOutcome *winner = result.route(result.winner);
     const double best = winner ? winner->timeToThresholdMs : -1;
     bool newRoute = false;
     for (const auto &outcome : result.routes) {
@@ -157,9 +157,9 @@ void TopologyScene::applyRaceResult(const race::RaceResult &result)
         figures.ttfbMs = outcome.ttfbMs;
         figures.timeToThresholdMs = outcome.timeToThresholdMs;
         figures.projectedMs = outcome.projectedMs;
-        figures.state = race::stateName(outcome.state);
+        figures.state = model::stateName(outcome.state);
         figures.progress = -1;
-        if (outcome.state == race::RouteOutcome::State::Failed) {
+        if (outcome.state == model::RouteOutcome::State::Failed) {
             figures.health = RouteHealth::Failed;
             figures.markedFailed = true;
             figures.failReason = outcome.error;
@@ -206,17 +206,13 @@ quint64 TopologyScene::runningRace(const QString &provider) const
 QStringList TopologyScene::routeIds(const ProviderState &state) const
 {
     QStringList ids;
-    if (state.map.direct)
-        ids.append(map::directRouteId());
-    for (const auto &region : state.map.alternatesFor(m_edgeRegion))
-        ids.append(map::viaRouteId(region));
+    for (const map::Route &route : map::routesFor(state.map, m_edgeRegion))
+        ids.append(route.id);
     // Routes the engine raced that this edge region's list does not name (another edge region's list).
     for (auto it = state.routes.cbegin(); it != state.routes.cend(); ++it) {
         if (!ids.contains(it.key()) && (it.key() == map::directRouteId() || viaRegion(state, it.key())))
             ids.append(it.key());
     }
-    // An alternates list may name a region the map lacks (the codec refuses that; stay safe anyway).
-    ids.removeIf([&](const QString &id) { return id != map::directRouteId() && !viaRegion(state, id); });
     return ids;
 }
 

@@ -11,7 +11,7 @@
 
 class QGraphicsEllipseItem;
 
-namespace relayrace::race {
+namespace relayrace::model {
 struct RaceResult;
 }
 
@@ -53,7 +53,7 @@ public:
 
     void setOptimalRoute(const QString &provider, const QString &routeId);
     void markRouteFailed(const QString &provider, const QString &routeId, const QString &reason);
-    void applyRaceResult(const race::RaceResult &result);
+    void applyRaceResult(const model::RaceResult &result);
     void beginRace(const QString &provider, quint64 raceId, const QStringList &routes);
     // Ignored unless raceId is the provider's running race.
     void setProgress(const QString &provider, quint64 raceId, const QString &routeId, double fraction);

@@ -1,10 +1,10 @@
 #include "topologyview.h"
 
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 #include "map/routemap.h"
-#include "policy/routechange.h"
-#include "race/raceengine.h"
-#include "race/raceresult.h"
+#include "model/routechange.h"
+#include "engine/racestart.h"
+#include "model/raceresult.h"
 #include "ui/topology/topologyscene.h"
 
 #include <QFileInfo>
@@ -111,7 +111,7 @@ void TopologyView::markRouteFailed(const QString &provider, const QString &route
     m_scene->markRouteFailed(provider, routeId, reason);
 }
 
-void TopologyView::onRaceStarted(const race::RaceStart &start)
+void TopologyView::onRaceStarted(const engine::RaceStart &start)
 {
     if (m_raceProviders.size() >= kMaxTrackedRaces) {
         // Races whose end never arrived (refused mid-way, engine restarted): forget the oldest.
@@ -140,24 +140,24 @@ void TopologyView::flushProgress()
     }
 }
 
-void TopologyView::onRaceFinished(const race::RaceResult &result)
+void TopologyView::onRaceFinished(const model::RaceResult &result)
 {
     m_scene->applyRaceResult(result);
 }
 
-void TopologyView::onRaceFinished(quint64 raceId, const race::RaceResult &result)
+void TopologyView::onRaceFinished(quint64 raceId, const model::RaceResult &result)
 {
     m_raceProviders.remove(raceId);
     m_progress.removeIf([raceId](const auto &entry) { return entry.key().first == raceId; });
     onRaceFinished(result);
 }
 
-void TopologyView::onRouteChanged(const policy::RouteChange &change)
+void TopologyView::onRouteChanged(const model::RouteChange &change)
 {
     m_scene->setOptimalRoute(change.provider, change.toRoute);
 }
 
-void TopologyView::onFailover(const delivery::FailoverEvent &event)
+void TopologyView::onFailover(const model::FailoverEvent &event)
 {
     m_scene->markRouteFailed(event.provider, event.fromRoute,
                              tr("failed over (%1) at %2").arg(event.reason, event.at.toString(Qt::ISODateWithMs)));

@@ -11,14 +11,12 @@ class QTimer;
 namespace relayrace::map {
 struct RouteMap;
 }
-namespace relayrace::race {
-struct RaceResult;
+namespace relayrace::engine {
 struct RaceStart;
 }
-namespace relayrace::policy {
+namespace relayrace::model {
+struct RaceResult;
 struct RouteChange;
-}
-namespace relayrace::delivery {
 struct FailoverEvent;
 }
 
@@ -59,13 +57,13 @@ public Q_SLOTS:
     void setOptimalRoute(const QString &provider, const QString &routeId);
     void markRouteFailed(const QString &provider, const QString &routeId, const QString &reason);
 
-    void onRaceStarted(const relayrace::race::RaceStart &start);
+    void onRaceStarted(const relayrace::engine::RaceStart &start);
     void onRouteProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 thresholdBytes);
     // The engine's raceFinished(raceId, result) connects to the two-argument overload.
-    void onRaceFinished(const relayrace::race::RaceResult &result);
-    void onRaceFinished(quint64 raceId, const relayrace::race::RaceResult &result);
-    void onRouteChanged(const relayrace::policy::RouteChange &change);
-    void onFailover(const relayrace::delivery::FailoverEvent &event);
+    void onRaceFinished(const relayrace::model::RaceResult &result);
+    void onRaceFinished(quint64 raceId, const relayrace::model::RaceResult &result);
+    void onRouteChanged(const relayrace::model::RouteChange &change);
+    void onFailover(const relayrace::model::FailoverEvent &event);
 
     void zoomIn();
     void zoomOut();

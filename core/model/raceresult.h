@@ -1,12 +1,14 @@
 #pragma once
 
+#include "model/trigger.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
 #include <QMetaType>
 #include <QString>
 
-namespace relayrace::race {
+namespace relayrace::model {
 
 // What one route did in one race. Times are milliseconds from the moment Qt started working on this
 // route's request (its connection attempt or, on a kept-alive connection, the request write), so time
@@ -37,7 +39,7 @@ struct RouteOutcome
 struct RaceResult
 {
     QString provider;
-    QString trigger;                    // what caused the race ("t1", "t2", "n", "manual", ...)
+    Trigger trigger = Trigger::None;    // what caused the race
     QString object;                     // the URL path (and query) raced
     qint64 thresholdBytes = 0;
     QString winner;                     // route id; empty when every route failed
@@ -67,7 +69,7 @@ QString stateName(RouteOutcome::State state);
 QJsonObject toJson(const RaceResult &result);
 QJsonObject toJson(const RouteOutcome &outcome);
 
-} // namespace relayrace::race
+} // namespace relayrace::model
 
-Q_DECLARE_METATYPE(relayrace::race::RouteOutcome)
-Q_DECLARE_METATYPE(relayrace::race::RaceResult)
+Q_DECLARE_METATYPE(relayrace::model::RouteOutcome)
+Q_DECLARE_METATYPE(relayrace::model::RaceResult)

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "race/raceengine.h"
+#include "engine/serverequest.h"
+#include "model/raceresult.h"
 #include "race/routeclient.h"
 
 #include <QObject>
@@ -15,8 +16,11 @@ namespace relayrace::delivery {
 class Delivery;
 struct DeliveryContinuation;
 }
-
 namespace relayrace::race {
+class Race;
+}
+
+namespace relayrace::engine {
 
 // One request served by the RaceEngine (RaceEngine::serve): decides with the route cache whether
 // to race, races (on the request itself or on the test object) or takes the cached route, and
@@ -24,28 +28,30 @@ namespace relayrace::race {
 // or a stall by delivery::StallSettings' rule) is handed over to a delivery::Delivery that continues
 // the body from the bytes already written, over the other routes in the cache's failover order and
 // the failed winner last. Finishes once; the engine deletes it afterwards.
+class RaceEngine;
+
 class EngineRequest final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EngineRequest)
 public:
+    // Made by RaceEngine::serve, which starts it on the next turn.
+    EngineRequest(RaceEngine *engine, ServeRequest request, QIODevice *sink);
+    void start();
+
     const ServeRequest &request() const { return m_request; }
     const ServeResult &result() const { return m_result; }
     bool isFinished() const { return m_finished; }
 
 Q_SIGNALS:
-    void finished(const relayrace::race::ServeResult &result);
+    void finished(const relayrace::engine::ServeResult &result);
 
 private:
-    friend class RaceEngine;
-    EngineRequest(RaceEngine *engine, ServeRequest request, QIODevice *sink);
-
-    void start();
-    void onRaceDone(Race *race, const RaceResult &result, bool testObject);
+    void onRaceDone(race::Race *race, const model::RaceResult &result, bool testObject);
     // Delivers over routeId first, failing over (and resuming) along the cache's order.
     void sendOver(const QString &routeId);
     void deliver(const QStringList &order, std::optional<delivery::DeliveryContinuation> continuation);
-    void stream(ReplyPtr reply, const QString &routeId);
+    void stream(race::ReplyPtr reply, const QString &routeId);
     void pump();
     void onReplyFinished();
     // The streamed winner failed (reason: a FailoverEvent code): a delivery continues its body.
@@ -55,11 +61,11 @@ private:
     RaceEngine *m_engine;
     ServeRequest m_request;
     QPointer<QIODevice> m_sink;
-    ReplyPtr m_reply;
+    race::ReplyPtr m_reply;
     delivery::Delivery *m_delivery = nullptr; // with failover: the cached route's, or a winner's sequel
     QTimer *m_stallTimer = nullptr;           // the streamed winner's: no body bytes for the bound
     ServeResult m_result;
     bool m_finished = false;
 };
 
-} // namespace relayrace::race
+} // namespace relayrace::engine

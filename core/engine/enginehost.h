@@ -1,12 +1,12 @@
 #pragma once
 
-#include "race/raceengine.h"
+#include "engine/raceengine.h"
 
 #include <QObject>
 
 class QThread;
 
-namespace relayrace::race {
+namespace relayrace::engine {
 
 // Runs a RaceEngine on a thread of its own (the GUI thread never waits on it). Talk to the engine
 // with queued calls (QMetaObject::invokeMethod) and its queued signals; engine() is for connecting
@@ -27,4 +27,4 @@ private:
     RaceEngine *m_engine;
 };
 
-} // namespace relayrace::race
+} // namespace relayrace::engine

@@ -1,16 +1,16 @@
-#include "headlessdemo.h"
+#include "demo/headlessdemo.h"
 
+#include "engine/localengine.h"
 #include "lab/lab.h"
 #include "log/logging.h"
-#include "policy/routechange.h"
-#include "race/raceengine.h"
+#include "model/routechange.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSslCertificate>
 #include <QTimer>
 
-namespace relayrace::lab {
+namespace relayrace::demo {
 namespace {
 constexpr int kPauseMs = 200; // between rounds: the losers' connections are re-warmed meanwhile
 }
@@ -25,38 +25,35 @@ HeadlessDemo::~HeadlessDemo()
 
 void HeadlessDemo::start()
 {
-    auto topology = demoTopology();
+    auto topology = lab::demoTopology();
     if (!topology) {
         std::fprintf(stderr, "relayrace demo: %s\n", qUtf8Printable(topology.error()));
         finish(1);
         return;
     }
-    m_host = new LabHost(std::move(topology).value(), this);
-    connect(m_host, &LabHost::ready, this, &HeadlessDemo::onLabReady);
-    connect(m_host, &LabHost::failed, this, [this](const QString &error) {
+    m_host = new lab::LabHost(std::move(topology).value(), this);
+    connect(m_host, &lab::LabHost::ready, this, &HeadlessDemo::onLabReady);
+    connect(m_host, &lab::LabHost::failed, this, [this](const QString &error) {
         std::fprintf(stderr, "relayrace demo: the demo lab did not start: %s\n", qUtf8Printable(error));
         finish(1);
     });
     m_host->start();
 }
 
-void HeadlessDemo::onLabReady(const LabEndpoints &endpoints)
+void HeadlessDemo::onLabReady(const lab::LabEndpoints &endpoints)
 {
-    race::EngineSettings settings;
+    engine::EngineSettings settings;
     if (!endpoints.caFile.isEmpty())
         settings.caCertificates = QSslCertificate::fromPath(endpoints.caFile);
     settings.raceTimeout = std::chrono::seconds(15);
     settings.maxRacesPerMinute = 0;
-    m_engine = std::make_unique<race::RaceEngine>(settings);
-    m_engine->initialize();
-    connect(m_engine.get(), &race::RaceEngine::raceFinished, this,
-            [this](quint64 id, const race::RaceResult &result) {
-                m_pending.remove(id);
-                onRaceFinished(result);
-            });
-    connect(m_engine.get(), &race::RaceEngine::routeChanged, this, &HeadlessDemo::onRouteChanged);
-    for (const LabEndpoints::Provider &provider : endpoints.providers) {
-        m_engine->setMap(m_host->routeMap(provider.place.id));
+    m_engine = std::make_unique<engine::LocalEngine>(settings);
+    connect(m_engine.get(), &engine::EngineFront::raceStarted, this, &HeadlessDemo::onRaceStarted);
+    connect(m_engine.get(), &engine::EngineFront::raceRefused, this, &HeadlessDemo::onRaceRefused);
+    connect(m_engine.get(), &engine::EngineFront::raceFinished, this, &HeadlessDemo::onRaceFinished);
+    connect(m_engine.get(), &engine::EngineFront::routeChanged, this, &HeadlessDemo::onRouteChanged);
+    for (const lab::LabEndpoints::Provider &provider : endpoints.providers) {
+        m_engine->setMap(m_host->routeMap(provider.place.id), QStringLiteral("lab (unsigned)"));
         m_providers.append(provider.place.id);
     }
     if (!m_options.json)
@@ -78,18 +75,47 @@ void HeadlessDemo::runRound()
     if (!m_options.json)
         std::fprintf(m_options.out, "\nround %d\n", m_round);
     // Every provider races at once, as an edge under traffic would.
-    for (const QString &provider : std::as_const(m_providers)) {
-        const quint64 id = m_engine->raceNow(provider, QString(), 0, QStringLiteral("demo"));
-        if (id)
-            m_pending.insert(id);
-    }
-    if (m_pending.isEmpty())
+    m_startedThisRound = 0;
+    for (const QString &provider : std::as_const(m_providers))
+        m_pendingOrders.insert(m_engine->raceNow(engine::RaceOrder{provider, QString(), 0, model::Trigger::Demo, 0}));
+    if (m_pendingOrders.isEmpty())
         finish(1);
 }
 
-void HeadlessDemo::onRaceFinished(const race::RaceResult &result)
+void HeadlessDemo::onRaceStarted(const engine::RaceStart &start)
 {
-    QJsonObject json = race::toJson(result);
+    if (m_pendingOrders.remove(start.orderId)) {
+        m_pendingRaces.insert(start.raceId);
+        ++m_startedThisRound;
+    }
+}
+
+void HeadlessDemo::onRaceRefused(const engine::RaceRefusal &refusal)
+{
+    if (!m_pendingOrders.remove(refusal.orderId))
+        return;
+    std::fprintf(stderr, "relayrace demo: %s: race not run: %s\n", qUtf8Printable(refusal.provider),
+                 qUtf8Printable(refusal.reason));
+    roundDoneIfSettled();
+}
+
+void HeadlessDemo::roundDoneIfSettled()
+{
+    if (!m_pendingOrders.isEmpty() || !m_pendingRaces.isEmpty() || m_done)
+        return;
+    if (m_startedThisRound == 0) {
+        finish(1); // nothing raced this round: every order was refused
+        return;
+    }
+    // Not from inside the engine's signal: its route change for this race comes right after.
+    QTimer::singleShot(kPauseMs, this, &HeadlessDemo::runRound);
+}
+
+void HeadlessDemo::onRaceFinished(quint64 raceId, const model::RaceResult &result)
+{
+    if (!m_pendingRaces.remove(raceId))
+        return;
+    QJsonObject json = model::toJson(result);
     json.insert(QStringLiteral("round"), m_round);
     m_races.append(json);
     if (!m_options.json) {
@@ -101,19 +127,17 @@ void HeadlessDemo::onRaceFinished(const race::RaceResult &result)
         else
             std::fprintf(m_options.out, "no winner: %s\n", qUtf8Printable(result.error));
         const auto ms = [](double v) { return v < 0 ? QStringLiteral("-") : QString::number(v, 'f', 1); };
-        for (const race::RouteOutcome &route : result.routes)
+        for (const model::RouteOutcome &route : result.routes)
             std::fprintf(m_options.out, "    %-12s %-6s ttfb %7s ms  to N %7s ms  %8lld B %s\n",
-                         qUtf8Printable(route.routeId), qUtf8Printable(race::stateName(route.state)),
+                         qUtf8Printable(route.routeId), qUtf8Printable(model::stateName(route.state)),
                          qUtf8Printable(ms(route.ttfbMs)), qUtf8Printable(ms(route.timeToThresholdMs)),
                          static_cast<long long>(route.bytes), qUtf8Printable(route.error));
     }
     std::fflush(m_options.out);
-    // Not from inside the engine's signal: its route change for this race comes right after.
-    if (m_pending.isEmpty())
-        QTimer::singleShot(kPauseMs, this, &HeadlessDemo::runRound);
+    roundDoneIfSettled();
 }
 
-void HeadlessDemo::onRouteChanged(const policy::RouteChange &change)
+void HeadlessDemo::onRouteChanged(const model::RouteChange &change)
 {
     m_changes.append(QJsonObject{{QStringLiteral("provider"), change.provider},
                                  {QStringLiteral("from"), change.fromRoute.isEmpty() ? QJsonValue() : change.fromRoute},
@@ -148,4 +172,4 @@ void HeadlessDemo::finish(int exitCode)
     Q_EMIT finished(exitCode);
 }
 
-} // namespace relayrace::lab
+} // namespace relayrace::demo

@@ -9,7 +9,7 @@
 
 #include <optional>
 
-namespace relayrace::delivery {
+namespace relayrace::model {
 
 // One failover during a delivery: a route failed and the next one took over (or nothing could). A
 // value: the failover log (JSON lines), the history store and the console all take it as is.
@@ -43,6 +43,6 @@ QJsonObject toJson(const FailoverEvent &event);
 // are required; the rest may be missing or null. An error names the offending field.
 Result<FailoverEvent> fromJson(const QJsonObject &object);
 
-} // namespace relayrace::delivery
+} // namespace relayrace::model
 
-Q_DECLARE_METATYPE(relayrace::delivery::FailoverEvent)
+Q_DECLARE_METATYPE(relayrace::model::FailoverEvent)

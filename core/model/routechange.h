@@ -4,7 +4,7 @@
 #include <QMetaType>
 #include <QString>
 
-namespace relayrace::policy {
+namespace relayrace::model {
 
 // A change of the optimal route for one (provider, edge region): what the console's winner timeline
 // marks and the history keeps. A value: crosses threads freely.
@@ -20,6 +20,6 @@ struct RouteChange
     qint64 raceId = -1;     // the history row of the race that caused it, when stored
 };
 
-} // namespace relayrace::policy
+} // namespace relayrace::model
 
-Q_DECLARE_METATYPE(relayrace::policy::RouteChange)
+Q_DECLARE_METATYPE(relayrace::model::RouteChange)

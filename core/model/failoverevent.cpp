@@ -1,10 +1,10 @@
-#include "delivery/failoverevent.h"
+#include "model/failoverevent.h"
 
 #include <QJsonValue>
 
 #include <cmath>
 
-namespace relayrace::delivery {
+namespace relayrace::model {
 
 QString outcomeName(FailoverEvent::Outcome outcome)
 {
@@ -139,4 +139,4 @@ Result<FailoverEvent> fromJson(const QJsonObject &object)
     return event;
 }
 
-} // namespace relayrace::delivery
+} // namespace relayrace::model

@@ -1,9 +1,11 @@
-#include "race/enginerequest.h"
+#include "engine/enginerequest.h"
 
 #include "delivery/delivery.h"
 #include "delivery/failurereason.h"
 #include "log/logging.h"
-#include "policy/routecache.h"
+#include "engine/providerstate.h"
+#include "engine/raceengine.h"
+#include "race/race.h"
 
 #include <QIODevice>
 #include <QNetworkReply>
@@ -12,7 +14,7 @@
 
 #include <cmath>
 
-namespace relayrace::race {
+namespace relayrace::engine {
 
 EngineRequest::EngineRequest(RaceEngine *engine, ServeRequest request, QIODevice *sink)
     : QObject(engine), m_engine(engine), m_request(std::move(request)), m_sink(sink)
@@ -21,7 +23,7 @@ EngineRequest::EngineRequest(RaceEngine *engine, ServeRequest request, QIODevice
 
 void EngineRequest::start()
 {
-    RaceEngine::Provider *p = m_engine->provider(m_request.provider);
+    ProviderState *p = m_engine->provider(m_request.provider);
     if (!p) {
         finish(false, QStringLiteral("no map for provider '%1'").arg(m_request.provider));
         return;
@@ -30,29 +32,25 @@ void EngineRequest::start()
         finish(false, QStringLiteral("the response has nowhere to go (the sink is not writable)"));
         return;
     }
-    ++p->stats.requests;
-    const policy::RouteKey key{m_request.provider, m_engine->m_settings.edgeRegion};
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    const policy::Decision decision = m_engine->m_cache->onRequest(key, p->map.race, now);
+    const policy::Decision decision = m_engine->admitRequest(*p);
     const bool idempotent = m_request.method == "GET" || m_request.method == "HEAD";
     // Non-idempotent requests are never raced: they go once, over the optimal route.
     if (decision.race && idempotent) {
-        const QString trigger = policy::triggerName(decision.trigger);
-        const bool onTestObject = p->map.race.object == map::RaceSettings::Object::TestObject;
-        quint64 raceId = 0;
-        QString refused;
-        Race *race = m_engine->startRace(*p, onTestObject ? QString() : m_request.path, 0, trigger, onTestObject,
-                                         &raceId, &refused, onTestObject ? nullptr : &m_request);
-        if (race) {
+        const bool onTestObject = p->map().race.object == map::RaceSettings::Object::TestObject;
+        RaceSpec spec;
+        spec.path = onTestObject ? QString() : m_request.path;
+        spec.trigger = decision.trigger;
+        spec.requested = onTestObject ? nullptr : &m_request;
+        // Refused (in flight, budget): the engine logs why; the request goes over the best route known.
+        if (const Result<race::Race *> started = m_engine->startRace(*p, spec)) {
+            race::Race *race = *started;
             m_result.raced = true;
-            m_result.trigger = trigger;
-            connect(race, &Race::finished, this, [this, race, onTestObject](const RaceResult &result) {
+            m_result.trigger = decision.trigger;
+            connect(race, &race::Race::finished, this, [this, race, onTestObject](const model::RaceResult &result) {
                 onRaceDone(race, result, onTestObject);
             });
             return;
         }
-        log::get("engine")->info("request {} {}: not raced: {}", m_request.provider.toStdString(),
-                                 m_request.path.toStdString(), refused.toStdString());
     }
     const QStringList order = m_engine->orderedRoutes(m_request.provider);
     if (order.isEmpty()) {
@@ -62,7 +60,7 @@ void EngineRequest::start()
     sendOver(order.first());
 }
 
-void EngineRequest::onRaceDone(Race *race, const RaceResult &result, bool testObject)
+void EngineRequest::onRaceDone(race::Race *race, const model::RaceResult &result, bool testObject)
 {
     if (testObject) {
         m_engine->drain(race->takeWinnerReply());
@@ -77,7 +75,7 @@ void EngineRequest::onRaceDone(Race *race, const RaceResult &result, bool testOb
         sendOver(route);
         return;
     }
-    ReplyPtr winner = race->takeWinnerReply();
+    race::ReplyPtr winner = race->takeWinnerReply();
     race->deleteLater();
     if (!result.ok() || !winner) {
         finish(false, result.error.isEmpty() ? QStringLiteral("the race produced no winner") : result.error);
@@ -98,7 +96,7 @@ void EngineRequest::sendOver(const QString &routeId)
 
 void EngineRequest::deliver(const QStringList &order, std::optional<delivery::DeliveryContinuation> continuation)
 {
-    RaceEngine::Provider *p = m_engine->provider(m_request.provider);
+    const ProviderState *p = m_engine->provider(m_request.provider);
     if (!p) {
         finish(false, QStringLiteral("provider '%1' is gone").arg(m_request.provider));
         return;
@@ -106,25 +104,20 @@ void EngineRequest::deliver(const QStringList &order, std::optional<delivery::De
     delivery::DeliveryRequest request;
     request.provider = m_request.provider;
     request.method = m_request.method;
-    request.url = m_engine->urlFor(*p, m_request.path);
+    request.url = p->urlFor(m_request.path);
     request.headers = m_request.headers;
     request.body = m_request.body;
-    for (const QString &id : order) {
-        if (RouteClient *client = p->clients.value(id))
-            request.routes.append(client);
-    }
-    request.stall.smoothedTtfbMs = p->smoothedTtfbMs;
+    request.routes = p->clients(order);
+    request.stall.smoothedTtfbMs = p->smoothedTtfbMs();
     request.continuation = std::move(continuation);
     m_delivery = new delivery::Delivery(request, m_sink, this);
-    connect(m_delivery, &delivery::Delivery::failover, this, [this](const delivery::FailoverEvent &event) {
+    connect(m_delivery, &delivery::Delivery::failover, this, [this](const model::FailoverEvent &event) {
         m_result.failovers.append(event);
         m_engine->recordFailover(event);
     });
     connect(m_delivery, &delivery::Delivery::finished, this, [this](const delivery::DeliveryResult &result) {
-        if (RaceEngine::Provider *current = m_engine->provider(m_request.provider)) {
-            for (auto it = result.smoothedTtfbMs.cbegin(); it != result.smoothedTtfbMs.cend(); ++it)
-                current->smoothedTtfbMs.insert(it.key(), it.value());
-        }
+        if (ProviderState *current = m_engine->provider(m_request.provider))
+            current->mergeSmoothedTtfb(result.smoothedTtfbMs);
         m_result.route = result.route.isEmpty() ? m_result.route : result.route;
         m_result.bytes = result.bytes; // a continuation's offset included
         m_result.httpStatus = result.httpStatus;
@@ -132,14 +125,14 @@ void EngineRequest::deliver(const QStringList &order, std::optional<delivery::De
         m_delivery = nullptr;
         finish(result.ok, result.error);
     });
-    if (const Result<bool> started = m_delivery->start(); !started) {
+    if (const Result<void> started = m_delivery->start(); !started) {
         m_delivery->deleteLater();
         m_delivery = nullptr;
         finish(false, started.error());
     }
 }
 
-void EngineRequest::stream(ReplyPtr reply, const QString &routeId)
+void EngineRequest::stream(race::ReplyPtr reply, const QString &routeId)
 {
     m_result.route = routeId;
     m_reply = std::move(reply);
@@ -149,8 +142,8 @@ void EngineRequest::stream(ReplyPtr reply, const QString &routeId)
     connect(r, &QNetworkReply::finished, this, &EngineRequest::onReplyFinished);
     // The winner of a race carries no transfer timeout (see Race): the body must keep moving, by the
     // rule a delivery applies to its own routes.
-    const RaceEngine::Provider *p = m_engine->provider(m_request.provider);
-    const double bound = delivery::StallSettings{}.boundMs(p ? p->smoothedTtfbMs.value(routeId, -1) : -1);
+    const ProviderState *p = m_engine->provider(m_request.provider);
+    const double bound = delivery::StallSettings{}.boundMs(p ? p->smoothedTtfbMs().value(routeId, -1) : -1);
     m_stallTimer = new QTimer(this);
     m_stallTimer->setSingleShot(true);
     m_stallTimer->setTimerType(Qt::PreciseTimer);
@@ -193,7 +186,7 @@ void EngineRequest::onReplyFinished()
     if (m_finished)
         return;
     QNetworkReply *r = m_reply.get();
-    if (!endedIntact(*r)) {
+    if (!race::endedIntact(*r)) {
         handOver(delivery::failureReason(r->error()), m_result.route + u": " + r->errorString());
         return;
     }
@@ -223,7 +216,7 @@ void EngineRequest::handOver(const QString &reason, const QString &detail)
     // Often inside the reply's own finished(): it goes on the next turn (as Delivery drops its own).
     QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
     QNetworkReply *reply = m_reply.release();
-    QTimer::singleShot(0, reply, [reply] { ReplyDeleter{}(reply); });
+    QTimer::singleShot(0, reply, [reply] { race::ReplyDeleter{}(reply); });
     log::get("engine")->info("request {} {}: winner {} failed after {} B ({}); continuing over the other routes",
                              m_request.provider.toStdString(), m_request.path.toStdString(),
                              c.fromRoute.toStdString(), c.offset, detail.toStdString());
@@ -248,11 +241,9 @@ void EngineRequest::finish(bool ok, const QString &error)
         QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
         m_reply.reset();
     }
-    if (RaceEngine::Provider *p = m_engine->provider(m_request.provider)) {
-        p->stats.requestBytes += m_result.bytes;
-        m_engine->emitSnapshot(*p);
-    }
+    if (ProviderState *p = m_engine->provider(m_request.provider))
+        m_engine->requestFinished(*p, m_result.bytes);
     Q_EMIT finished(m_result);
 }
 
-} // namespace relayrace::race
+} // namespace relayrace::engine

@@ -1,11 +1,11 @@
-#include "race/raceresult.h"
+#include "model/raceresult.h"
 
 #include <QJsonArray>
 #include <QJsonValue>
 
 #include <cmath>
 
-namespace relayrace::race {
+namespace relayrace::model {
 namespace {
 
 QJsonValue msOrNull(double ms)
@@ -73,7 +73,7 @@ QJsonObject toJson(const RaceResult &result)
         routes.append(toJson(outcome));
     return QJsonObject{
         {QStringLiteral("provider"), result.provider},
-        {QStringLiteral("trigger"), result.trigger},
+        {QStringLiteral("trigger"), triggerName(result.trigger)},
         {QStringLiteral("winner"), textOrNull(result.winner)},
         {QStringLiteral("margin_ms"), msOrNull(result.marginMs)},
         {QStringLiteral("wasted_bytes"), result.wastedBytes},
@@ -89,4 +89,4 @@ QJsonObject toJson(const RaceResult &result)
     };
 }
 
-} // namespace relayrace::race
+} // namespace relayrace::model

@@ -1,10 +1,10 @@
-#include "race/enginehost.h"
+#include "engine/enginehost.h"
 
 #include "util/threadcrypto.h"
 
 #include <QThread>
 
-namespace relayrace::race {
+namespace relayrace::engine {
 
 EngineHost::EngineHost(EngineSettings settings, QObject *parent)
     : QObject(parent), m_thread(new QThread(this)), m_engine(new RaceEngine(std::move(settings)))
@@ -26,4 +26,4 @@ EngineHost::~EngineHost()
     m_thread->wait();
 }
 
-} // namespace relayrace::race
+} // namespace relayrace::engine

@@ -1,18 +1,20 @@
-#include "policy/trigger.h"
+#include "model/trigger.h"
 
 #include <array>
 #include <utility>
 
-namespace relayrace::policy {
+namespace relayrace::model {
 namespace {
 
-constexpr std::array<std::pair<Trigger, QStringView>, 6> kNames{{
+constexpr std::array<std::pair<Trigger, QStringView>, 8> kNames{{
     {Trigger::None, u""},
     {Trigger::T1, u"t1"},
     {Trigger::T2, u"t2"},
     {Trigger::Requests, u"n"},
     {Trigger::Ttl, u"ttl"},
     {Trigger::Manual, u"manual"},
+    {Trigger::Schedule, u"schedule"},
+    {Trigger::Demo, u"demo"},
 }};
 
 } // namespace
@@ -35,4 +37,4 @@ std::optional<Trigger> triggerFromName(const QString &name)
     return std::nullopt;
 }
 
-} // namespace relayrace::policy
+} // namespace relayrace::model

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "engine/providersnapshot.h"
+#include "engine/racestart.h"
+#include "engine/serverequest.h"
+#include "map/routemap.h"
+#include "model/failoverevent.h"
+#include "model/raceresult.h"
+#include "model/routechange.h"
+
+#include <QHash>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <optional>
+
+namespace relayrace::engine {
+
+// The one interface every driver of an engine uses: the console, the CLI commands, the demo, and
+// (to come) the edge listener, the admin API and a console attached to a remote edge. Calls are made
+// on the front's thread and return at once; what they cause arrives as signals of value types. No
+// pointer into the engine crosses it, so the same interface can be implemented over the network.
+//
+// The front keeps a mirror of what the engine said last (providers, their maps and snapshots, the
+// engine's status), fed by its own signals: the one place a driver reads the engine's state from.
+class EngineFront : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EngineFront)
+public:
+    explicit EngineFront(QObject *parent = nullptr);
+    ~EngineFront() override;
+
+    // Requests. A map replaces the provider's earlier one (trust: how it was obtained, shown as is).
+    virtual void setMap(const map::RouteMap &map, const QString &trust) = 0;
+    virtual void removeProvider(const QString &provider) = 0;
+    // Returns the order's id (also set in order.orderId), echoed by raceStarted, raceQueued and
+    // raceRefused. The trigger says who asked (manual, demo, ...).
+    quint64 raceNow(RaceOrder order);
+    // The test object every interval (0 stops); an empty provider: every provider, and those to come.
+    virtual void setRaceInterval(const QString &provider, int intervalMs) = 0;
+    // Serves a request through the route cache, races and failover like a client's; the body is
+    // counted and dropped (load and probes: the demo's users). Returns a ticket that served() echoes.
+    quint64 serve(const ServeRequest &request);
+
+    // The mirror (the front's thread).
+    QStringList providers() const;
+    std::optional<map::RouteMap> routeMap(const QString &provider) const;
+    ProviderSnapshot snapshot(const QString &provider) const;
+    EngineStatus status() const { return m_status; }
+
+Q_SIGNALS:
+    void raceStarted(const relayrace::engine::RaceStart &start);
+    void routeProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 thresholdBytes);
+    void raceFinished(quint64 raceId, const relayrace::model::RaceResult &result);
+    void raceRefused(const relayrace::engine::RaceRefusal &refusal);
+    void raceQueued(quint64 orderId, const QString &provider, int position);
+    void routeChanged(const relayrace::model::RouteChange &change);
+    void failover(const relayrace::model::FailoverEvent &event);
+    void providerChanged(const relayrace::engine::ProviderSnapshot &snapshot);
+    void mapChanged(const relayrace::map::RouteMap &map);
+    void providerRemoved(const QString &provider);
+    void statusChanged(const relayrace::engine::EngineStatus &status);
+    void served(quint64 ticket, const relayrace::engine::ServeResult &result);
+
+protected:
+    virtual void submitRace(const RaceOrder &order) = 0;
+    virtual void submitServe(quint64 ticket, const ServeRequest &request) = 0;
+
+private:
+    QHash<QString, map::RouteMap> m_maps;
+    QHash<QString, ProviderSnapshot> m_snapshots;
+    EngineStatus m_status;
+    std::atomic<quint64> m_nextOrder{1};
+    std::atomic<quint64> m_nextTicket{1};
+};
+
+} // namespace relayrace::engine

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "race/race.h"
+
+#include <QList>
+#include <QSslCertificate>
+#include <QString>
+
+#include <chrono>
+
+namespace relayrace::engine {
+
+// How an engine runs: set once, when it is made.
+struct EngineSettings
+{
+    QString edgeRegion = QStringLiteral("default"); // which of the maps' alternates lists applies
+    race::RaceRequest::Fairness fairness = race::RaceRequest::Fairness::Warm;
+    int maxRacesPerMinute = 60;                     // per provider; 0: unlimited
+    std::chrono::milliseconds raceTimeout{30'000};
+    QList<QSslCertificate> caCertificates;          // a private CA, added to the system's
+    QString historyPath;                            // SQLite file; empty: no history kept
+    QString failoverLogPath;                        // JSON lines; empty: no failover log file
+    // A raced winner's remaining body is read and dropped (keeping its connection warm) up to this
+    // much; past it the winner is aborted. Races started by hand deliver their object to no one.
+    qint64 drainLimitBytes = 8 * 1024 * 1024;
+};
+
+} // namespace relayrace::engine

@@ -1,0 +1,71 @@
+#include "engine/localengine.h"
+
+#include "engine/enginehost.h"
+#include "engine/enginerequest.h"
+#include "engine/raceengine.h"
+#include "util/discarddevice.h"
+
+namespace relayrace::engine {
+
+LocalEngine::LocalEngine(EngineSettings settings, QObject *parent)
+    : EngineFront(parent), m_host(new EngineHost(std::move(settings), this))
+{
+    RaceEngine *engine = m_host->engine();
+    // Queued: the engine's thread emits; the front's thread receives (and keeps its mirror).
+    constexpr auto queued = Qt::QueuedConnection;
+    connect(engine, &RaceEngine::raceStarted, this, &EngineFront::raceStarted, queued);
+    connect(engine, &RaceEngine::routeProgress, this, &EngineFront::routeProgress, queued);
+    connect(engine, &RaceEngine::raceFinished, this, &EngineFront::raceFinished, queued);
+    connect(engine, &RaceEngine::raceRefused, this, &EngineFront::raceRefused, queued);
+    connect(engine, &RaceEngine::raceQueued, this, &EngineFront::raceQueued, queued);
+    connect(engine, &RaceEngine::routeChanged, this, &EngineFront::routeChanged, queued);
+    connect(engine, &RaceEngine::failover, this, &EngineFront::failover, queued);
+    connect(engine, &RaceEngine::providerChanged, this, &EngineFront::providerChanged, queued);
+    connect(engine, &RaceEngine::mapChanged, this, &EngineFront::mapChanged, queued);
+    connect(engine, &RaceEngine::providerRemoved, this, &EngineFront::providerRemoved, queued);
+    connect(engine, &RaceEngine::statusChanged, this, &EngineFront::statusChanged, queued);
+}
+
+LocalEngine::~LocalEngine() = default; // m_host (a child) stops the engine's thread
+
+void LocalEngine::setMap(const map::RouteMap &map, const QString &trust)
+{
+    RaceEngine *engine = m_host->engine();
+    QMetaObject::invokeMethod(engine, [engine, map, trust] { engine->setMap(map, trust); }, Qt::QueuedConnection);
+}
+
+void LocalEngine::removeProvider(const QString &provider)
+{
+    RaceEngine *engine = m_host->engine();
+    QMetaObject::invokeMethod(engine, [engine, provider] { engine->removeProvider(provider); }, Qt::QueuedConnection);
+}
+
+void LocalEngine::setRaceInterval(const QString &provider, int intervalMs)
+{
+    RaceEngine *engine = m_host->engine();
+    QMetaObject::invokeMethod(engine, [engine, provider, intervalMs] { engine->setRaceInterval(provider, intervalMs); },
+                              Qt::QueuedConnection);
+}
+
+void LocalEngine::submitRace(const RaceOrder &order)
+{
+    RaceEngine *engine = m_host->engine();
+    QMetaObject::invokeMethod(engine, [engine, order] { engine->raceNow(order); }, Qt::QueuedConnection);
+}
+
+void LocalEngine::submitServe(quint64 ticket, const ServeRequest &request)
+{
+    RaceEngine *engine = m_host->engine();
+    // The result comes back to this (front) object on its thread; QPointer-free: a queued call to a
+    // deleted receiver is dropped by Qt, and the engine goes before its front.
+    QMetaObject::invokeMethod(engine, [this, engine, ticket, request] {
+        auto *sink = new DiscardDevice(engine);
+        EngineRequest *served = engine->serve(request, sink);
+        connect(served, &EngineRequest::finished, this, [this, ticket, sink](const ServeResult &result) {
+            sink->deleteLater();
+            Q_EMIT this->served(ticket, result);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+}
+
+} // namespace relayrace::engine

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "engine/enginefront.h"
+#include "engine/enginesettings.h"
+
+namespace relayrace::engine {
+
+class EngineHost;
+
+// The engine front of an engine in this process, on a thread of its own (EngineHost). Every call
+// hops to the engine's thread here, once; the engine's signals come back queued to the front's
+// thread. Deleting it stops the engine (its thread ends).
+class LocalEngine final : public EngineFront
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LocalEngine)
+public:
+    explicit LocalEngine(EngineSettings settings, QObject *parent = nullptr);
+    ~LocalEngine() override;
+
+    void setMap(const map::RouteMap &map, const QString &trust) override;
+    void removeProvider(const QString &provider) override;
+    void setRaceInterval(const QString &provider, int intervalMs) override;
+
+protected:
+    void submitRace(const RaceOrder &order) override;
+    void submitServe(quint64 ticket, const ServeRequest &request) override;
+
+private:
+    EngineHost *m_host;
+};
+
+} // namespace relayrace::engine

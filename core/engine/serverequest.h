@@ -1,0 +1,41 @@
+#pragma once
+
+#include "model/failoverevent.h"
+#include "model/trigger.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+#include <utility>
+
+namespace relayrace::engine {
+
+// A request served by the engine: the flow of docs/architecture.md (route cache -> re-test triggers
+// -> race or the cached route -> delivery with failover).
+struct ServeRequest
+{
+    QString provider;
+    QByteArray method = QByteArrayLiteral("GET");
+    QString path;                  // path and query on the provider's origin
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    QByteArray body;               // POST/PUT/PATCH
+};
+
+struct ServeResult
+{
+    bool ok = false;               // the whole response was delivered to the sink
+    QString route;                 // the route that delivered it
+    bool raced = false;            // this request raced (on itself or on the test object)
+    QList<model::FailoverEvent> failovers;
+    model::Trigger trigger = model::Trigger::None; // what made it race; None when it did not
+    int httpStatus = 0;
+    qint64 bytes = 0;
+    QString error;
+};
+
+} // namespace relayrace::engine
+
+Q_DECLARE_METATYPE(relayrace::engine::ServeRequest)
+Q_DECLARE_METATYPE(relayrace::engine::ServeResult)

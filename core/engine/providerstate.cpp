@@ -6,6 +6,19 @@
 
 namespace relayrace::engine {
 
+namespace {
+// Headers a race on a requested object owns, never the requester's: hop-by-hop ones, Host, Range (a
+// race measures a body from its first byte) and Accept-Encoding (set to identity below).
+bool raceOwnsHeader(const QByteArray &name)
+{
+    static const QList<QByteArray> owned{"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
+                                         "trailer", "transfer-encoding", "upgrade", "host", "range", "if-range",
+                                         "accept-encoding", "content-length"};
+    return owned.contains(name.toLower());
+}
+
+} // namespace
+
 ProviderState::ProviderState(map::RouteMap map, const QString &edgeRegion, QString mapTrust)
     : m_map(std::move(map)), m_routes(map::routesFor(m_map, edgeRegion))
 {
@@ -36,6 +49,31 @@ QUrl ProviderState::urlFor(const QString &path) const
     if (query >= 0)
         url.setQuery(target.mid(query + 1), QUrl::TolerantMode);
     return url;
+}
+
+race::RaceRequest ProviderState::raceRequest(const RaceSpec &spec, const EngineSettings &settings) const
+{
+    const bool testObject = racesTestObject(spec);
+    race::RaceRequest request;
+    request.provider = id();
+    request.url = urlFor(testObject ? QString() : spec.path);
+    request.thresholdBytes = spec.thresholdBytes > 0 ? spec.thresholdBytes : m_map.race.thresholdBytes;
+    request.trigger = spec.trigger;
+    request.fairness = settings.fairness;
+    request.timeout = settings.raceTimeout;
+    request.warmUpUrl = urlFor(QString());
+    if (spec.requested) {
+        request.method = spec.requested->method;
+        for (const auto &[name, value] : spec.requested->headers) {
+            if (!raceOwnsHeader(name))
+                request.headers.append({name, value});
+        }
+    }
+    // A requested object's winner streams to the requester and may be resumed by Range elsewhere:
+    // its bytes must be the representation's own, not Qt's inflation of a gzip body (as Delivery).
+    if (!testObject)
+        request.headers.append({QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity")});
+    return request;
 }
 
 QList<race::RouteClient *> ProviderState::clients(const QStringList &routeIds) const

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "engine/enginesettings.h"
 #include "engine/providersnapshot.h"
+#include "engine/racespec.h"
 #include "engine/racestart.h"
 #include "map/routemap.h"
 
@@ -41,6 +43,9 @@ public:
     // The origin URL of a path ("" -> the test object), path and query kept as given.
     QUrl urlFor(const QString &path) const;
     bool isTestObject(const QString &path) const { return path.isEmpty() || path == m_map.testObject; }
+    bool racesTestObject(const RaceSpec &spec) const { return !spec.requested && isTestObject(spec.path); }
+    // The request a race of spec sends over every route, with the engine's settings.
+    race::RaceRequest raceRequest(const RaceSpec &spec, const EngineSettings &settings) const;
 
     void setClient(const QString &routeId, race::RouteClient *client) { m_clients.insert(routeId, client); }
     race::RouteClient *client(const QString &routeId) const { return m_clients.value(routeId); }

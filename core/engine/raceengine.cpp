@@ -16,16 +16,6 @@ namespace {
 constexpr int kRetentionIntervalMs = 10 * 60 * 1000;
 constexpr int kStatusIntervalMs = 1000;
 
-// Headers a race on a requested object owns, never the requester's: hop-by-hop ones, Host, Range (a
-// race measures a body from its first byte) and Accept-Encoding (set to identity below).
-bool raceOwnsHeader(const QByteArray &name)
-{
-    static const QList<QByteArray> owned{"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
-                                         "trailer", "transfer-encoding", "upgrade", "host", "range", "if-range",
-                                         "accept-encoding", "content-length"};
-    return owned.contains(name.toLower());
-}
-
 bool askedBySomeone(model::Trigger trigger)
 {
     return trigger == model::Trigger::Manual || trigger == model::Trigger::Schedule || trigger == model::Trigger::Demo;
@@ -280,27 +270,8 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
         return makeError(reason);
     }
     }
-    const bool testObject = spec.requested ? false : p.isTestObject(spec.path);
-    race::RaceRequest request;
-    request.provider = p.id();
-    request.url = p.urlFor(testObject ? QString() : spec.path);
-    request.thresholdBytes = spec.thresholdBytes > 0 ? spec.thresholdBytes : p.map().race.thresholdBytes;
-    request.trigger = spec.trigger;
-    request.fairness = m_settings.fairness;
-    request.timeout = m_settings.raceTimeout;
-    request.warmUpUrl = p.urlFor(QString());
-    if (spec.requested) {
-        request.method = spec.requested->method;
-        for (const auto &[name, value] : spec.requested->headers) {
-            if (!raceOwnsHeader(name))
-                request.headers.append({name, value});
-        }
-    }
-    // A requested object's winner streams to the requester and may be resumed by Range elsewhere:
-    // its bytes must be the representation's own, not Qt's inflation of a gzip body (as Delivery).
-    if (!testObject)
-        request.headers.append({QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity")});
-
+    const bool testObject = p.racesTestObject(spec);
+    const race::RaceRequest request = p.raceRequest(spec, m_settings);
     auto *race = new race::Race(p.clients(p.routeIds()), this);
     const quint64 id = m_nextRaceId++;
     connect(race, &race::Race::progress, this, [this, id](const QString &routeId, qint64 bytes, qint64 total) {

@@ -2,6 +2,7 @@
 
 #include "engine/enginesettings.h"
 #include "engine/providersnapshot.h"
+#include "engine/racespec.h"
 #include "engine/racestart.h"
 #include "engine/serverequest.h"
 #include "map/routemap.h"
@@ -37,19 +38,6 @@ namespace relayrace::engine {
 
 class EngineRequest;
 class ProviderState;
-
-// What to race (RaceEngine::startRace).
-struct RaceSpec
-{
-    QString path;                           // empty: the test object
-    qint64 thresholdBytes = 0;              // 0: the map's
-    model::Trigger trigger = model::Trigger::Manual;
-    quint64 orderId = 0;                    // the RaceOrder behind it; 0: a trigger of served traffic
-    // A race on the requested object keeps the requester's method (GET or HEAD) and end-to-end headers.
-    const ServeRequest *requested = nullptr;
-    // The schedule's own ticks: while a race runs, the tick is skipped without a word (not a pile-up).
-    bool quietWhenBusy = false;
-};
 
 // The race engine: per provider its state (ProviderState: map, routes, clients, counters), the
 // route cache with its re-test triggers and budget, races, deliveries and the history. Lives on one

@@ -6,7 +6,7 @@
 //    longest GUI-thread step of it (the charts are redrawn one per event-loop turn).
 // Usage: QT_QPA_PLATFORM=offscreen bench_console [seconds (default 20)] [samples (default 1000000)]
 #include "history/historystore.h"
-#include "engine/raceengine.h"
+#include "engine/enginefront.h"
 #include "ui/history/historypanel.h"
 #include "ui/mainwindow.h"
 #include "ui/race/liveracepanel.h"
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
         lastStolen = stolen;
     });
     int races = 0;
-    QObject::connect(window.engine(), &engine::RaceEngine::raceFinished, &app, [&] { ++races; });
+    QObject::connect(window.engine(), &engine::EngineFront::raceFinished, &app, [&] { ++races; });
     QObject::connect(window.historyPanel(), &ui::HistoryPanel::loaded, &app,
                      [&] {
                          redraws.push_back(window.historyPanel()->lastRedrawMs());

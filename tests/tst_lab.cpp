@@ -1,9 +1,10 @@
 // The lab as a whole: every route of a running lab (direct, lab relays, a real tinyproxy; http and
 // https with verification on) delivers the origin's exact bytes, hops are independent, impairments
 // change live, and `relayrace lab` / `relayrace demo` do what they print.
+#include "support/labfixture.h"
+
 #include "lab/content.h"
 #include "lab/lab.h"
-#include "lab/tinyproxyprocess.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -56,35 +57,26 @@ private Q_SLOTS:
 private:
     Fetched fetch(const QString &provider, const QString &region, const QString &path);
 
-    LabHost *m_host = nullptr;
+    relayrace::testsupport::LabFixture m_lab;
 };
 
 void TestLab::initTestCase()
 {
-    QVERIFY2(!TinyproxyProcess::executable().isEmpty(), "tinyproxy is not installed: bash packaging/install-deps.sh");
-    auto topology = Topology::fromJson(kTopology);
-    QVERIFY2(topology.ok(), qPrintable(topology.ok() ? QString() : topology.error()));
-    m_host = new LabHost(std::move(topology).value(), this);
-    QSignalSpy ready(m_host, &LabHost::ready);
-    QSignalSpy failed(m_host, &LabHost::failed);
-    m_host->start();
-    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 20000);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.first().first().toString()));
-    QCOMPARE(m_host->endpoints().providers.size(), 2);
-    QCOMPARE(m_host->endpoints().regions.size(), 3);
-    QCOMPARE(m_host->endpoints().links.size(), 2 + 3 + 2 * 2); // tinyproxy has no per-origin hops
-    QVERIFY(!m_host->endpoints().caFile.isEmpty());
+    RELAYRACE_VERIFY_OK(m_lab.start(kTopology));
+    QCOMPARE(m_lab.endpoints().providers.size(), 2);
+    QCOMPARE(m_lab.endpoints().regions.size(), 3);
+    QCOMPARE(m_lab.endpoints().links.size(), 2 + 3 + 2 * 2); // tinyproxy has no per-origin hops
+    QVERIFY(!m_lab.endpoints().caFile.isEmpty());
 }
 
 void TestLab::cleanupTestCase()
 {
-    delete m_host;
-    m_host = nullptr;
+    m_lab.stop();
 }
 
 Fetched TestLab::fetch(const QString &provider, const QString &region, const QString &path)
 {
-    const LabEndpoints &endpoints = m_host->endpoints();
+    const LabEndpoints &endpoints = m_lab.endpoints();
     QNetworkAccessManager manager;
     if (region.isEmpty()) {
         manager.setProxy(QNetworkProxy::NoProxy);
@@ -140,7 +132,7 @@ void TestLab::everyRouteDeliversTheOriginsExactBytes()
 
 void TestLab::relayReachesTheOriginOverItsOwnHop()
 {
-    Lab *lab = m_host->lab();
+    Lab *lab = m_lab.lab();
     const QString hop = Topology::relayToOriginLinkId(QStringLiteral("r1"), QStringLiteral("plain"));
     Impairment refuse;
     refuse.refuse = true;
@@ -160,7 +152,7 @@ void TestLab::relayReachesTheOriginOverItsOwnHop()
 
 void TestLab::impairmentChangesFromAnotherThreadApplyLive()
 {
-    Lab *lab = m_host->lab();
+    Lab *lab = m_lab.lab();
     const QString direct = Topology::directLinkId(QStringLiteral("secure"));
     QSignalSpy changed(lab, &Lab::linkImpairmentChanged);
     Impairment refuse;

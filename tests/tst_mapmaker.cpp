@@ -2,8 +2,9 @@
 // and https origins. Regions come out ranked by path cost with round trips close to the configured
 // ones, dead regions are left out with the reason, ping data replaces measuring, and `relayrace map
 // make` writes maps that parse, atomically, again and again with --every until SIGTERM.
+#include "support/labfixture.h"
+
 #include "lab/lab.h"
-#include "lab/tinyproxyprocess.h"
 #include "map/mapcodec.h"
 #include "map/mapmaker.h"
 
@@ -15,7 +16,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSet>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -114,31 +114,22 @@ private:
     QByteArray regionsFile(const QStringList &regionIds) const;
     QString originUrl(const QString &provider) const;
 
-    lab::LabHost *m_host = nullptr;
+    testsupport::LabFixture m_lab;
 };
 
 void TestMapMaker::initTestCase()
 {
-    QVERIFY2(!lab::TinyproxyProcess::executable().isEmpty(), "tinyproxy is not installed: bash packaging/install-deps.sh");
-    auto topology = lab::Topology::fromJson(topologyJson());
-    QVERIFY2(topology.ok(), qPrintable(topology.ok() ? QString() : topology.error()));
-    m_host = new lab::LabHost(std::move(topology).value(), this);
-    QSignalSpy ready(m_host, &lab::LabHost::ready);
-    QSignalSpy failed(m_host, &lab::LabHost::failed);
-    m_host->start();
-    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 20000);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.first().first().toString()));
+    RELAYRACE_VERIFY_OK(m_lab.start(topologyJson()));
 }
 
 void TestMapMaker::cleanupTestCase()
 {
-    delete m_host;
-    m_host = nullptr;
+    m_lab.stop();
 }
 
 Region TestMapMaker::region(const QString &id) const
 {
-    const lab::LabEndpoints::Region *r = m_host->endpoints().region(id);
+    const lab::LabEndpoints::Region *r = m_lab.endpoints().region(id);
     Region out;
     out.id = id;
     out.name = id.toUpper();
@@ -150,7 +141,7 @@ Region TestMapMaker::region(const QString &id) const
 
 QString TestMapMaker::originUrl(const QString &provider) const
 {
-    return m_host->endpoints().provider(provider)->url.toString();
+    return m_lab.endpoints().provider(provider)->url.toString();
 }
 
 MapMakerRequest TestMapMaker::request(const QString &provider, const QStringList &regionIds) const

@@ -7,6 +7,8 @@
 //  4. 1,000 concurrent races of 3 routes each: wall time, event-loop lag p50/p99 (a 5 ms timer's
 //     lateness on the thread running the races), peak RSS of the process.
 // Usage: bench_race [races (default 200)] [concurrent (default 1000)] [managers per route (default: the client's)]
+#include "../support/labfixture.h"
+
 #include "lab/lab.h"
 #include "race/race.h"
 #include "race/routeclient.h"
@@ -122,20 +124,13 @@ int main(int argc, char **argv)
     const int managers = argc > 3 ? std::atoi(argv[3]) : 0; // route client pool size; 0: the default
     qRegisterMetaType<model::RaceResult>();
 
-    auto topology = Topology::fromJson(kTopology);
-    if (!topology) {
-        std::fprintf(stderr, "topology: %s\n", qUtf8Printable(topology.error()));
+    testsupport::LabFixture fixture;
+    if (const Result<void> started = fixture.start(kTopology); !started) {
+        std::fprintf(stderr, "%s\n", qUtf8Printable(started.error()));
         return 1;
     }
-    LabHost host(std::move(topology).value());
-    QSignalSpy ready(&host, &LabHost::ready);
-    host.start();
-    if (!ready.wait(30000)) {
-        std::fprintf(stderr, "the lab did not start\n");
-        return 1;
-    }
-    const LabEndpoints &endpoints = host.endpoints();
-    Lab *lab = host.lab();
+    const LabEndpoints &endpoints = fixture.endpoints();
+    Lab *lab = fixture.lab();
     std::printf("bench_race on %s, %d cores, Qt %s\n", qUtf8Printable(QSysInfo::prettyProductName()),
                 QThread::idealThreadCount(), qVersion());
 
@@ -232,7 +227,7 @@ int main(int argc, char **argv)
     // 4: many races at once. The lab moves to a process of its own at nice 10: it stands in for the
     // network, which in production does not compete with the edge for its cores (in this process, on
     // 2 cores, its threads starved the event loop being measured).
-    host.lab()->disconnect();
+    lab->disconnect();
     const QByteArray manyTopology = R"({"format": "relayrace-lab", "version": 1,
       "providers": [{"id": "p", "scheme": "http"}], "regions": [{"id": "a"}, {"id": "b"}],
       "links": [{"from": "edge", "to": "origin:p", "latency_ms": 10},

@@ -1,7 +1,7 @@
 #pragma once
 // A real dnsmasq for tests: answers only from its --txt-record options, on 127.0.0.x port 53 (Qt 6.4's
 // QDnsLookup asks port 53 only; the tests run as root). Header-only, shared by the tests that fetch
-// maps by name (tst_mapfetch, tst_mapdialogs).
+// maps by name (the map fetch tests, tst_mapdialogs).
 
 #include <QElapsedTimer>
 #include <QHostAddress>

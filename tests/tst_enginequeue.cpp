@@ -1,0 +1,174 @@
+// Races ordered from the race engine over a real lab (tests/support/enginelab.h): manual orders
+// queue behind a running race (and past the queue are refused), the budget skips and counts races,
+// the history keeps races and route changes across a restart, and the front reaches the engine on
+// its own thread.
+#include "support/enginelab.h"
+
+#include "engine/enginehost.h"
+#include "engine/localengine.h"
+#include "history/historystore.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+using namespace relayrace;
+using namespace relayrace::lab;
+using namespace relayrace::engine;
+using namespace relayrace::testsupport;
+
+class TestEngineQueue final : public QObject, private EngineLabTest
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void cleanup();
+    void raceBudgetSkipsRacesAndCountsThem();
+    void manualRaceWhileOneRunsIsQueuedAndRunsAfter();
+    void historyKeepsRacesAndRouteChanges();
+    void engineHostRunsTheEngineOnItsOwnThread();
+};
+
+void TestEngineQueue::initTestCase()
+{
+    RELAYRACE_VERIFY_OK(startLab());
+    QCOMPARE(m_lab.caCertificates().size(), 1);
+}
+
+void TestEngineQueue::cleanupTestCase()
+{
+    m_lab.stop();
+}
+
+void TestEngineQueue::cleanup()
+{
+    RELAYRACE_VERIFY_OK(m_lab.restore());
+}
+
+void TestEngineQueue::manualRaceWhileOneRunsIsQueuedAndRunsAfter()
+{
+    auto e = engine();
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QSignalSpy started(e.get(), &RaceEngine::raceStarted);
+    QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+    QSignalSpy queued(e.get(), &RaceEngine::raceQueued);
+    QSignalSpy refused(e.get(), &RaceEngine::raceRefused);
+    QVERIFY(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/first?size=100000")) > 0);
+    for (int i = 1; i <= RaceEngine::kMaxQueuedManualRaces; ++i)
+        QCOMPARE(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/queued%1?size=100000").arg(i)), quint64(0));
+    QCOMPARE(queued.size(), RaceEngine::kMaxQueuedManualRaces);
+    QCOMPARE(queued.last().at(2).toInt(), RaceEngine::kMaxQueuedManualRaces);
+    // One more than the queue holds is refused, saying why.
+    QCOMPARE(raceNow(*e, QStringLiteral("plain"), QStringLiteral("/obj/one-too-many")), quint64(0));
+    QCOMPARE(refused.size(), 1);
+    QVERIFY2(refused.first().first().value<RaceRefusal>().reason.contains(QStringLiteral("already waiting")), qPrintable(refused.first().first().value<RaceRefusal>().reason));
+    // A scheduled race is not queued: it is skipped while one runs.
+    QCOMPARE(raceNow(*e, QStringLiteral("plain"), QString(), 0, model::Trigger::Schedule), quint64(0));
+    QCOMPARE(refused.size(), 2);
+    // The queue runs in order, one race after the other.
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1 + RaceEngine::kMaxQueuedManualRaces, kTimeoutMs);
+    QCOMPARE(started.size(), 1 + RaceEngine::kMaxQueuedManualRaces);
+    for (int i = 1; i <= RaceEngine::kMaxQueuedManualRaces; ++i) {
+        const RaceStart info = started.at(i).first().value<RaceStart>();
+        QCOMPARE(info.object, QStringLiteral("/obj/queued%1").arg(i));
+        QCOMPARE(info.trigger, model::Trigger::Manual);
+    }
+}
+
+void TestEngineQueue::raceBudgetSkipsRacesAndCountsThem()
+{
+    EngineSettings settings;
+    settings.maxRacesPerMinute = 2;
+    auto e = engine(settings);
+    e->setMap(routeMap(QStringLiteral("plain")));
+    QSignalSpy refused(e.get(), &RaceEngine::raceRefused);
+    QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+    QVERIFY(raceNow(*e, QStringLiteral("plain")) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+    QVERIFY(raceNow(*e, QStringLiteral("plain")) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, kTimeoutMs);
+    QCOMPARE(raceNow(*e, QStringLiteral("plain")), quint64(0));
+    QCOMPARE(refused.size(), 1);
+    QVERIFY2(refused.first().first().value<RaceRefusal>().reason.contains(QStringLiteral("budget")), qPrintable(refused.first().first().value<RaceRefusal>().reason));
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).racesSkippedByBudget, 1);
+    // A request that would race is served over the cached route instead.
+    e->setMap(routeMap(QStringLiteral("plain"), [](map::RaceSettings &s) { s.retestAfterRequests = 1; }));
+    const Served s = serve(*e, get(QStringLiteral("plain"), QStringLiteral("/obj/budget?size=1000")));
+    QVERIFY2(s.result.ok, qPrintable(s.result.error));
+    QVERIFY(!s.result.raced);
+    QCOMPARE(s.result.route, QStringLiteral("via:fast"));
+    QCOMPARE(e->snapshot(QStringLiteral("plain")).racesSkippedByBudget, 2);
+}
+
+void TestEngineQueue::historyKeepsRacesAndRouteChanges()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    EngineSettings settings;
+    settings.historyPath = dir.filePath(QStringLiteral("history.sqlite"));
+    {
+        auto e = engine(settings);
+        QVERIFY2(e->historyError().isEmpty(), qPrintable(e->historyError()));
+        e->setMap(routeMap(QStringLiteral("plain")));
+        QSignalSpy finished(e.get(), &RaceEngine::raceFinished);
+        for (int i = 1; i <= 3; ++i) {
+            QVERIFY(raceNow(*e, QStringLiteral("plain")) > 0);
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), i, kTimeoutMs);
+        }
+    }
+    // A new store on the same file: what the console reads after a restart.
+    auto store = history::HistoryStore::open(settings.historyPath);
+    QVERIFY2(store.ok(), qPrintable(store.ok() ? QString() : store.error()));
+    const QDateTime from = QDateTime::currentDateTimeUtc().addSecs(-3600);
+    const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(60);
+    const auto stored = (*store)->recentRaces(QStringLiteral("plain"), 10);
+    QVERIFY2(stored.ok(), qPrintable(stored.ok() ? QString() : stored.error()));
+    const QList<model::RaceResult> races = *stored;
+    QCOMPARE(races.size(), 3);
+    for (const model::RaceResult &r : races) {
+        QCOMPARE(r.winner, QStringLiteral("via:fast"));
+        QCOMPARE(r.routes.size(), 3);
+        QCOMPARE(r.trigger, model::Trigger::Manual);
+    }
+    const auto storedChanges = (*store)->routeChanges(QStringLiteral("plain"), from, to);
+    QVERIFY(storedChanges.ok());
+    const QList<model::RouteChange> changes = *storedChanges;
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(changes.first().toRoute, QStringLiteral("via:fast"));
+}
+
+void TestEngineQueue::engineHostRunsTheEngineOnItsOwnThread()
+{
+    EngineSettings settings;
+    settings.caCertificates = m_lab.caCertificates();
+    {
+        EngineHost host(settings);
+        QVERIFY(host.engine()->thread() != QThread::currentThread());
+    }
+    // The front drivers use: calls hop to the engine's thread, values come back, the mirror follows.
+    LocalEngine front(settings);
+    QSignalSpy started(&front, &EngineFront::raceStarted);
+    QSignalSpy finished(&front, &EngineFront::raceFinished);
+    QSignalSpy snapshots(&front, &EngineFront::providerChanged);
+    front.setMap(routeMap(QStringLiteral("plain")), QStringLiteral("lab (unsigned)"));
+    const quint64 order = front.raceNow(RaceOrder{QStringLiteral("plain"), QString(), 0, model::Trigger::Manual, 0});
+    QVERIFY(order > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+    QCOMPARE(started.size(), 1);
+    const RaceStart start = started.first().first().value<RaceStart>();
+    QCOMPARE(start.orderId, order);
+    QCOMPARE(finished.first().at(0).toULongLong(), start.raceId);
+    QCOMPARE(finished.first().at(1).value<model::RaceResult>().winner, QStringLiteral("via:fast"));
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty() &&
+                                 snapshots.last().first().value<ProviderSnapshot>().optimalRoute == u"via:fast",
+                             kTimeoutMs);
+    QCOMPARE(front.snapshot(QStringLiteral("plain")).optimalRoute, QStringLiteral("via:fast"));
+    QCOMPARE(front.snapshot(QStringLiteral("plain")).mapTrust, QStringLiteral("lab (unsigned)"));
+    QCOMPARE(front.providers(), QStringList{QStringLiteral("plain")});
+    QVERIFY(front.routeMap(QStringLiteral("plain")).has_value());
+}
+
+QTEST_GUILESS_MAIN(TestEngineQueue)
+#include "tst_enginequeue.moc"

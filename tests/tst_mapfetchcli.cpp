@@ -1,0 +1,89 @@
+// The `relayrace map` CLI, once each, against a real dnsmasq and the lab origin: `map sign` and
+// `map verify` on a file, and `map fetch` writing a verified map and refusing a rollback.
+#include "map/mapcodec.h"
+#include "map/mapsigner.h"
+#include "support/mapfetchlab.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTest>
+
+using namespace relayrace;
+using namespace relayrace::map;
+using namespace relayrace::testsupport::mapfetchlab;
+
+class TestMapFetchCli final : public MapFetchLab
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { startLab(); }
+
+    void cleanupTestCase() { stopLab(); }
+
+    void cliSignsAndVerifiesAMapFile()
+    {
+        writeFile(QStringLiteral("cli.json"), serializeRouteMap(makeMap(nowSeconds())));
+        QProcess sign;
+        runCli(sign, {QStringLiteral("map"), QStringLiteral("sign"), QStringLiteral("--key"), path(QStringLiteral("key.pem")), path(QStringLiteral("cli.json"))});
+        QVERIFY2(sign.exitCode() == 0, sign.readAllStandardError().constData());
+        QCOMPARE(readFile(QStringLiteral("cli.json.sig")).size(), 89); // 88 base64 characters and a newline
+
+        QProcess verify;
+        runCli(verify, {QStringLiteral("map"), QStringLiteral("verify"), QStringLiteral("--pubkey"), path(QStringLiteral("pub.pem")), path(QStringLiteral("cli.json"))});
+        QVERIFY2(verify.exitCode() == 0, verify.readAllStandardError().constData());
+
+        writeFile(QStringLiteral("cli.json"), readFile(QStringLiteral("cli.json")).replace("Frankfurt", "Frankfurz"));
+        QProcess tampered;
+        runCli(tampered, {QStringLiteral("map"), QStringLiteral("verify"), QStringLiteral("--pubkey"), path(QStringLiteral("pub.pem")), path(QStringLiteral("cli.json"))});
+        QCOMPARE(tampered.exitCode(), 1);
+        QVERIFY(tampered.readAllStandardError().contains("signature: does not match"));
+
+        writeFile(QStringLiteral("cli.json.sig"), QByteArray(63, 'x').toBase64() + '\n');
+        QProcess shortSig;
+        runCli(shortSig, {QStringLiteral("map"), QStringLiteral("verify"), QStringLiteral("--pubkey"), path(QStringLiteral("pub.pem")), path(QStringLiteral("cli.json"))});
+        QCOMPARE(shortSig.exitCode(), 1);
+        QVERIFY(shortSig.readAllStandardError().contains("signature: expected 64 bytes after base64 decoding, got 63"));
+    }
+
+    void cliFetchWritesVerifiedMapAndRefusesRollback()
+    {
+        const QDateTime now = nowSeconds();
+        const QByteArray bytes = serveSigned(makeMap(now));
+        const QStringList fetchArgs{QStringLiteral("map"), QStringLiteral("fetch"), QStringLiteral("--name"), QStringLiteral("acme.lab.test"),
+                                    QStringLiteral("--nameserver"), m_dns.address().toString(), QStringLiteral("--pubkey"),
+                                    path(QStringLiteral("pub.pem")), QStringLiteral("--json"), QStringLiteral("-o"), path(QStringLiteral("fetched.json"))};
+        QProcess fetch;
+        runCli(fetch, fetchArgs);
+        QVERIFY2(fetch.exitCode() == 0, fetch.readAllStandardError().constData());
+        const QJsonObject report = QJsonDocument::fromJson(fetch.readAllStandardOutput()).object();
+        QCOMPARE(report.value(QStringLiteral("status")).toString(), QStringLiteral("fresh"));
+        QCOMPARE(report.value(QStringLiteral("provider")).toString(), QStringLiteral("acme"));
+        QCOMPARE(readFile(QStringLiteral("fetched.json")), bytes);
+        QVERIFY(verifyDetached(m_public, bytes, readFile(QStringLiteral("fetched.json.sig"))));
+
+        // An older map, against the file already at -o: refused, the file untouched.
+        serveSigned(makeMap(now.addSecs(-600)));
+        QProcess rollback;
+        runCli(rollback, fetchArgs);
+        QCOMPARE(rollback.exitCode(), 1);
+        const QJsonObject refused = QJsonDocument::fromJson(rollback.readAllStandardOutput()).object();
+        QCOMPARE(refused.value(QStringLiteral("stage")).toString(), QStringLiteral("rollback"));
+        QVERIFY(rollback.readAllStandardError().contains("rollback: "));
+        QCOMPARE(readFile(QStringLiteral("fetched.json")), bytes);
+
+        // And against --held for a new output path.
+        QProcess held;
+        runCli(held, {QStringLiteral("map"), QStringLiteral("fetch"), QStringLiteral("--name"), QStringLiteral("acme.lab.test"),
+                      QStringLiteral("--nameserver"), m_dns.address().toString(), QStringLiteral("--held"), path(QStringLiteral("fetched.json")),
+                      QStringLiteral("-o"), path(QStringLiteral("new.json"))});
+        QCOMPARE(held.exitCode(), 1);
+        QVERIFY(held.readAllStandardError().contains("rollback: "));
+        QVERIFY(!QFile::exists(path(QStringLiteral("new.json"))));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMapFetchCli)
+#include "tst_mapfetchcli.moc"

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
 # Installs every build, runtime and test dependency of relayrace from Debian 12's archive.
 # Idempotent: when every package is present it changes nothing and does not touch the network.
 set -euo pipefail

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
 # The README's quick start, one command each on a fresh Debian 12 machine:
 #   bash packaging/quickstart.sh console   install what is missing, build, launch the console's demo
 #   bash packaging/quickstart.sh test      install what is missing, build, run every test (CTest)

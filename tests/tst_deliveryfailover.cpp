@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // A delivery failing over between real routes (tests/support/deliverylab.h), with faults injected on
 // the links at byte counts or when the consumer has received a given number of bytes: refused
 // restarts on the next route, reset and stall mid-body resume with Range, a blackhole fails over after

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // What a delivery leaves behind (tests/support/deliverylab.h): failover log lines that parse as JSON
 // with every field, and `relayrace fetch`, which writes the whole body and a JSON summary, or nothing
 // at all when the resume is refused.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // When a delivery may resume or send again (tests/support/deliverylab.h): never across a changed
 // validator or a body without a strong validator once bytes were delivered, a continuation resumes
 // at its offset unless the object changed, and a POST is sent once: again on another route only when

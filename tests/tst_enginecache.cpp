@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The race engine's route cache over a real lab (tests/support/enginelab.h): a cached route is used
 // inside its TTL, the three re-test triggers (first period, second period, request count) and an
 // expired route race again, and a route change follows a swapped winner.

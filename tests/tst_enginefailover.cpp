@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // Failover in the race engine over a real lab (tests/support/enginelab.h): a cached route that
 // fails over is logged and stored, and a raced winner cut mid-body (reset or stalled) is resumed on
 // the next route, or fails clearly when the object has no strong validator.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // Races ordered from the race engine over a real lab (tests/support/enginelab.h): manual orders
 // queue behind a running race (and past the queue are refused), the budget skips and counts races,
 // the history keeps races and route changes across a restart, and the front reaches the engine on

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // What the race engine sends over a real lab (tests/support/enginelab.h): the race object (the
 // requested object streamed whole, or a test object before the request), HEAD, the requester's
 // headers, a POST that is never raced and sent once, and races through tinyproxy over https.

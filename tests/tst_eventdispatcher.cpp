@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The process-wide choice of Qt's UNIX event dispatcher (util/eventdispatcher.h). The choice is made
 // before the QCoreApplication exists, so this test has its own main().
 #include "util/eventdispatcher.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The failover log inspector as an operator uses it: live events, filters, the detail pane, CSV
 // export, and failover log files from another edge (damaged lines included).
 #include "model/failoverevent.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // What leaves the history store: route samples exported as CSV (RFC 4180 quoting, failures leave
 // nothing behind), and `relayrace log --json` showing the stored failover events.
 #include "history/historycsv.h"

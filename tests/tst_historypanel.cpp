@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The history panel over a real SQLite history: a day of races on three routes with one change of the
 // optimal route, drawn in four charts from a worker thread, downsampled to the plot width.
 #include "history/historystore.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The history store's queries compute what the console says they do: route samples and the winner
 // timeline, reads after a race id, the sample window's incremental reads, failover filters, the
 // band's median, the TTFB histogram, and the providers and counts.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // History retention deletes exactly what it should: rows older than the age limit, and the oldest
 // races beyond the count limit, with their route rows.
 #include "history/historystore.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The history store's file and rows: the file is WAL and versioned, files it cannot use are refused
 // untouched, every kind of row round-trips, two threads write at once without loss, and a bulk
 // insert of 100,000 route samples is timed.

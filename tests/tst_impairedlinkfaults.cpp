@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // How an impaired link fails connections on purpose, and recovers when told: stalls after some
 // bytes, resets, refusals, a blackhole, a share of new connections reset (failPct), and a target
 // that refuses.

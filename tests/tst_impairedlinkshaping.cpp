@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // How an impaired link shapes traffic it carries: latency adds to every round trip, jitter varies
 // the delay but keeps order, bandwidth limits throughput and backs up into TCP, impairments change
 // on a running link, and a clean link forwards bulk data intact.

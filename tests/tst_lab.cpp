@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The lab as a whole: every route of a running lab (direct, lab relays, a real tinyproxy; http and
 // https with verification on) delivers the origin's exact bytes, hops are independent, impairments
 // change live, and `relayrace lab` / `relayrace demo` do what they print.

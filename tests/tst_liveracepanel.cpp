@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The live race panel fed the engine's value structs: rows per route, coalesced progress, the
 // decision (states, bar colours, summary), and the bounded list of recent races.
 #include "ui/race/liveracemodel.h"

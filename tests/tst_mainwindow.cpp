@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The console as an operator meets it: a window (offscreen platform) with the engine and the demo lab
 // embedded. Start the demo, watch it race on its own, race by hand, cut the optimal route's link and
 // watch the failover arrive in the inspector, filter it, export the route map four ways.

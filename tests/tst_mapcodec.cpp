@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // Map format v1 (docs/map-format.md): round trip, defaults, every refused input naming its field.
 #include "map/mapcodec.h"
 

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The console's two ways to load a map, clicked as an operator would: "Fetch a map by name" against a
 // real dnsmasq (TXT records on 127.0.0.x port 53) and the lab origin serving the map and its signature,
 // and "Open map" through the file dialog. Good maps appear in the providers panel with their signature

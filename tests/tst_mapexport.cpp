@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // `relayrace map show|export` and the DOT export: every region, the origin and RTTs in the graph, Graphviz
 // renders it, JSON export is the canonical map; run through the real CLI binary where it matters.
 #include "map/mapcodec.h"

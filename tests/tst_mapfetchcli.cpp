@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The `relayrace map` CLI, once each, against a real dnsmasq and the lab origin: `map sign` and
 // `map verify` on a file, and `map fetch` writing a verified map and refusing a rollback.
 #include "map/mapcodec.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // What a map fetch delivers, against a real dnsmasq (TXT records on 127.0.0.x port 53) and the lab
 // origin serving the map and its signature over HTTP: the TXT record names one URL, a signed map is
 // verified, an unsigned one is taken without a key, a refresh is a conditional GET, a newer map

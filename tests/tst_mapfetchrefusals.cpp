@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // What a map fetch refuses, against a real dnsmasq and the lab origin, each refusal naming its
 // stage: rollback to an older map, a tampered map, a missing or malformed signature, a signed map
 // that does not parse, an expired map, DNS failures and a silent nameserver, HTTP failures, an

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The map maker against a lab whose link latencies are known: lab relays and a real tinyproxy, http
 // and https origins. Regions come out ranked by path cost with round trips close to the configured
 // ones, dead regions are left out with the reason, ping data replaces measuring, and `relayrace map

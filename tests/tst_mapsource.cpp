@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // MapSource, what the engine and the console see of map fetching, against a real dnsmasq and the
 // lab origin: fresh, not-modified and unsigned statuses, the last good map kept through every kind
 // of failed refresh, backoff without any map, refreshes on its own before expiry, and reconfiguring

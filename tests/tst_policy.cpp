@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The route cache (docs/race-policy.md): re-test triggers fire exactly on time and not a request or a
 // second earlier, precedence, one race at a time, the race budget, hysteresis and failover order.
 #include "policy/racebudget.h"

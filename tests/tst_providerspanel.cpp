@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The providers panel as the operator reads it: one row per provider fed by engine snapshots, the
 // time-relative columns ticking once a second, the map's signature state, and row selection.
 #include "ui/providers/providersmodel.h"

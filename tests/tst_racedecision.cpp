@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // How one race decides over real routes on a lab (tests/support/racelab.h): the first route to the
 // threshold wins and the losers are aborted (and stop receiving at the lab), the winner's reply
 // carries the whole body, a small body or a HEAD wins when complete, non-idempotent methods are never

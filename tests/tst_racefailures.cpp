@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // Route failures in one race over real routes on a lab (tests/support/racelab.h): a route that dies
 // mid-race loses without failing the race, a race with every route failed or silent reports each
 // route, the origin's own 404/502 are results while a relay's 502 or tinyproxy's error page are route

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // Whether races judge routes on equal terms over real routes on a lab (tests/support/racelab.h):
 // concurrent races are not capped by Qt's six connections, time queued inside Qt is not route time,
 // warm races reuse kept-alive connections and cold ones open fresh, and a route whose idle connection

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The relay answers what it cannot serve with a proper status and stays usable: bad and oversized
 // requests, unreachable and silent upstreams, a bad request pipelined after a good one, an upstream
 // dying mid-body, and 2000 mutated requests (a fuzz run).

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The relay forwards what it is given, byte for byte: GET bodies and uploads (sized and chunked),
 // CONNECT tunnels, reused connections both sides, hop-by-hop headers stripped and Via added,
 // upstream routes, chunked and close-delimited bodies reframed, pipelined HEAD and 204 answered

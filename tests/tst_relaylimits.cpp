@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // What the relay holds back: it stops reading either side while the other is backed up, refuses
 // connections beyond its limit with 503, closes idle keep-alive connections, and how fast it moves
 // a large download.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The topology view as an operator reads it: nodes placed from a hand-built map, routes labelled and
 // coloured from race results, the optimal route bold, live progress, failures crossed out, zoom/fit
 // and the SVG/PNG exports.

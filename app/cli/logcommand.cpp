@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // `relayrace log`: the failover events in the history, newest first, for people or for tools.
 #include "command.h"
 

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // relayrace: the command-line interface. Global options, then a command with its own options.
 #include "command.h"
 #include "util/eventdispatcher.h"

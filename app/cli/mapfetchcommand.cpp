@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // `relayrace map fetch`: a map by its DNS name (TXT "v=rr1 url=<URL>"), verified and checked against
 // rollback, written atomically.
 #include "command.h"

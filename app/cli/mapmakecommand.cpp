@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // `relayrace map make`: measure each region's round trip to the origin through its relay (or take
 // ping data collected elsewhere), rank the alternates and write the map atomically; with --every,
 // again and again until interrupted. docs/map-maker.md.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // `relayrace map show` and `relayrace map export`: read one map, print it for people or for tools.
 #include "command.h"
 

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // `relayrace map sign` and `relayrace map verify`: detached Ed25519 signatures of map files.
 #include "command.h"
 

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // relayrace-console: the operator console. Without a display it runs the demo headless instead.
 #include "demo/headlessdemo.h"
 #include "log/logging.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #include "demo/headlessdemo.h"
 
 #include "engine/localengine.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #include "engine/enginehost.h"
 
 #include "util/threadcrypto.h"

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // The history store's queries for the console (declared in historystore.h).
 #include "history/historystore.h"
 

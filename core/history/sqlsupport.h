@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Helpers shared by the history store's files; not part of its API.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // bench_console: the operator console under load (issue 7's figures), offscreen.
 //  - launch to first race shown: from the "start the demo" click to the live race panel showing a winner;
 //  - with the demo racing about 10 races per second and 1,000,000 history samples of the shown provider

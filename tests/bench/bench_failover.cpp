@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // bench_failover: time from a route's fault to the first byte on the next route, for each kind of
 // fault, over next routes of several round-trip times, beside the 60 s a client behind nginx's default
 // timeouts (proxy_connect_timeout, proxy_read_timeout) would wait for the same silent upstream.

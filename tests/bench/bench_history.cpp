@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // bench_history: loads 1,000,000 route samples (250,000 races x 4 routes, one a second over ~3 days)
 // into a new history file with addRaces() in batches, then times the console's queries over it.
 // Prints the figures; docs/benchmarks.md records them.

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // bench_lab: how fast the lab moves bytes, so we know it is never the bottleneck of a race.
 // Downloads a large object from a clean lab (no impairments) over the direct hop, through a lab relay
 // (edge link -> relay -> relay's hop -> origin: three forwarders and a proxy), and through a real

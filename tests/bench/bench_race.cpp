@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 // bench_race: how well races pick routes and what they cost, on the lab (issue 5's figures).
 //  1. Accuracy: races over 4 routes (direct + 3 lab relays) with randomized latencies where the best
 //     route is at least 20% faster than every other; share won by the true best route.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
 # Fails when the core layers' link libraries or the CLI binary mentions Qt Gui or Widgets.
 file(READ "${LINKS_FILE}" links)
 message(STATUS "the core layers link: ${links}")

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
 # The CLI contract every script relies on: --version, --help listing each command, each command's own
 # --help, exit 2 with a clear message on unknown options and commands.
 set -u

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
 # The layering of core/ (docs/architecture.md): reads the `#include "<folder>/..."` lines of
 # core/<folder>/*.h and *.cpp, prints which core folders each folder includes, and fails when
 #   - the folders include each other in a cycle, or

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
 # Builds the .deb from a release build tree, unpacks it into a scratch root (dpkg -x), runs both
 # binaries' --version from there and validates the desktop entry and AppStream metadata.
 set -euo pipefail

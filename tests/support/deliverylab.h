@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the delivery test cases (tst_delivery*.cpp) share: a small lab built on the test's own thread
 // (the origin must be reachable, for its generation and its counters) and the delivery helpers over

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // A real dnsmasq for tests: answers only from its --txt-record options, on 127.0.0.x port 53 (Qt 6.4's
 // QDnsLookup asks port 53 only; the tests run as root). Header-only, shared by the tests that fetch

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the race engine test cases (tst_engine*.cpp) share: one lab whose latencies make the winner
 // known, and the engine, map and request helpers over it. A test case inherits EngineLabTest next to

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the history tests build their rows from, shared by tst_historystore, tst_historyqueries,
 // tst_historyretention and tst_historyexport: races, routes and failover events at fixed times (so

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // The impaired-link tests' origin and client, shared by tst_impairedlinkshaping and
 // tst_impairedlinkfaults: every body is one known byte pattern, so any slice can be checked without

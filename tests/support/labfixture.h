@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // A running lab for the tests that need one (origins, relays and impaired links on loopback, on the
 // lab's own thread). One per test case: start() in initTestCase, restore() in cleanup(), stop() in

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // The map-fetch lab shared by tst_mapfetcher, tst_mapfetchrefusals, tst_mapsource and
 // tst_mapfetchcli: a real dnsmasq whose TXT records point at two lab origins (one to stop for

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the single-race test cases (tst_race*.cpp) share: one lab with real routes (direct, lab relays,
 // a real tinyproxy; http and https with verification on), route clients over it and a race runner. A

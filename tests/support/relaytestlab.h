@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // The relay tests' own HTTP side, shared by tst_relayforwarding, tst_relayerrors and
 // tst_relaylimits: a test origin and raw clients that parse HTTP by hand, so nothing is shared with

@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
 #pragma once
 // A small valid route map for tests that fetch, open or sign maps: one region (fra) relaying through
 // 127.0.0.1:3128 (nothing listens there in these tests), its only alternate.

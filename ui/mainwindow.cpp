@@ -8,7 +8,7 @@
 #include "demo/demotraffic.h"
 #include "engine/localengine.h"
 #include "failover/failoverinspector.h"
-#include "history/historycsv.h"
+#include "history/historyexporter.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
 #include "lab/lab.h"
@@ -37,7 +37,6 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 
@@ -73,6 +72,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_topology = new TopologyView(this);
     m_liveRace = new LiveRacePanel(this);
     m_history = new HistoryPanel(this);
+    m_exporter = new HistoryExporter(this);
+    connect(m_exporter, &HistoryExporter::exported, this, &MainWindow::onHistoryExported);
     m_failovers = new FailoverInspector(this);
     m_labPanel = new LabPanel(this);
     m_history->setHistoryPath(m_options.historyPath);
@@ -122,9 +123,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 MainWindow::~MainWindow()
 {
     // A history export is bounded work on its own store: let it end rather than kill it mid-write.
-    for (QThread *thread : std::as_const(m_exports))
-        thread->wait();
-    qDeleteAll(m_exports);
+    delete m_exporter;
+    m_exporter = nullptr;
     // The demo's users, then the engine (its thread stops), then the lab it races over.
     delete m_demoTraffic;
     m_demoTraffic = nullptr;
@@ -397,31 +397,20 @@ void MainWindow::exportDialog()
 
 void MainWindow::exportHistoryCsv(const QString &path)
 {
-    const QString provider = m_currentProvider;
-    if (provider.isEmpty()) {
+    if (m_currentProvider.isEmpty()) {
         Q_EMIT historyExported(path, tr("no provider to export"));
         return;
     }
-    const QString store = m_options.historyPath;
-    const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(60);
-    auto outcome = std::make_shared<std::optional<Result<qint64>>>();
-    QThread *thread = QThread::create([outcome, store, provider, to, path] {
-        *outcome = history::exportRouteSamplesCsv(store, provider, to.addDays(-30), to, path);
-    });
-    thread->setObjectName(QStringLiteral("history export"));
-    m_exports.append(thread);
-    connect(thread, &QThread::finished, this, [this, thread, outcome, path] {
-        m_exports.removeAll(thread);
-        thread->deleteLater();
-        const Result<qint64> &written = **outcome;
-        const QString error = written ? QString() : written.error();
-        if (written)
-            statusBar()->showMessage(tr("Exported %1 route samples to %2").arg(*written).arg(path), 5000);
-        else
-            statusBar()->showMessage(error);
-        Q_EMIT historyExported(path, error);
-    });
-    thread->start();
+    m_exporter->exportRouteSamples(m_options.historyPath, m_currentProvider, path);
+}
+
+void MainWindow::onHistoryExported(const QString &path, qint64 rows, const QString &error)
+{
+    if (error.isEmpty())
+        statusBar()->showMessage(tr("Exported %1 route samples to %2").arg(rows).arg(path), 5000);
+    else
+        statusBar()->showMessage(error);
+    Q_EMIT historyExported(path, error);
 }
 
 void MainWindow::exportHistoryDialog()

@@ -2,10 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QList>
 #include <QMainWindow>
-
-class QThread;
 
 class QLabel;
 class QSplitter;
@@ -30,6 +27,7 @@ struct RouteMap;
 namespace relayrace::ui {
 
 class FailoverInspector;
+class HistoryExporter;
 class HistoryPanel;
 class LabPanel;
 class LiveRacePanel;
@@ -101,6 +99,7 @@ private:
     void fetchMapDialog();
     void exportDialog();
     void exportHistoryDialog();
+    void onHistoryExported(const QString &path, qint64 rows, const QString &error);
     void showStatus(const engine::EngineStatus &status);
     void restoreLayout();
     void saveLayout() const;
@@ -125,7 +124,7 @@ private:
     demo::DemoTraffic *m_demoTraffic = nullptr;
     map::MapFetcher *m_fetcher = nullptr;
     QString m_currentProvider;
-    QList<QThread *> m_exports; // history CSV exports running
+    HistoryExporter *m_exporter = nullptr;
     int m_raceIntervalMs = 0;   // what "Race every" offers; the engine keeps the schedule
 };
 

@@ -3,7 +3,7 @@
 // Races ordered from the race engine over a real lab (tests/support/enginelab.h): manual orders
 // queue behind a running race (and past the queue are refused), the budget skips and counts races,
 // the history keeps races and route changes across a restart, and the front reaches the engine on
-// its own thread.
+// its own thread and answers history queries.
 #include "support/enginelab.h"
 
 #include "engine/enginehost.h"
@@ -31,6 +31,7 @@ private Q_SLOTS:
     void manualRaceWhileOneRunsIsQueuedAndRunsAfter();
     void historyKeepsRacesAndRouteChanges();
     void engineHostRunsTheEngineOnItsOwnThread();
+    void frontAnswersHistoryQueriesLaterFromAReaderOfItsOwn();
 };
 
 void TestEngineQueue::initTestCase()
@@ -170,6 +171,71 @@ void TestEngineQueue::engineHostRunsTheEngineOnItsOwnThread()
     QCOMPARE(front.snapshot(QStringLiteral("plain")).mapTrust, QStringLiteral("lab (unsigned)"));
     QCOMPARE(front.providers(), QStringList{QStringLiteral("plain")});
     QVERIFY(front.routeMap(QStringLiteral("plain")).has_value());
+}
+
+void TestEngineQueue::frontAnswersHistoryQueriesLaterFromAReaderOfItsOwn()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    EngineSettings settings;
+    settings.caCertificates = m_lab.caCertificates();
+    settings.historyPath = dir.filePath(QStringLiteral("history.sqlite"));
+    LocalEngine front(settings);
+    QSignalSpy finished(&front, &EngineFront::raceFinished);
+    QSignalSpy answered(&front, &EngineFront::historyAnswered);
+    front.setMap(routeMap(QStringLiteral("plain")), QString());
+    for (int i = 1; i <= 2; ++i) {
+        front.raceNow(RaceOrder{QStringLiteral("plain"), QString(), 0, model::Trigger::Manual, 0});
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), i, kTimeoutMs);
+    }
+    const auto ask = [&](const HistoryQuery &query) {
+        const qsizetype before = answered.size();
+        const quint64 ticket = front.queryHistory(query);
+        const qsizetype inside = answered.size() - before; // never answered inside the call
+        [&] { QTRY_COMPARE_WITH_TIMEOUT(answered.size(), before + 1, kTimeoutMs); }();
+        HistoryAnswer a = answered.isEmpty() ? HistoryAnswer{} : answered.last().first().value<HistoryAnswer>();
+        return std::make_tuple(ticket, inside, a);
+    };
+    HistoryQuery races;
+    races.provider = QStringLiteral("plain");
+    races.limit = 10;
+    const auto [racesTicket, racesInside, racesAnswer] = ask(races);
+    QCOMPARE(racesInside, 0);
+    QCOMPARE(racesAnswer.ticket, racesTicket);
+    QVERIFY2(racesAnswer.error.isEmpty(), qPrintable(racesAnswer.error));
+    QCOMPARE(racesAnswer.races.size(), 2);
+    for (const model::RaceResult &r : racesAnswer.races) {
+        QCOMPARE(r.winner, QStringLiteral("via:fast"));
+        QCOMPARE(r.trigger, model::Trigger::Manual);
+    }
+    HistoryQuery changes;
+    changes.kind = HistoryQuery::Kind::RouteChanges;
+    changes.provider = QStringLiteral("plain");
+    changes.from = QDateTime::currentDateTimeUtc().addSecs(-3600);
+    changes.to = QDateTime::currentDateTimeUtc().addSecs(60);
+    const auto [changesTicket, changesInside, changesAnswer] = ask(changes);
+    QCOMPARE(changesAnswer.ticket, changesTicket);
+    QVERIFY2(changesAnswer.error.isEmpty(), qPrintable(changesAnswer.error));
+    QCOMPARE(changesAnswer.routeChanges.size(), 1);
+    QCOMPARE(changesAnswer.routeChanges.first().toRoute, QStringLiteral("via:fast"));
+    HistoryQuery failovers;
+    failovers.kind = HistoryQuery::Kind::Failovers;
+    failovers.failovers.provider = QStringLiteral("plain");
+    const auto [failoversTicket, failoversInside, failoversAnswer] = ask(failovers);
+    QCOMPARE(failoversAnswer.ticket, failoversTicket);
+    QVERIFY2(failoversAnswer.error.isEmpty(), qPrintable(failoversAnswer.error));
+    QCOMPARE(failoversAnswer.failovers.size(), 0); // nothing failed over
+
+    // A front whose engine keeps no history says so, later too.
+    EngineSettings none;
+    LocalEngine bare(none);
+    QSignalSpy bareAnswered(&bare, &EngineFront::historyAnswered);
+    const quint64 ticket = bare.queryHistory(races);
+    QCOMPARE(bareAnswered.size(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(bareAnswered.size(), 1, kTimeoutMs);
+    const HistoryAnswer refused = bareAnswered.first().first().value<HistoryAnswer>();
+    QCOMPARE(refused.ticket, ticket);
+    QVERIFY2(refused.error.contains(QStringLiteral("no history")), qPrintable(refused.error));
 }
 
 QTEST_GUILESS_MAIN(TestEngineQueue)

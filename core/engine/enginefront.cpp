@@ -33,6 +33,13 @@ quint64 EngineFront::serve(const ServeRequest &request)
     return ticket;
 }
 
+quint64 EngineFront::queryHistory(const HistoryQuery &query)
+{
+    const quint64 ticket = m_nextTicket++;
+    submitHistoryQuery(ticket, query);
+    return ticket;
+}
+
 QStringList EngineFront::providers() const
 {
     QStringList ids = m_maps.keys();

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "engine/historyanswer.h"
 #include "engine/providersnapshot.h"
 #include "engine/racestart.h"
 #include "engine/serverequest.h"
@@ -46,6 +47,10 @@ public:
     // Serves a request through the route cache, races and failover like a client's; the body is
     // counted and dropped (load and probes: the demo's users). Returns a ticket that served() echoes.
     quint64 serve(const ServeRequest &request);
+    // Asks the engine's history (races, route changes, failovers). Always answered later, never
+    // inside the call, off the caller's thread (a local front reads the store on a reader thread of
+    // its own, a remote one would ask the edge): historyAnswered() with the returned ticket.
+    quint64 queryHistory(const HistoryQuery &query);
 
     // The mirror (the front's thread).
     QStringList providers() const;
@@ -66,10 +71,12 @@ Q_SIGNALS:
     void providerRemoved(const QString &provider);
     void statusChanged(const relayrace::engine::EngineStatus &status);
     void served(quint64 ticket, const relayrace::engine::ServeResult &result);
+    void historyAnswered(const relayrace::engine::HistoryAnswer &answer);
 
 protected:
     virtual void submitRace(const RaceOrder &order) = 0;
     virtual void submitServe(quint64 ticket, const ServeRequest &request) = 0;
+    virtual void submitHistoryQuery(quint64 ticket, const HistoryQuery &query) = 0;
 
 private:
     QHash<QString, map::RouteMap> m_maps;

@@ -5,13 +5,51 @@
 #include "engine/enginehost.h"
 #include "engine/enginerequest.h"
 #include "engine/raceengine.h"
+#include "history/historystore.h"
 #include "util/discarddevice.h"
+
+#include <QThread>
+
+#include <memory>
 
 namespace relayrace::engine {
 
-LocalEngine::LocalEngine(EngineSettings settings, QObject *parent)
-    : EngineFront(parent), m_host(new EngineHost(std::move(settings), this))
+namespace {
+
+HistoryAnswer answer(history::HistoryStore &store, const HistoryQuery &query)
 {
+    HistoryAnswer a;
+    a.kind = query.kind;
+    switch (query.kind) {
+    case HistoryQuery::Kind::RecentRaces:
+        if (auto races = store.recentRaces(query.provider, query.limit))
+            a.races = std::move(races).value();
+        else
+            a.error = races.error();
+        break;
+    case HistoryQuery::Kind::RouteChanges:
+        if (auto changes = store.routeChanges(query.provider, query.from, query.to))
+            a.routeChanges = std::move(changes).value();
+        else
+            a.error = changes.error();
+        break;
+    case HistoryQuery::Kind::Failovers:
+        if (auto events = store.failovers(query.failovers))
+            a.failovers = std::move(events).value();
+        else
+            a.error = events.error();
+        break;
+    }
+    return a;
+}
+
+} // namespace
+
+LocalEngine::LocalEngine(EngineSettings settings, QObject *parent)
+    : EngineFront(parent), m_historyPath(settings.historyPath)
+{
+    qRegisterMetaType<HistoryAnswer>();
+    m_host = new EngineHost(std::move(settings), this);
     RaceEngine *engine = m_host->engine();
     // Queued: the engine's thread emits; the front's thread receives (and keeps its mirror).
     constexpr auto queued = Qt::QueuedConnection;
@@ -28,7 +66,13 @@ LocalEngine::LocalEngine(EngineSettings settings, QObject *parent)
     connect(engine, &RaceEngine::statusChanged, this, &EngineFront::statusChanged, queued);
 }
 
-LocalEngine::~LocalEngine() = default; // m_host (a child) stops the engine's thread
+LocalEngine::~LocalEngine()
+{
+    // Bounded reads of a store of their own: let them end. Then m_host (a child) stops the engine.
+    for (QThread *reader : std::as_const(m_readers))
+        reader->wait();
+    qDeleteAll(m_readers);
+}
 
 void LocalEngine::setMap(const map::RouteMap &map, const QString &trust)
 {
@@ -68,6 +112,37 @@ void LocalEngine::submitServe(quint64 ticket, const ServeRequest &request)
             Q_EMIT this->served(ticket, result);
         }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
+}
+
+void LocalEngine::submitHistoryQuery(quint64 ticket, const HistoryQuery &query)
+{
+    if (m_historyPath.isEmpty()) {
+        HistoryAnswer none;
+        none.ticket = ticket;
+        none.kind = query.kind;
+        none.error = QStringLiteral("this engine keeps no history");
+        QMetaObject::invokeMethod(this, [this, none] { Q_EMIT historyAnswered(none); }, Qt::QueuedConnection);
+        return;
+    }
+    auto result = std::make_shared<HistoryAnswer>();
+    QThread *reader = QThread::create([result, path = m_historyPath, query] {
+        auto store = history::HistoryStore::open(path);
+        if (!store) {
+            result->kind = query.kind;
+            result->error = store.error();
+            return;
+        }
+        *result = answer(**store, query);
+    });
+    reader->setObjectName(QStringLiteral("history query"));
+    m_readers.append(reader);
+    connect(reader, &QThread::finished, this, [this, reader, result, ticket] {
+        m_readers.removeAll(reader);
+        reader->deleteLater();
+        result->ticket = ticket;
+        Q_EMIT historyAnswered(*result);
+    });
+    reader->start();
 }
 
 } // namespace relayrace::engine

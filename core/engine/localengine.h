@@ -5,6 +5,10 @@
 #include "engine/enginefront.h"
 #include "engine/enginesettings.h"
 
+#include <QList>
+
+class QThread;
+
 namespace relayrace::engine {
 
 class EngineHost;
@@ -27,9 +31,14 @@ public:
 protected:
     void submitRace(const RaceOrder &order) override;
     void submitServe(quint64 ticket, const ServeRequest &request) override;
+    // On a reader thread with a store of its own (one SQLite connection per thread), as the history
+    // panel's worker reads; the engine's thread keeps writing meanwhile.
+    void submitHistoryQuery(quint64 ticket, const HistoryQuery &query) override;
 
 private:
-    EngineHost *m_host;
+    EngineHost *m_host = nullptr;
+    QString m_historyPath;
+    QList<QThread *> m_readers; // history queries running; waited for when the front goes
 };
 
 } // namespace relayrace::engine

@@ -1,15 +1,16 @@
 // SPDX-FileCopyrightText: 2026 relayrace maintainers
 // SPDX-License-Identifier: MIT
 // When a delivery may resume or send again (tests/support/deliverylab.h): never across a changed
-// validator or a body without a strong validator once bytes were delivered, a continuation resumes
-// at its offset unless the object changed, and a POST is sent once: again on another route only when
-// the first never took it.
+// validator or a body without a strong validator once bytes were delivered, a running reply taken
+// over (a race's winner) is resumed elsewhere when its route breaks, and a POST is sent once: again
+// on another route only when the first never took it.
 #include "support/deliverylab.h"
 
 #include "lab/content.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkRequest>
 #include <QTest>
 
 using namespace relayrace;
@@ -26,7 +27,7 @@ private Q_SLOTS:
     void cleanup();
     void changedValidatorRefusesResumeWithClearError();
     void dynamicContentRestartsBeforeDeliveryButFailsAfter();
-    void continuationResumesAtItsOffsetOrRefusesAChangedObject();
+    void runningReplyIsTakenOverAndResumedElsewhere();
     void postOverRefusedRouteIsSentOnceOnTheNext();
     void postOverRouteResetAfterSendingIsNotResent();
 };
@@ -113,55 +114,35 @@ void TestDeliveryResume::dynamicContentRestartsBeforeDeliveryButFailsAfter()
     QCOMPARE(failed.events.first().outcome, model::FailoverEvent::Outcome::Failed);
 }
 
-void TestDeliveryResume::continuationResumesAtItsOffsetOrRefusesAChangedObject()
+void TestDeliveryResume::runningReplyIsTakenOverAndResumedElsewhere()
 {
+    // A race's winner: a reply already running on via:b, whose link resets mid-body. The delivery takes
+    // it over, writes what it brings and resumes the rest on via:a, byte-exact.
     constexpr qint64 size = 1024 * 1024 + 3;
-    constexpr qint64 offset = 300'001;
-    const QString path = QStringLiteral("/obj/continued?size=%1").arg(size);
-    // The head and the first bytes as another reader (a race's winner) had them when its route broke.
-    const Run first = deliver(request(path, {QStringLiteral("direct")}));
-    QVERIFY2(first.result.ok, qPrintable(first.result.error));
-    DeliveryContinuation c;
-    c.offset = offset;
-    c.httpStatus = first.result.httpStatus;
-    c.headers = first.result.headers;
-    c.fromRoute = QStringLiteral("via:winner");
-    c.reason = QStringLiteral("reset");
-    c.detail = QStringLiteral("via:winner: Connection closed");
-    DeliveryRequest req = request(path, {QStringLiteral("via:a")});
-    req.continuation = c;
-    const Run run = deliver(req, {}, first.body.left(offset));
+    const QString path = QStringLiteral("/obj/taken-over?size=%1").arg(size);
+    impair(m_edgeB.get(), [](Impairment &i) { i.resetAfterBytes = 300'000; });
+    DeliveryRequest req = request(path, {QStringLiteral("via:b"), QStringLiteral("via:a")});
+    QNetworkRequest sent(req.url);
+    sent.setRawHeader("Accept-Encoding", "identity");
+    race::ReplyPtr running = req.routes.first()->send("GET", sent, race::RouteClient::Connection::Pooled);
+    const Run run = deliver(req, {}, std::move(running));
     QVERIFY2(run.result.ok, qPrintable(run.result.error));
     QCOMPARE(run.result.route, QStringLiteral("via:a"));
     QCOMPARE(run.result.bytes, size);
-    QCOMPARE(run.result.firstByte, offset);
-    QCOMPARE(sha256Hex(run.body), contentSha256("/obj/continued", size));
-    QCOMPARE(run.result.sha256.toLatin1(), sha256Hex(contentRange("/obj/continued", size, offset, size - offset)));
+    QVERIFY(run.result.lengthVerified);
+    QCOMPARE(sha256Hex(run.body), contentSha256("/obj/taken-over", size));
+    QCOMPARE(run.result.sha256.toLatin1(), sha256Hex(run.body));
     QCOMPARE(run.result.attempts.size(), 2);
-    QCOMPARE(run.result.attempts.first().route, QStringLiteral("via:winner"));
-    QCOMPARE(run.result.attempts.first().bytes, offset);
+    const qint64 offset = run.result.attempts.first().bytes;
+    QCOMPARE(run.result.attempts.first().route, QStringLiteral("via:b"));
+    QVERIFY2(offset > 0 && offset < size, qPrintable(QString::number(offset)));
     QCOMPARE(run.result.attempts.at(1).rangeStart, offset);
     QCOMPARE(run.result.attempts.at(1).httpStatus, 206);
     QCOMPARE(run.events.size(), 1);
-    QCOMPARE(run.events.first().fromRoute, QStringLiteral("via:winner"));
+    QCOMPARE(run.events.first().fromRoute, QStringLiteral("via:b"));
     QCOMPARE(run.events.first().toRoute, QStringLiteral("via:a"));
     QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Resumed);
     QCOMPARE(run.events.first().resumeOffset, offset);
-
-    // A new version since the head: the route's answer does not match, nothing is appended.
-    m_origin->setGeneration(1);
-    req.routes = routes({QStringLiteral("via:a")});
-    const Run changed = deliver(req, {}, first.body.left(offset));
-    QVERIFY(changed.finished);
-    QVERIFY(!changed.result.ok);
-    QVERIFY2(changed.result.error.contains(QStringLiteral("via:a")) &&
-                 changed.result.error.contains(QStringLiteral("the object changed")),
-             qPrintable(changed.result.error));
-    QCOMPARE(changed.result.bytes, offset);
-    QCOMPARE(changed.body, first.body.left(offset));
-    QCOMPARE(changed.events.size(), 1);
-    QCOMPARE(changed.events.first().reason, QStringLiteral("validator_changed"));
-    QCOMPARE(changed.events.first().outcome, model::FailoverEvent::Outcome::Failed);
 }
 
 void TestDeliveryResume::postOverRefusedRouteIsSentOnceOnTheNext()

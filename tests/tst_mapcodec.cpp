@@ -92,11 +92,11 @@ RouteMap fullMap()
     m.direct = false;
     m.race = {RaceSettings::Object::TestObject, 1 << 20, 0, 30, 300, 50, 12.5};
     m.regions = {{QStringLiteral("fra"), QStringLiteral("Frankfurt \"Main\" \\ hub"), QUrl(QStringLiteral("http://203.0.113.10:3128")),
-                  50.1, 8.7, true, 12.5, 5},
+                  50.1, 8.7, true, 12.5, 5, QStringLiteral("relay.fra")},
                  {QStringLiteral("syd"), QStringLiteral("Sydney"), QUrl(QStringLiteral("http://[2001:db8::1]:8888")),
-                  -33.9, 151.2, false, std::nullopt, 0},
+                  -33.9, 151.2, false, std::nullopt, 0, QString()},
                  {QStringLiteral("gru"), QString(), QUrl(QStringLiteral("http://relay.gru.example:3128")),
-                  -23.55, -46.63, true, 0.1 + 0.2, 7}};
+                  -23.55, -46.63, true, 0.1 + 0.2, 7, QString()}};
     m.alternates = {{QStringLiteral("default"), {QStringLiteral("fra"), QStringLiteral("gru")}},
                     {QStringLiteral("edge-sin"), {QStringLiteral("syd"), QStringLiteral("fra"), QStringLiteral("gru")}},
                     {QStringLiteral("edge-none"), {}}};

@@ -68,9 +68,9 @@ RouteMap awkwardMap()
     m.provider = QStringLiteral("globex.shop");
     m.origin = QUrl(QStringLiteral("https://origin.globex.example"));
     m.generatedAt = QDateTime::currentDateTimeUtc();
-    m.regions = {{QStringLiteral("origin"), QStringLiteral("Frankfurt \"Main\" \\ hub"), QUrl(QStringLiteral("http://203.0.113.10:3128")), 50.1, 8.7, true, 9.75, 3},
-                 {QStringLiteral("a.b-c_d"), QStringLiteral("São Paulo {x} -> y; [z]"), QUrl(QStringLiteral("http://[2001:db8::1]:8888")), -23.5, -46.6, false, std::nullopt, 0},
-                 {QStringLiteral("9lives"), QStringLiteral("two\nlines"), QUrl(QStringLiteral("http://relay.example:3128")), 0, 0, true, 250, 1}};
+    m.regions = {{QStringLiteral("origin"), QStringLiteral("Frankfurt \"Main\" \\ hub"), QUrl(QStringLiteral("http://203.0.113.10:3128")), 50.1, 8.7, true, 9.75, 3, QString()},
+                 {QStringLiteral("a.b-c_d"), QStringLiteral("São Paulo {x} -> y; [z]"), QUrl(QStringLiteral("http://[2001:db8::1]:8888")), -23.5, -46.6, false, std::nullopt, 0, QString()},
+                 {QStringLiteral("9lives"), QStringLiteral("two\nlines"), QUrl(QStringLiteral("http://relay.example:3128")), 0, 0, true, 250, 1, QString()}};
     m.alternates = {{QStringLiteral("default"), {QStringLiteral("a.b-c_d"), QStringLiteral("origin")}},
                     {QStringLiteral("edge-x.y"), {QStringLiteral("9lives")}}};
     return m;

@@ -54,6 +54,8 @@ QJsonObject fetchJson(const DeliveryResult &r, const QString &provider, const QS
                        {QStringLiteral("route"), orNull(r.route)},
                        {QStringLiteral("status"), r.httpStatus == 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(r.httpStatus)},
                        {QStringLiteral("bytes"), r.bytes},
+                       {QStringLiteral("framing"), orNull(r.framing)},
+                       {QStringLiteral("length_verified"), r.lengthVerified},
                        {QStringLiteral("sha256"), r.sha256},
                        {QStringLiteral("elapsed_ms"), std::round(r.elapsedMs * 10) / 10},
                        {QStringLiteral("failovers"), failovers},
@@ -73,6 +75,10 @@ void printSummary(const DeliveryResult &r, const QString &url, const QString &de
         std::fprintf(stderr, "fetched %s over %s: HTTP %d, %lld bytes in %.1f ms, sha256 %s -> %s\n", qUtf8Printable(url),
                      qUtf8Printable(r.route), r.httpStatus, static_cast<long long>(r.bytes), r.elapsedMs,
                      qUtf8Printable(r.sha256), qUtf8Printable(destination));
+    if (r.ok && !r.lengthVerified)
+        std::fprintf(stderr, "note: the body's length could not be checked (%s-delimited, and the origin allows no "
+                             "Range check); it is complete only as far as the connection's end says\n",
+                     qUtf8Printable(r.framing));
 }
 
 // OUT is written as OUT.part-XXXXXX next to it and renamed into place once the body is complete, so a
@@ -188,8 +194,10 @@ int runFetch(const QStringList &arguments)
     }
 
     std::vector<std::unique_ptr<race::RouteClient>> clients;
-    for (const map::Route &route : map::routesFor(*routeMap, parser.value(edge)))
+    for (const map::Route &route : map::routesFor(*routeMap, parser.value(edge))) {
         clients.push_back(std::make_unique<race::RouteClient>(route.id, route.relay));
+        clients.back()->setRelayMarkers({route.relayName.toLatin1()});
+    }
     if (clients.empty()) {
         printError(QStringLiteral("the map gives no route for edge region '%1' (no direct route, no alternates)")
                        .arg(parser.value(edge)));

@@ -22,19 +22,6 @@ namespace {
 // RFC 6298's smoothing of round-trip samples: the estimate follows a route without jumping on one sample.
 constexpr double kSmoothing = 0.125;
 
-RawHeaders headersOf(const QNetworkReply &reply)
-{
-    RawHeaders out;
-    for (const auto &[name, value] : reply.rawHeaderPairs())
-        out.append({name, value});
-    return out;
-}
-
-bool hasBody(const QByteArray &method, int status)
-{
-    return method != "HEAD" && status >= 200 && status != 204 && status != 304;
-}
-
 } // namespace
 
 Delivery::Delivery(DeliveryRequest request, QIODevice *sink, QObject *parent)
@@ -49,7 +36,7 @@ Delivery::~Delivery()
         QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
 }
 
-Result<void> Delivery::start()
+Result<void> Delivery::prepare()
 {
     if (m_started)
         return makeError(QStringLiteral("this delivery has already been started"));
@@ -66,12 +53,6 @@ Result<void> Delivery::start()
         return makeError(QStringLiteral("the request has no method"));
     if (m_request.timeout.count() < 1)
         return makeError(QStringLiteral("the timeout must be positive"));
-    if (const auto &c = m_request.continuation) {
-        if (m_request.method != "GET" && m_request.method != "HEAD")
-            return makeError(QStringLiteral("only a GET or HEAD body can be continued"));
-        if (c->offset < 0 || c->httpStatus <= 0 || c->fromRoute.isEmpty())
-            return makeError(QStringLiteral("a continuation needs an offset, the response head and the failed route"));
-    }
 
     m_started = true;
     m_clock.start();
@@ -87,33 +68,50 @@ Result<void> Delivery::start()
     connect(m_deadline, &QTimer::timeout, this, &Delivery::onDeadline);
     m_deadline->start(m_request.timeout);
     m_routeIndex = 0;
-    // Not from inside start(): the caller hears of every outcome on the event loop.
-    QMetaObject::invokeMethod(this, m_request.continuation ? &Delivery::continueBody : &Delivery::startAttempt,
-                              Qt::QueuedConnection);
     return {};
 }
 
-void Delivery::continueBody()
+Result<void> Delivery::start()
 {
-    if (m_finished)
+    if (Result<void> ready = prepare(); !ready)
+        return ready;
+    // Not from inside start(): the caller hears of every outcome on the event loop.
+    QMetaObject::invokeMethod(this, &Delivery::startAttempt, Qt::QueuedConnection);
+    return {};
+}
+
+Result<void> Delivery::startWith(race::ReplyPtr running)
+{
+    if (!running)
+        return makeError(QStringLiteral("startWith() needs a running reply"));
+    if (m_request.method != "GET" && m_request.method != "HEAD")
+        return makeError(QStringLiteral("only a GET or HEAD reply can be taken over"));
+    if (Result<void> ready = prepare(); !ready)
+        return ready;
+    m_running = std::move(running);
+    QMetaObject::invokeMethod(this, &Delivery::adoptRunning, Qt::QueuedConnection);
+    return {};
+}
+
+void Delivery::adoptRunning()
+{
+    if (m_finished || !m_running)
         return;
-    // The body is in the state this delivery would be in after its own route failed: the same
-    // rules then decide between resuming, restarting and giving up.
-    const DeliveryContinuation &c = *m_request.continuation;
-    m_delivered = c.offset;
-    m_result.firstByte = c.offset;
-    m_result.httpStatus = c.httpStatus;
-    m_result.headers = c.headers;
-    m_validator = std::make_unique<ResumeValidator>(resumeValidatorOf(m_request.method, c.httpStatus, c.headers));
-    DeliveryAttempt started; // the failed route's request, as an attempt: the attempts' bytes add up
-    started.route = c.fromRoute;
-    started.httpStatus = c.httpStatus;
-    started.bytes = c.offset;
-    started.error = c.detail;
-    m_result.attempts.append(started);
-    m_routeErrors.append(c.detail);
-    m_routeIndex = -1; // the next route is the first of the list
-    failOver(c.fromRoute, {c.reason, c.detail, false});
+    DeliveryAttempt a;
+    a.route = currentRoute();
+    m_result.attempts.append(a);
+    m_issuedAt = now();
+    m_requestWritten = true; // it was sent by whoever started it
+    m_adopted = true;
+    m_reply = std::move(m_running);
+    watchReply();
+    armStallTimer();
+    // What already happened to it: its head, body bytes, its end.
+    if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 0)
+        onHead();
+    onData();
+    if (m_reply && !m_finished && m_reply->isFinished())
+        onReplyFinished();
 }
 
 void Delivery::cancel(const QString &why)
@@ -151,10 +149,31 @@ double Delivery::stallBoundMs(const QString &routeId) const
     return m_request.stall.boundMs(m_ttfb.value(routeId, -1));
 }
 
+bool Delivery::resendable() const
+{
+    const QByteArray &m = m_request.method;
+    if (m == "PUT" || m == "DELETE")
+        return m_request.resendWrites;
+    return isIdempotentMethod(m);
+}
+
+bool Delivery::mayResendAfterWriting() const
+{
+    return resendable() || !(m_requestWritten || m_uploadStarted);
+}
+
 void Delivery::armStallTimer()
 {
-    if (m_stallTimer && !m_finished)
-        m_stallTimer->start(int(std::ceil(stallBoundMs(currentRoute()))));
+    if (!m_stallTimer || m_finished)
+        return;
+    // A request that may have reached the origin and must not be sent twice is never given up on by
+    // a stall bound (aborting it would not undo it, and a resend would run beside it): the
+    // delivery's own timeout applies.
+    if (!mayResendAfterWriting()) {
+        m_stallTimer->stop();
+        return;
+    }
+    m_stallTimer->start(int(std::ceil(stallBoundMs(currentRoute()))));
 }
 
 void Delivery::startAttempt()
@@ -162,7 +181,7 @@ void Delivery::startAttempt()
     if (m_finished)
         return;
     race::RouteClient *client = m_request.routes.at(m_routeIndex);
-    m_headSeen = m_headAccepted = m_requestWritten = false;
+    m_headSeen = m_headAccepted = m_requestWritten = m_uploadStarted = m_adopted = false;
     m_requestSentAt = -1;
     m_issuedAt = now();
     m_expectedEnd = -1;
@@ -175,8 +194,9 @@ void Delivery::startAttempt()
         return;
     }
 
+    const bool keepRange = m_rangeStart < 0; // a resume or a tail check asks for its own range
     QNetworkRequest request =
-        outgoingRequest(m_request, m_rangeStart, m_rangeStart >= 0 ? m_validator->ifRange() : QByteArray());
+        outgoingRequest(m_request, keepRange, m_rangeStart, m_rangeStart >= 0 ? m_validator->ifRange() : QByteArray());
     if (isIdempotentMethod(m_request.method)) {
         m_reply = client->send(m_request.method, request, race::RouteClient::Connection::Pooled, m_request.body);
     } else {
@@ -186,10 +206,19 @@ void Delivery::startAttempt()
         m_reply = client->send(m_request.method, request, race::RouteClient::Connection::Pooled, body);
         body->setParent(m_reply.get()); // Qt reads it until the reply is done
     }
+    watchReply();
+    armStallTimer();
+}
+
+void Delivery::watchReply()
+{
     QNetworkReply *reply = m_reply.get();
     connect(reply, &QNetworkReply::socketStartedConnecting, this, &Delivery::armStallTimer);
     connect(reply, &QNetworkReply::encrypted, this, &Delivery::armStallTimer);
-    connect(reply, &QNetworkReply::uploadProgress, this, &Delivery::armStallTimer);
+    connect(reply, &QNetworkReply::uploadProgress, this, [this](qint64 sent, qint64) {
+        m_uploadStarted = m_uploadStarted || sent > 0;
+        armStallTimer();
+    });
     connect(reply, &QNetworkReply::requestSent, this, [this] {
         m_requestWritten = true;
         m_requestSentAt = now();
@@ -203,7 +232,6 @@ void Delivery::startAttempt()
         (void)m_reply.release();
         routeFailed({QStringLiteral("reset"), QStringLiteral("the route's client was destroyed"), false});
     });
-    armStallTimer();
 }
 
 void Delivery::onHead()
@@ -216,39 +244,51 @@ void Delivery::onHead()
         return; // not a response head yet
     m_headSeen = true;
     const QString route = currentRoute();
-    const double sample = now() - (m_requestSentAt >= 0 ? m_requestSentAt : m_issuedAt);
-    const double previous = m_ttfb.value(route, -1);
-    m_ttfb.insert(route, previous > 0 ? (1 - kSmoothing) * previous + kSmoothing * sample : sample);
-    attempt().ttfbMs = sample;
+    if (!m_adopted) { // an adopted reply's head arrived before this delivery knew of it: no sample
+        const double sample = now() - (m_requestSentAt >= 0 ? m_requestSentAt : m_issuedAt);
+        const double previous = m_ttfb.value(route, -1);
+        m_ttfb.insert(route, previous > 0 ? (1 - kSmoothing) * previous + kSmoothing * sample : sample);
+        attempt().ttfbMs = sample;
+    }
     attempt().httpStatus = status;
-    const RawHeaders headers = headersOf(reply);
-
-    if (!m_request.routes.at(m_routeIndex)->isDirect()) {
-        const QString relayError = race::relayOwnError(reply);
-        if (!relayError.isEmpty()) {
-            routeFailed({QStringLiteral("relay_error"), relayError, false});
-            return;
-        }
+    const RawHeaders headers = race::headersOf(reply);
+    const race::RouteClient *client = m_request.routes.at(m_routeIndex);
+    if (const QString relayError = client->relayOwnError(reply); !relayError.isEmpty()) {
+        routeFailed({QStringLiteral("relay_error"), relayError, false});
+        return;
     }
     if (m_rangeStart >= 0) {
         attempt().contentRange = headerValue(headers, "Content-Range");
         const ResumeCheck check = checkResume(*m_validator, m_rangeStart, status, headers);
+        if (m_tailCheck) {
+            tailChecked(check, route + u": " + check.detail);
+            return;
+        }
         if (!check.ok()) {
             resumeRefused(check.reason, route + u": " + check.detail);
             return;
         }
-        m_expectedEnd = m_validator->totalLength;
+        m_headAccepted = true;
+        recovered();
+        if (check.complete) { // the route that failed had delivered the whole body after all
+            m_lengthVerified = true;
+            finish(true, QString());
+            return;
+        }
+        m_validator->totalLength = check.total;
+        m_expectedEnd = check.total;
     } else {
         m_result.httpStatus = status;
         m_result.headers = headers;
-        m_validator = std::make_unique<ResumeValidator>(resumeValidatorOf(m_request.method, status, headers));
-        const QVariant length = reply.header(QNetworkRequest::ContentLengthHeader);
-        m_expectedEnd = hasBody(m_request.method, status) && length.isValid() ? length.toLongLong() : -1;
-        if (!hasBody(m_request.method, status))
-            m_expectedEnd = 0;
+        // A relay on a plain http route may write its own Date: only the origin's dates a Last-Modified.
+        const bool dateFromOrigin = client->isDirect() || m_request.url.scheme() == u"https";
+        m_validator = std::make_unique<ResumeValidator>(
+            resumeValidatorOf(m_request.method, status, headers, dateFromOrigin));
+        m_framing = race::bodyFramingOf(m_request.method, status, headers);
+        m_expectedEnd = m_framing.length;
+        m_headAccepted = true;
+        recovered();
     }
-    m_headAccepted = true;
-    recovered();
     armStallTimer();
 }
 
@@ -301,13 +341,19 @@ void Delivery::onReplyFinished()
     onData();
     if (!m_reply || m_finished || !m_headAccepted)
         return;
-    if (m_expectedEnd >= 0 && m_delivered < m_expectedEnd) {
-        // Qt can end a body that the connection cut short without an error: the length is the truth.
+    if (m_expectedEnd < 0) {
+        endOfUnknownLength();
+        return;
+    }
+    if (m_delivered < m_expectedEnd) {
+        // Qt 6.4 can end a body that the connection cut short without an error (docs/delivery.md):
+        // the length is the truth.
         routeFailed({QStringLiteral("reset"),
                      QStringLiteral("%1: the body ended at byte %2 of %3").arg(currentRoute()).arg(m_delivered).arg(m_expectedEnd),
                      false});
         return;
     }
+    m_lengthVerified = true;
     finish(true, QString());
 }
 
@@ -335,175 +381,6 @@ void Delivery::onDeadline()
                       .arg(m_request.timeout.count())
                       .arg(m_delivered)
                       .arg(m_expectedEnd >= 0 ? QString::number(m_expectedEnd) : QStringLiteral("?")));
-}
-
-void Delivery::dropReply()
-{
-    if (!m_reply)
-        return;
-    QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
-    QNetworkReply *reply = m_reply.release();
-    // Often called from inside one of the reply's own signals (its head, its data): aborting it there
-    // would make Qt report twice. It goes on the next turn; context the reply itself, in case its
-    // client takes it down first.
-    QTimer::singleShot(0, reply, [reply] { race::ReplyDeleter{}(reply); });
-}
-
-void Delivery::emitEvent(model::FailoverEvent event)
-{
-    m_result.failovers.append(event);
-    log::get("delivery")->info("failover {} {}: {} -> {} ({}, {} B delivered, {}): {}", event.provider.toStdString(),
-                               event.request.toStdString(), event.fromRoute.toStdString(),
-                               event.toRoute.isEmpty() ? "none" : event.toRoute.toStdString(),
-                               event.reason.toStdString(), event.bytesDelivered,
-                               outcomeName(event.outcome).toStdString(), event.detail.toStdString());
-    Q_EMIT failover(event);
-}
-
-void Delivery::recovered()
-{
-    if (!m_pending)
-        return;
-    model::FailoverEvent event = *m_pending;
-    m_pending.reset();
-    event.toRoute = currentRoute();
-    event.outcome = m_rangeStart >= 0 ? model::FailoverEvent::Outcome::Resumed : model::FailoverEvent::Outcome::Restarted;
-    event.resumeOffset = m_rangeStart;
-    event.recoverMs = now() - m_pendingSince;
-    emitEvent(event);
-}
-
-void Delivery::resumeRefused(const QString &reason, const QString &detail)
-{
-    // The next route answered, but not with the rest of this body: bytes are out, nothing can fix it.
-    dropReply();
-    m_stallTimer->stop();
-    attempt().error = detail;
-    const QString route = currentRoute();
-    if (m_pending) {
-        model::FailoverEvent event = *m_pending;
-        m_pending.reset();
-        event.toRoute = route;
-        event.detail = event.reason + u": " + event.detail + QStringLiteral("; then ") + detail;
-        event.reason = reason;
-        event.outcome = model::FailoverEvent::Outcome::Failed;
-        emitEvent(event);
-    }
-    finish(false, QStringLiteral("%1 of the body's bytes were delivered and the rest cannot be resumed: %2")
-                      .arg(m_delivered)
-                      .arg(detail));
-}
-
-void Delivery::routeFailed(const Failure &failure)
-{
-    if (m_finished)
-        return;
-    dropReply();
-    m_stallTimer->stop();
-    const QString route = currentRoute();
-    attempt().error = failure.detail;
-    m_routeErrors.append(failure.detail);
-    log::get("delivery")->debug("delivery {}: route {} failed ({}): {}", m_requestText.toStdString(),
-                                route.toStdString(), failure.reason.toStdString(), failure.detail.toStdString());
-
-    if (m_pending) {
-        // The route that was to take over failed before its first byte.
-        model::FailoverEvent event = *m_pending;
-        m_pending.reset();
-        event.toRoute = route;
-        event.detail += QStringLiteral("; then ") + failure.detail;
-        event.outcome = model::FailoverEvent::Outcome::Failed;
-        emitEvent(event);
-    }
-    failOver(route, failure);
-}
-
-void Delivery::failOver(const QString &fromRoute, const Failure &failure)
-{
-    model::FailoverEvent event;
-    event.at = QDateTime::currentDateTimeUtc();
-    event.provider = m_request.provider;
-    event.request = m_requestText;
-    event.fromRoute = fromRoute;
-    event.reason = failure.reason;
-    event.detail = failure.detail;
-    event.bytesDelivered = m_delivered;
-    const int next = m_routeIndex + 1;
-    const bool hasNext = next < m_request.routes.size();
-
-    QString stop;
-    if (!isIdempotentMethod(m_request.method) && !failure.neverLeft) {
-        stop = QStringLiteral("%1 was not sent again on another route: it is not idempotent and may have "
-                              "reached the origin (%2)")
-                   .arg(QString::fromLatin1(m_request.method), failure.detail);
-    } else if (m_delivered > 0 && !m_validator->resumable()) {
-        event.reason = QStringLiteral("not_resumable");
-        event.detail = failure.reason + u": " + failure.detail + QStringLiteral("; the body cannot be resumed: ") +
-                       m_validator->whyNot;
-        stop = QStringLiteral("%1 (%2 bytes already delivered; the body cannot be resumed: %3)")
-                   .arg(failure.detail)
-                   .arg(m_delivered)
-                   .arg(m_validator->whyNot);
-    } else if (!hasNext) {
-        stop = QStringLiteral("every route failed: ") + m_routeErrors.join(QStringLiteral("; "));
-    }
-    if (!stop.isEmpty()) {
-        event.outcome = model::FailoverEvent::Outcome::Failed;
-        emitEvent(event);
-        finish(false, stop);
-        return;
-    }
-    if (m_delivered > 0) {
-        m_rangeStart = m_delivered;
-    } else {
-        // Nothing reached the consumer: the next route starts the response afresh.
-        m_rangeStart = -1;
-        m_validator.reset();
-        m_result.httpStatus = 0;
-        m_result.headers.clear();
-    }
-    m_pending = event;
-    m_pendingSince = now();
-    m_routeIndex = next;
-    startAttempt();
-}
-
-void Delivery::finish(bool ok, const QString &error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    if (m_stallTimer)
-        m_stallTimer->stop();
-    if (m_deadline)
-        m_deadline->stop();
-    dropReply();
-    if (m_pending) {
-        model::FailoverEvent event = *m_pending;
-        m_pending.reset();
-        event.toRoute = currentRoute();
-        event.detail += QStringLiteral("; then ") + error;
-        event.outcome = model::FailoverEvent::Outcome::Failed;
-        emitEvent(event);
-    }
-    m_result.ok = ok;
-    m_result.error = ok ? QString() : error;
-    m_result.route = ok ? currentRoute() : QString();
-    m_result.bytes = m_delivered; // a continuation's offset included; sha256 from firstByte
-    m_result.sha256 = QString::fromLatin1(m_hash.result().toHex());
-    m_result.elapsedMs = now();
-    m_result.smoothedTtfbMs = m_ttfb;
-    if (!ok && !m_result.attempts.isEmpty() && attempt().error.isEmpty())
-        attempt().error = error;
-    auto logger = log::get("delivery");
-    if (ok)
-        logger->info("delivery {} {}: {} B over {} in {:.1f} ms ({} failover(s))", m_request.provider.toStdString(),
-                     m_requestText.toStdString(), m_delivered, m_result.route.toStdString(), m_result.elapsedMs,
-                     m_result.failovers.size());
-    else
-        logger->warn("delivery {} {}: {}", m_request.provider.toStdString(), m_requestText.toStdString(),
-                     error.toStdString());
-    Q_EMIT finished(m_result);
 }
 
 } // namespace relayrace::delivery

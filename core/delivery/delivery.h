@@ -3,6 +3,7 @@
 #pragma once
 
 #include "model/failoverevent.h"
+#include "race/httpmessage.h"
 #include "race/routeclient.h"
 #include "util/result.h"
 
@@ -29,6 +30,7 @@ class QTimer;
 
 namespace relayrace::delivery {
 
+struct ResumeCheck;
 struct ResumeValidator;
 
 // When a route counts as stalled: no progress (connection set-up, request written, response head or
@@ -49,20 +51,6 @@ struct StallSettings
     double boundMs(double smoothedTtfbMs) const;
 };
 
-// A body that another reader started and lost mid-way (the winner of a race on the requested object,
-// engine::EngineRequest): the delivery continues it instead of starting a new one. It resumes at offset
-// with Range + If-Range under the same rules as its own failovers (the head below must allow it), or
-// restarts when offset is 0, and emits the failover event from fromRoute once the outcome is known.
-struct DeliveryContinuation
-{
-    qint64 offset = 0;    // body bytes already written to the sink
-    int httpStatus = 0;   // the response head that started the body (its validators)
-    QList<std::pair<QByteArray, QByteArray>> headers;
-    QString fromRoute;    // the route that failed; not one of DeliveryRequest::routes unless as a retry
-    QString reason;       // its failure, as a FailoverEvent reason code (reset, stall, ...)
-    QString detail;       // the error, naming that route
-};
-
 // One request to deliver. Routes are tried in the given order (the engine orders them by its route
 // cache); none is tried twice.
 struct DeliveryRequest
@@ -75,7 +63,9 @@ struct DeliveryRequest
     QList<race::RouteClient *> routes;
     StallSettings stall;
     std::chrono::milliseconds timeout{300'000}; // the whole delivery, every route included
-    std::optional<DeliveryContinuation> continuation; // a body started elsewhere; GET or HEAD only
+    // PUT and DELETE go to another route only when they certainly never left, unless the provider
+    // opts in here (idempotent by RFC 9110, but an origin may not implement them so).
+    bool resendWrites = false;
 };
 
 // One request sent over one route.
@@ -96,25 +86,35 @@ struct DeliveryResult
     QString route;         // the route that delivered the end of the body; empty when none did
     int httpStatus = 0;    // of the representation delivered (200 for a resumed body); 0 when none
     QList<std::pair<QByteArray, QByteArray>> headers; // the response head that started the body
-    qint64 bytes = 0;      // body bytes the consumer has, a continuation's offset included
-    qint64 firstByte = 0;  // where this delivery's own bytes start: 0, or a continuation's offset
-    QString sha256;        // lower-case hex of the bytes this delivery wrote: [firstByte, bytes)
+    qint64 bytes = 0;      // body bytes the consumer has
+    QString sha256;        // lower-case hex of the body
+    // How the body's end was known (race::framingName: content-length, chunked, close, none) and
+    // whether its length was checked: by Content-Length, by having no body, or, for a chunked or
+    // close-delimited body, by the tail check (a Range request past the end answered 416). An ok
+    // result with lengthVerified false is a body Qt called complete that nothing could check.
+    QString framing;
+    bool lengthVerified = false;
     double elapsedMs = 0;
     QList<model::FailoverEvent> failovers;
-    QList<DeliveryAttempt> attempts; // a continuation's failed route first (its bytes: the offset)
+    QList<DeliveryAttempt> attempts; // in order; a tail check is an attempt on the same route
     QHash<QString, double> smoothedTtfbMs; // the estimates after this delivery (hints updated)
     QString error;         // when !ok: what went wrong, naming the route and the check
 };
 
 // Delivers one request: sends it over the first route and, when that route fails (refused, reset,
-// TLS, timeout, its relay's own 502/503/504, or a stall), over the next, and so on. A GET whose body
-// had started resumes on the next route with Range + If-Range when that is safe (a strong validator
-// and Accept-Ranges: bytes), accepting only a 206 with the matching Content-Range, so the consumer
-// receives one byte-exact body; otherwise it restarts from zero when nothing was delivered yet, or
-// ends with an error. A truncated or spliced body is never reported as success. A non-idempotent
-// request goes to another route only when it certainly never left (the connection failed before a
-// byte of it was written). With a continuation, it takes over a body another reader started (see
-// DeliveryContinuation). docs/delivery.md has the rules.
+// TLS, timeout, its relay's own error, a body shorter than its Content-Length, or a stall), over the
+// next, and so on. A GET whose body had started resumes on the next route with Range + If-Range when
+// that is safe (a strong validator and Accept-Ranges: bytes), accepting only a 206 with the matching
+// Content-Range, so the consumer receives one byte-exact body; otherwise it restarts from zero when
+// nothing was delivered yet, or ends with an error. A chunked or close-delimited body, whose end Qt
+// 6.4 cannot be trusted to report (a reset reads as the end), is checked with a Range request past
+// its end when the origin allows ranges: a 206 there means it was cut short, and it is resumed.
+// A truncated or spliced body is never reported as success. Only GET, HEAD, OPTIONS and TRACE go to
+// another route after they may have left (PUT and DELETE by opt-in); no stall bound ends a request
+// whose body may have reached the origin unless it may be sent again. docs/delivery.md has the rules.
+//
+// startWith() takes over a reply already running on the first route (a race's winner): the body it
+// streams is delivered, checked and continued under the same rules.
 //
 // The body is written to the sink as it arrives (never buffered whole). The route clients and the
 // sink must outlive the delivery. One Delivery runs once; delete it (deleteLater from a slot) when
@@ -130,6 +130,9 @@ public:
     // Starts, or refuses (nothing sent): no routes, a URL that is not http(s), a sink not open for
     // writing, or a second start.
     Result<void> start();
+    // Starts with running, a reply already sent over the first route for this very request (its
+    // head, body bytes and end may already be in): nothing is sent until it fails. GET or HEAD only.
+    Result<void> startWith(race::ReplyPtr running);
     // Ends the delivery now with this error (finished() follows at once).
     void cancel(const QString &why);
 
@@ -154,8 +157,14 @@ private:
         bool neverLeft = false; // the request certainly never left (see certainlyNotSent)
     };
 
-    void continueBody();
+    Result<void> prepare();
+    void adoptRunning();
     void startAttempt();
+    void watchReply();
+    bool resendable() const;
+    bool mayResendAfterWriting() const;
+    void endOfUnknownLength();
+    void tailChecked(const ResumeCheck &check, const QString &detail);
     void onHead();
     void onData();
     void onReplyFinished();
@@ -193,7 +202,13 @@ private:
     bool m_headSeen = false;
     bool m_headAccepted = false;
     bool m_requestWritten = false;
+    bool m_uploadStarted = false;
+    bool m_tailCheck = false;
+    bool m_adopted = false;        // the attempt is startWith()'s reply
+    bool m_lengthVerified = false;  // the attempt asks past the end of a body of unknown length
     qint64 m_expectedEnd = -1; // total body length when known
+    race::ReplyPtr m_running;  // startWith()'s reply until it is adopted
+    race::BodyFraming m_framing;
     // A failover waiting for its outcome (the next route's first byte, or its failure).
     std::optional<model::FailoverEvent> m_pending;
     double m_pendingSince = -1;

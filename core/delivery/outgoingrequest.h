@@ -9,10 +9,10 @@ namespace relayrace::delivery {
 
 struct DeliveryRequest;
 
-// What one attempt of a delivery sends: the caller's headers; Accept-Encoding: identity unless the
-// caller chose an encoding, so Qt does not inflate a compressed body (the consumer gets the
-// representation's own bytes, the ones a Range offset counts); a Content-Type for a body; and
-// Range: bytes=<rangeStart>- with If-Range when resuming (rangeStart >= 0).
-QNetworkRequest outgoingRequest(const DeliveryRequest &request, qint64 rangeStart, const QByteArray &ifRange);
+// The request one attempt sends: the requester's headers through race::forwardedRequestHeaders (the
+// same filter a race applies), the requester's own Range kept only when keepRange, and this side's
+// Range + If-Range when rangeStart >= 0 (a resume, or a check past the end of a body).
+QNetworkRequest outgoingRequest(const DeliveryRequest &request, bool keepRange, qint64 rangeStart,
+                                const QByteArray &ifRange);
 
 } // namespace relayrace::delivery

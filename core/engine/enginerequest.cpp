@@ -7,6 +7,7 @@
 #include "log/logging.h"
 #include "engine/providerstate.h"
 #include "engine/raceengine.h"
+#include "race/httpmessage.h"
 #include "race/race.h"
 
 #include <QIODevice>
@@ -38,7 +39,11 @@ void EngineRequest::start()
     const bool idempotent = m_request.method == "GET" || m_request.method == "HEAD";
     // Non-idempotent requests are never raced: they go once, over the optimal route.
     if (decision.race && idempotent) {
-        const bool onTestObject = p->map().race.object == map::RaceSettings::Object::TestObject;
+        // A race measures a body from its first byte: a request for a range of it (or a conditional
+        // one that may answer with no body) races on the test object and then goes over the winner
+        // with its own headers.
+        const bool partial = !race::headerValue(m_request.headers, "Range").isEmpty();
+        const bool onTestObject = partial || p->map().race.object == map::RaceSettings::Object::TestObject;
         RaceSpec spec;
         spec.path = onTestObject ? QString() : m_request.path;
         spec.trigger = decision.trigger;
@@ -83,7 +88,16 @@ void EngineRequest::onRaceDone(race::Race *race, const model::RaceResult &result
         finish(false, result.error.isEmpty() ? QStringLiteral("the race produced no winner") : result.error);
         return;
     }
-    stream(std::move(winner), result.winner);
+    // The winner's reply goes on as the first attempt of a delivery, which checks its body and, when
+    // it dies, continues it over the other routes in the cache's failover order and the winner last:
+    // one broken connection does not condemn a route, but it is asked again only when every other
+    // route failed.
+    QStringList order = m_engine->orderedRoutes(m_request.provider);
+    order.removeAll(result.winner);
+    order.prepend(result.winner);
+    order.append(result.winner);
+    m_result.route = result.winner;
+    deliver(order, std::move(winner));
 }
 
 void EngineRequest::sendOver(const QString &routeId)
@@ -93,10 +107,10 @@ void EngineRequest::sendOver(const QString &routeId)
     order.removeAll(routeId);
     order.prepend(routeId);
     m_result.route = routeId;
-    deliver(order, std::nullopt);
+    deliver(order, nullptr);
 }
 
-void EngineRequest::deliver(const QStringList &order, std::optional<delivery::DeliveryContinuation> continuation)
+void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
 {
     const ProviderState *p = m_engine->provider(m_request.provider);
     if (!p) {
@@ -111,7 +125,7 @@ void EngineRequest::deliver(const QStringList &order, std::optional<delivery::De
     request.body = m_request.body;
     request.routes = p->clients(order);
     request.stall.smoothedTtfbMs = p->smoothedTtfbMs();
-    request.continuation = std::move(continuation);
+    request.resendWrites = m_request.resendWrites;
     m_delivery = new delivery::Delivery(request, m_sink, this);
     connect(m_delivery, &delivery::Delivery::failover, this, [this](const model::FailoverEvent &event) {
         m_result.failovers.append(event);
@@ -121,113 +135,20 @@ void EngineRequest::deliver(const QStringList &order, std::optional<delivery::De
         if (ProviderState *current = m_engine->provider(m_request.provider))
             current->mergeSmoothedTtfb(result.smoothedTtfbMs);
         m_result.route = result.route.isEmpty() ? m_result.route : result.route;
-        m_result.bytes = result.bytes; // a continuation's offset included
+        m_result.bytes = result.bytes;
         m_result.httpStatus = result.httpStatus;
+        m_result.framing = result.framing;
+        m_result.lengthVerified = result.lengthVerified;
         m_delivery->deleteLater();
         m_delivery = nullptr;
         finish(result.ok, result.error);
     });
-    if (const Result<void> started = m_delivery->start(); !started) {
+    const Result<void> started = running ? m_delivery->startWith(std::move(running)) : m_delivery->start();
+    if (!started) {
         m_delivery->deleteLater();
         m_delivery = nullptr;
         finish(false, started.error());
     }
-}
-
-void EngineRequest::stream(race::ReplyPtr reply, const QString &routeId)
-{
-    m_result.route = routeId;
-    m_reply = std::move(reply);
-    QNetworkReply *r = m_reply.get();
-    m_result.httpStatus = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    connect(r, &QNetworkReply::readyRead, this, &EngineRequest::pump);
-    connect(r, &QNetworkReply::finished, this, &EngineRequest::onReplyFinished);
-    // The winner of a race carries no transfer timeout (see Race): the body must keep moving, by the
-    // rule a delivery applies to its own routes.
-    const ProviderState *p = m_engine->provider(m_request.provider);
-    const double bound = delivery::StallSettings{}.boundMs(p ? p->smoothedTtfbMs().value(routeId, -1) : -1);
-    m_stallTimer = new QTimer(this);
-    m_stallTimer->setSingleShot(true);
-    m_stallTimer->setTimerType(Qt::PreciseTimer);
-    m_stallTimer->setInterval(int(std::ceil(bound)));
-    connect(m_stallTimer, &QTimer::timeout, this, [this, bound] {
-        if (!m_finished && m_reply)
-            handOver(QStringLiteral("stall"),
-                     QStringLiteral("%1: no body bytes for %2 ms (the stall bound of this route)")
-                         .arg(m_result.route)
-                         .arg(qRound(bound)));
-    });
-    m_stallTimer->start();
-    pump(); // what arrived during the race
-    if (r->isFinished())
-        QMetaObject::invokeMethod(this, &EngineRequest::onReplyFinished, Qt::QueuedConnection);
-}
-
-void EngineRequest::pump()
-{
-    if (!m_reply || m_finished)
-        return;
-    const QByteArray chunk = m_reply->readAll();
-    if (chunk.isEmpty())
-        return;
-    m_stallTimer->start();
-    if (!m_sink || m_sink->write(chunk) != chunk.size()) {
-        finish(false, QStringLiteral("writing the response failed after %1 bytes: %2")
-                          .arg(m_result.bytes)
-                          .arg(m_sink ? m_sink->errorString() : QStringLiteral("the sink is gone")));
-        return;
-    }
-    m_result.bytes += chunk.size();
-}
-
-void EngineRequest::onReplyFinished()
-{
-    if (!m_reply || m_finished)
-        return;
-    pump();
-    if (m_finished)
-        return;
-    QNetworkReply *r = m_reply.get();
-    if (!race::endedIntact(*r)) {
-        handOver(delivery::failureReason(r->error()), m_result.route + u": " + r->errorString());
-        return;
-    }
-    const QVariant length = r->header(QNetworkRequest::ContentLengthHeader);
-    if (m_request.method != "HEAD" && length.isValid() && length.toLongLong() != m_result.bytes) {
-        // Qt can end a body that the connection cut short without an error: the length is the truth.
-        handOver(QStringLiteral("reset"), QStringLiteral("%1: the body ended at byte %2 of %3")
-                                              .arg(m_result.route)
-                                              .arg(m_result.bytes)
-                                              .arg(length.toLongLong()));
-        return;
-    }
-    finish(true, QString());
-}
-
-void EngineRequest::handOver(const QString &reason, const QString &detail)
-{
-    m_stallTimer->stop();
-    delivery::DeliveryContinuation c;
-    c.offset = m_result.bytes;
-    c.httpStatus = m_result.httpStatus;
-    for (const auto &[name, value] : m_reply->rawHeaderPairs())
-        c.headers.append({name, value});
-    c.fromRoute = m_result.route;
-    c.reason = reason;
-    c.detail = detail;
-    // Often inside the reply's own finished(): it goes on the next turn (as Delivery drops its own).
-    QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
-    QNetworkReply *reply = m_reply.release();
-    QTimer::singleShot(0, reply, [reply] { race::ReplyDeleter{}(reply); });
-    log::get("engine")->info("request {} {}: winner {} failed after {} B ({}); continuing over the other routes",
-                             m_request.provider.toStdString(), m_request.path.toStdString(),
-                             c.fromRoute.toStdString(), c.offset, detail.toStdString());
-    // The other routes in the cache's failover order, the failed winner last: one broken connection
-    // does not condemn a route, but it is asked again only when every other route failed.
-    QStringList order = m_engine->orderedRoutes(m_request.provider);
-    order.removeAll(c.fromRoute);
-    order.append(c.fromRoute);
-    deliver(order, std::move(c));
 }
 
 void EngineRequest::finish(bool ok, const QString &error)
@@ -237,12 +158,6 @@ void EngineRequest::finish(bool ok, const QString &error)
     m_finished = true;
     m_result.ok = ok;
     m_result.error = error;
-    if (m_stallTimer)
-        m_stallTimer->stop();
-    if (m_reply) {
-        QObject::disconnect(m_reply.get(), nullptr, this, nullptr);
-        m_reply.reset();
-    }
     if (ProviderState *p = m_engine->provider(m_request.provider))
         m_engine->requestFinished(*p, m_result.bytes);
     Q_EMIT finished(m_result);

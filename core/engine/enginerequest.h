@@ -16,7 +16,6 @@ class QTimer;
 
 namespace relayrace::delivery {
 class Delivery;
-struct DeliveryContinuation;
 }
 namespace relayrace::race {
 class Race;
@@ -26,10 +25,11 @@ namespace relayrace::engine {
 
 // One request served by the RaceEngine (RaceEngine::serve): decides with the route cache whether
 // to race, races (on the request itself or on the test object) or takes the cached route, and
-// streams the response body into the sink. A raced winner that dies mid-body (an error, a short body,
-// or a stall by delivery::StallSettings' rule) is handed over to a delivery::Delivery that continues
-// the body from the bytes already written, over the other routes in the cache's failover order and
-// the failed winner last. Finishes once; the engine deletes it afterwards.
+// streams the response body into the sink through a delivery::Delivery, which alone decides when a
+// body is complete. A raced winner's reply is that delivery's first attempt: when it dies mid-body
+// (an error, a short body, a stall) the delivery continues it from the bytes already written, over
+// the other routes in the cache's failover order and the failed winner last. Finishes once; the
+// engine deletes it afterwards.
 class RaceEngine;
 
 class EngineRequest final : public QObject
@@ -52,20 +52,15 @@ private:
     void onRaceDone(race::Race *race, const model::RaceResult &result, bool testObject);
     // Delivers over routeId first, failing over (and resuming) along the cache's order.
     void sendOver(const QString &routeId);
-    void deliver(const QStringList &order, std::optional<delivery::DeliveryContinuation> continuation);
-    void stream(race::ReplyPtr reply, const QString &routeId);
-    void pump();
-    void onReplyFinished();
-    // The streamed winner failed (reason: a FailoverEvent code): a delivery continues its body.
-    void handOver(const QString &reason, const QString &detail);
+    // A delivery over order; with running (a race's winner, sent over order's first route), it
+    // starts with that reply.
+    void deliver(const QStringList &order, race::ReplyPtr running);
     void finish(bool ok, const QString &error);
 
     RaceEngine *m_engine;
     ServeRequest m_request;
     QPointer<QIODevice> m_sink;
-    race::ReplyPtr m_reply;
-    delivery::Delivery *m_delivery = nullptr; // with failover: the cached route's, or a winner's sequel
-    QTimer *m_stallTimer = nullptr;           // the streamed winner's: no body bytes for the bound
+    delivery::Delivery *m_delivery = nullptr;
     ServeResult m_result;
     bool m_finished = false;
 };

@@ -3,23 +3,12 @@
 #include "engine/providerstate.h"
 
 #include "model/raceresult.h"
+#include "race/httpmessage.h"
 
 #include <QTimer>
 
 namespace relayrace::engine {
 
-namespace {
-// Headers a race on a requested object owns, never the requester's: hop-by-hop ones, Host, Range (a
-// race measures a body from its first byte) and Accept-Encoding (set to identity below).
-bool raceOwnsHeader(const QByteArray &name)
-{
-    static const QList<QByteArray> owned{"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
-                                         "trailer", "transfer-encoding", "upgrade", "host", "range", "if-range",
-                                         "accept-encoding", "content-length"};
-    return owned.contains(name.toLower());
-}
-
-} // namespace
 
 ProviderState::ProviderState(map::RouteMap map, const QString &edgeRegion, QString mapTrust)
     : m_map(std::move(map)), m_routes(map::routesFor(m_map, edgeRegion))
@@ -64,17 +53,15 @@ race::RaceRequest ProviderState::raceRequest(const RaceSpec &spec, const EngineS
     request.fairness = settings.fairness;
     request.timeout = settings.raceTimeout;
     request.warmUpUrl = urlFor(QString());
+    // A requested object's winner streams to the requester and may be resumed by Range elsewhere:
+    // the one header filter every path uses (race::forwardedRequestHeaders; Accept-Encoding identity,
+    // so offsets count the representation's own bytes; no Range, a race measures from byte 0).
     if (spec.requested) {
         request.method = spec.requested->method;
-        for (const auto &[name, value] : spec.requested->headers) {
-            if (!raceOwnsHeader(name))
-                request.headers.append({name, value});
-        }
+        request.headers = race::forwardedRequestHeaders(request.method, spec.requested->headers, false);
+    } else if (!testObject) {
+        request.headers = race::forwardedRequestHeaders(request.method, {}, false);
     }
-    // A requested object's winner streams to the requester and may be resumed by Range elsewhere:
-    // its bytes must be the representation's own, not Qt's inflation of a gzip body (as Delivery).
-    if (!testObject)
-        request.headers.append({QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity")});
     return request;
 }
 

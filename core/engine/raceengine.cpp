@@ -115,10 +115,11 @@ race::RouteClient *RaceEngine::client(const QString &providerId, const QString &
 
 race::RouteClient *RaceEngine::clientFor(const map::Route &route)
 {
-    const QString key = route.id + u' ' + route.relay.toString();
+    const QString key = route.id + u' ' + route.relay.toString() + u' ' + route.relayName;
     if (race::RouteClient *existing = m_clients.value(key))
         return existing;
     auto *client = new race::RouteClient(route.id, route.relay, this);
+    client->setRelayMarkers({route.relayName.toLatin1()});
     if (!m_settings.caCertificates.isEmpty())
         client->setCaCertificates(m_settings.caCertificates);
     m_clients.insert(key, client);

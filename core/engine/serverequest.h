@@ -23,6 +23,7 @@ struct ServeRequest
     QString path;                  // path and query on the provider's origin
     QList<std::pair<QByteArray, QByteArray>> headers;
     QByteArray body;               // POST/PUT/PATCH
+    bool resendWrites = false;     // PUT and DELETE may go to another route after they may have left
 };
 
 struct ServeResult
@@ -34,6 +35,8 @@ struct ServeResult
     model::Trigger trigger = model::Trigger::None; // what made it race; None when it did not
     int httpStatus = 0;
     qint64 bytes = 0;
+    QString framing;               // how the body's end was known (delivery::DeliveryResult::framing)
+    bool lengthVerified = false;   // its length was checked, not only Qt's word (see DeliveryResult)
     QString error;
 };
 

@@ -109,7 +109,14 @@ QByteArray interimResponseHead(const HttpHead &response, QByteArrayView via)
 QByteArray errorResponse(int status, const QString &message, QByteArrayView via)
 {
     const QByteArray body = message.toUtf8() + '\n';
+    // Marked as the relay's own (RFC 9209 Proxy-Status, and a Server no forwarded answer carries), so
+    // a client tells it from an origin's error that the relay forwards.
+    const QByteArray type = status == 504   ? "connection_timeout"
+                            : status == 502 ? "destination_unavailable"
+                            : status >= 500 ? "proxy_internal_error"
+                                            : "http_request_error";
     return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
+           "\r\nServer: relayrace-relay\r\nProxy-Status: relayrace-relay; error=" + type +
            "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
            QByteArray::number(body.size()) + "\r\nConnection: close\r\nVia: " + via.toByteArray() +
            "\r\n\r\n" + body;

@@ -54,6 +54,15 @@ bool isValidId(const QString &id)
     return pattern.match(id).hasMatch();
 }
 
+// RFC 9209 names a proxy by a token or a string; a relay name is matched as text, so it may hold
+// neither list nor parameter separators nor quotes.
+constexpr qsizetype kMaxRelayNameChars = 128;
+bool isValidRelayName(const QString &name)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3c-\\x7e]+$"));
+    return pattern.match(name).hasMatch();
+}
+
 // The first error wins and is kept; later reads become no-ops, so the reading code stays linear.
 struct Context
 {
@@ -217,6 +226,11 @@ Region readRegion(Context &ctx, const QJsonObject &object, const QString &path)
     if (!ctx.failed())
         region.relay = readUrl(ctx, r.path(QStringLiteral("relay")), relay, {QStringLiteral("http")}, true,
                                QStringLiteral("http://host:port (an HTTP forward proxy)"));
+    r.text(QStringLiteral("relay_name"), &region.relayName, false, kMaxRelayNameChars);
+    if (!ctx.failed() && !region.relayName.isEmpty() && !isValidRelayName(region.relayName))
+        ctx.fail(r.path(QStringLiteral("relay_name")),
+                 QStringLiteral("'%1' is not a Proxy-Status name (visible ASCII, no quotes, commas or semicolons)")
+                     .arg(region.relayName));
     r.number(QStringLiteral("lat"), &region.lat, -90.0, 90.0);
     r.number(QStringLiteral("lon"), &region.lon, -180.0, 180.0);
     r.boolean(QStringLiteral("well_connected"), &region.wellConnected);
@@ -387,7 +401,7 @@ QByteArray serializeRouteMap(const RouteMap &map)
         {QStringLiteral("hysteresis_pct"), race.hysteresisPct}};
     QJsonArray regions;
     for (const Region &region : map.regions) {
-        regions.append(QJsonObject{
+        QJsonObject r{
             {QStringLiteral("id"), region.id},
             {QStringLiteral("name"), region.name},
             {QStringLiteral("relay"), region.relay.toString(QUrl::FullyEncoded)},
@@ -395,7 +409,10 @@ QByteArray serializeRouteMap(const RouteMap &map)
             {QStringLiteral("lon"), region.lon},
             {QStringLiteral("well_connected"), region.wellConnected},
             {QStringLiteral("rtt_to_origin_ms"), region.rttToOriginMs ? QJsonValue(*region.rttToOriginMs) : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("samples"), region.samples}});
+            {QStringLiteral("samples"), region.samples}};
+        if (!region.relayName.isEmpty()) // absent when unset: maps without it stay byte-identical
+            r.insert(QStringLiteral("relay_name"), region.relayName);
+        regions.append(r);
     }
     QJsonObject alternates;
     for (auto it = map.alternates.constBegin(); it != map.alternates.constEnd(); ++it)

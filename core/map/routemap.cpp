@@ -42,11 +42,11 @@ QList<Route> routesFor(const RouteMap &map, const QString &edgeRegion)
 {
     QList<Route> routes;
     if (map.direct)
-        routes.append(Route{directRouteId(), QString(), QUrl()});
+        routes.append(Route{directRouteId(), QString(), QUrl(), QString()});
     for (const QString &regionId : map.alternatesFor(edgeRegion)) {
         const Region *region = map.region(regionId);
         if (region && !region->relay.isEmpty())
-            routes.append(Route{viaRouteId(regionId), regionId, region->relay});
+            routes.append(Route{viaRouteId(regionId), regionId, region->relay, region->relayName});
     }
     return routes;
 }

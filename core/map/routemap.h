@@ -39,6 +39,9 @@ struct Region
     bool wellConnected = true;
     std::optional<double> rttToOriginMs;   // measured by the map maker, when known
     int samples = 0;
+    // The relay's name in RFC 9209 Proxy-Status, by which its own error answers are told from the
+    // origin's (docs/delivery.md); empty: Proxy-Status is not read.
+    QString relayName;
 
     bool operator==(const Region &) const = default;
 };
@@ -81,6 +84,7 @@ struct Route
     QString id;       // "direct" | "via:<region>"
     QString regionId; // empty for the direct route
     QUrl relay;       // the region's relay; empty for the direct route
+    QString relayName; // its Proxy-Status name (Region::relayName)
 
     bool operator==(const Route &) const = default;
 };

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "race/race.h"
 
+#include "race/httpmessage.h"
+
 #include "log/logging.h"
 
 #include <QNetworkReply>
@@ -231,10 +233,10 @@ void Race::onHeaders(size_t index)
     lane.headersAt = now();
     QNetworkReply *reply = lane.reply.get();
     lane.outcome.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-    lane.expectedLength = length.isValid() ? length.toLongLong() : -1;
-    if (lane.client && !lane.client->isDirect()) {
-        const QString relayError = relayOwnError(*reply);
+    // A 204, a 304 or a HEAD has no body whatever its Content-Length says: complete with 0 bytes.
+    lane.expectedLength = bodyFramingOf(m_request.method, lane.outcome.httpStatus, headersOf(*reply)).length;
+    if (lane.client) {
+        const QString relayError = lane.client->relayOwnError(*reply);
         // Qt is still inside this reply's head handling: aborting it here would make Qt report
         // its error twice, so the reply goes on the next turn (the route is out of the race now).
         if (!relayError.isEmpty())
@@ -289,6 +291,11 @@ void Race::onFinished(size_t index)
     onData(index);
     if (m_finished)
         return;
+    if (lane.expectedLength >= 0 && lane.outcome.bytes != lane.expectedLength) {
+        // Qt 6.4 can end a body cut short with NoError (docs/delivery.md): the length is the truth.
+        fail(index, QStringLiteral("the body ended at byte %1 of %2").arg(lane.outcome.bytes).arg(lane.expectedLength));
+        return;
+    }
     reached(index, true); // the whole body, smaller than the threshold
 }
 

@@ -48,27 +48,9 @@ QString originKey(const QUrl &url)
     return url.scheme() + u"://" + url.host() + u':' + QString::number(url.port(defaultPort));
 }
 
-QString relayOwnError(const QNetworkReply &reply)
+QString RouteClient::relayOwnError(const QNetworkReply &reply) const
 {
-    const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (status < 400)
-        return {};
-    const QString statusText =
-        QString::number(status) + u' ' +
-        reply.attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
-    const QByteArray server = reply.rawHeader("Server").trimmed().toLower();
-    if (server.startsWith("tinyproxy") || server.startsWith("squid"))
-        return QStringLiteral("the relay answered %1 itself (Server: %2)")
-            .arg(statusText, QString::fromLatin1(reply.rawHeader("Server")));
-    if (reply.hasRawHeader("X-Squid-Error"))
-        return QStringLiteral("the relay answered %1 itself (X-Squid-Error: %2)")
-            .arg(statusText, QString::fromLatin1(reply.rawHeader("X-Squid-Error")));
-    if (reply.rawHeader("Proxy-Status").contains("error="))
-        return QStringLiteral("the relay answered %1 itself (Proxy-Status: %2)")
-            .arg(statusText, QString::fromLatin1(reply.rawHeader("Proxy-Status")));
-    if ((status == 502 || status == 503 || status == 504) && !reply.hasRawHeader("Date"))
-        return QStringLiteral("the relay answered %1 itself (an undated gateway error)").arg(statusText);
-    return {};
+    return isDirect() ? QString() : race::relayOwnError(reply, m_relayMarkers);
 }
 
 RouteClient::RouteClient(QString routeId, QUrl relay, QObject *parent)

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "race/httpmessage.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QList>
@@ -28,20 +30,6 @@ struct ReplyDeleter
     void operator()(QNetworkReply *reply) const;
 };
 using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
-
-// When a response that came through a relay is the relay's own answer rather than the origin's,
-// the reason (else empty). The rule, since a relay may forward an origin's 502 as faithfully as
-// it writes its own:
-//  - a proxy product's signature on an error (status >= 400): "Server: tinyproxy..." or
-//    "Server: squid...", an X-Squid-Error header, or a Proxy-Status header naming an error
-//    (RFC 9209) -> the relay's own;
-//  - 502, 503 or 504 without a Date header -> the relay's own. Origins date their answers (RFC 9110
-//    requires it for 2xx-4xx and the lab origin always does); our lab relay's and tinyproxy's error
-//    pages are undated. Via cannot tell: the lab relay adds it to its own errors too, and tinyproxy
-//    adds it to neither.
-// Anything else is the origin's answer, a valid result. Limit: a proxy that dates its own error
-// pages and carries no known signature (nginx, Apache) is read as the origin.
-QString relayOwnError(const QNetworkReply &reply);
 
 // Whether the exchange ended intact: no error, or only Qt's mapping of an HTTP status >= 400 (the
 // response arrived whole; the connection is fine).
@@ -106,6 +94,11 @@ public:
     bool isDirect() const { return m_relay.isEmpty(); }
     // Empty when the route is usable; otherwise why not (a malformed relay URL).
     QString configurationError() const { return m_configError; }
+    // How the relay marks its own errors (relayOwnError()); a direct route has none.
+    const RelayMarkers &relayMarkers() const { return m_relayMarkers; }
+    void setRelayMarkers(RelayMarkers markers) { m_relayMarkers = std::move(markers); }
+    // The relay's own error in this reply, or empty (always empty on the direct route).
+    QString relayOwnError(const QNetworkReply &reply) const;
 
     void setCaCertificates(const QList<QSslCertificate> &certificates);
     void setMaxManagers(int count);
@@ -175,6 +168,7 @@ private:
     const QString m_routeId;
     const QUrl m_relay;
     QString m_configError;
+    RelayMarkers m_relayMarkers;
     QSslConfiguration m_tls;
     int m_maxManagers = kDefaultMaxManagers;
     std::vector<Shard> m_shards;

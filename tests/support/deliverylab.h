@@ -147,22 +147,22 @@ protected:
         return r;
     }
 
-    // prefix: what the consumer already holds (a continuation's first bytes). A delivery that does not
-    // finish fails the calling test (the QTRY records it) and comes back with finished false.
+    // running: a reply already sent over the request's first route, taken over (Delivery::startWith).
+    // A delivery that does not finish fails the calling test (the QTRY records it) and comes back
+    // with finished false.
     static Run deliver(const delivery::DeliveryRequest &request, const std::function<void(qint64)> &onProgress = {},
-                       const QByteArray &prefix = {})
+                       race::ReplyPtr running = {})
     {
         using delivery::Delivery;
         Run run;
-        run.body = prefix;
         QBuffer sink(&run.body);
-        sink.open(prefix.isEmpty() ? QIODevice::WriteOnly : QIODevice::WriteOnly | QIODevice::Append);
+        sink.open(QIODevice::WriteOnly);
         Delivery delivery(request, &sink);
         QSignalSpy finished(&delivery, &Delivery::finished);
         QObject::connect(&delivery, &Delivery::failover, &delivery, [&run](const model::FailoverEvent &e) { run.events.append(e); });
         if (onProgress)
             QObject::connect(&delivery, &Delivery::progress, &delivery, [&onProgress](qint64 bytes, qint64) { onProgress(bytes); });
-        const Result<void> started = delivery.start();
+        const Result<void> started = running ? delivery.startWith(std::move(running)) : delivery.start();
         if (!started.ok()) {
             run.result.error = started.error();
             return run;

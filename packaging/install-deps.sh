@@ -13,7 +13,7 @@ PACKAGES=(
   # runtime
   qt6-qpa-plugins libqt6svg6 fonts-dejavu-core
   # tests: real peers on loopback
-  openssl tinyproxy dnsmasq-base nginx-light xvfb xauth graphviz
+  openssl tinyproxy squid dnsmasq-base nginx-light xvfb xauth graphviz
   appstream desktop-file-utils sqlite3 procps
 )
 
@@ -39,7 +39,7 @@ fi
 
 echo "relayrace: installing ${#missing[@]} missing packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# Services in the packages (nginx, tinyproxy) are started by the tests themselves on free ports;
+# Services in the packages (nginx, tinyproxy, squid) are started by the tests themselves on free ports;
 # keep the packages' own system services from starting on install where no init manages them.
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -128,14 +128,19 @@ void TestImpairedLinkFaults::resetAfterBytesResetsConnection()
     QVERIFY(intact);
     QCOMPARE(lastErrno, ECONNRESET);
 
-    // A plain HTTP client gets a network error with the body cut short.
+    // A plain HTTP client (Qt's) gets the body cut short of the length the response announced. Qt
+    // 6.4 usually ends such a reply with RemoteHostClosedError, but now and then with NoError (1 in
+    // 10 in probe_qt_body_end, docs/delivery.md): the short length is what the link guarantees, and
+    // what every consumer of ours checks; Qt's error code is not asserted.
     auto nam = makeNam();
     const Fetch result = fetch(*nam, urlFor(link, bodySize));
     QVERIFY(result.finished);
-    QVERIFY2(result.error == QNetworkReply::RemoteHostClosedError
+    QVERIFY2(result.error == QNetworkReply::NoError || result.error == QNetworkReply::RemoteHostClosedError
                  || result.error == QNetworkReply::UnknownNetworkError,
              qPrintable(QString::number(result.error)));
+    QCOMPARE(result.announcedLength, bodySize);
     QVERIFY(result.body.size() < bodySize);
+    QVERIFY(result.body.size() <= resetAt);
 }
 
 void TestImpairedLinkFaults::refuseRefusesConnections()

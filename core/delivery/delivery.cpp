@@ -197,7 +197,12 @@ void Delivery::startAttempt()
     const bool keepRange = m_rangeStart < 0; // a resume or a tail check asks for its own range
     QNetworkRequest request =
         outgoingRequest(m_request, keepRange, m_rangeStart, m_rangeStart >= 0 ? m_validator->ifRange() : QByteArray());
-    if (isIdempotentMethod(m_request.method)) {
+    // A request with a body that is not safe to repeat (POST, PUT, DELETE even when the provider
+    // allows this delivery to resend it) is handed to Qt as a body it cannot rewind: Qt 6.4 would
+    // otherwise send it again by itself, on the same route, when its connection drops before the
+    // answer (OneShotBody). Only this delivery decides about sending again.
+    const QByteArray &m = m_request.method;
+    if (m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE") {
         m_reply = client->send(m_request.method, request, race::RouteClient::Connection::Pooled, m_request.body);
     } else {
         request.setAttribute(QNetworkRequest::DoNotBufferUploadDataAttribute, true);

@@ -123,6 +123,7 @@ struct Fetch
     qint64 totalMs = -1;
     QByteArray body;
     QNetworkReply::NetworkError error = QNetworkReply::NoError;
+    qint64 announcedLength = -1; // the response's Content-Length; -1 without one
     bool finished = false;
 };
 
@@ -146,6 +147,8 @@ inline Fetch fetch(QNetworkAccessManager &nam, const QUrl &url, int timeoutMs = 
     result.totalMs = clock.elapsed();
     result.body += reply->readAll();
     result.error = reply->error();
+    const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+    result.announcedLength = length.isValid() ? length.toLongLong() : -1;
     return result;
 }
 

@@ -48,11 +48,12 @@ struct ScriptedRequest
 struct Script
 {
     enum class End { KeepAlive, Fin, Reset };
-    QByteArray head;      // status line and headers, without the blank line
+    QByteArray head;      // status line and headers, without the blank line; empty: no answer
     QByteArray body;
     qint64 cutAt = -1;    // send only this many body bytes (-1: all of them)
     End end = End::Fin;
-    int pauseBeforeEndMs = 0; // let the client read what was sent before the connection ends
+    int pauseBeforeEndMs = 0;  // let the client read what was sent before the connection ends
+    int pauseBeforeHeadMs = 0; // an origin that thinks before it answers
 
     // A head with these lines: "HTTP/1.1 200 OK" + each line.
     static QByteArray headOf(const QByteArray &statusLine, const QList<QByteArray> &lines)
@@ -194,8 +195,11 @@ private:
                 m_requests.append(request);
             }
             script = m_handler(request);
+            if (script.pauseBeforeHeadMs > 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(script.pauseBeforeHeadMs));
             const qint64 bodyBytes = script.cutAt < 0 ? script.body.size() : std::min<qint64>(script.cutAt, script.body.size());
-            const QByteArray head = script.head + "\r\n\r\n";
+            // An empty head answers nothing at all (the connection then ends as told).
+            const QByteArray head = script.head.isEmpty() ? QByteArray() : script.head + "\r\n\r\n";
             if (!sendAll(fd, head.constData(), head.size()) ||
                 (request.method != "HEAD" && !sendAll(fd, script.body.constData(), bodyBytes)))
                 break;

@@ -85,6 +85,10 @@ void TestRelayMarkers::stockRelays()
     QCOMPARE(busy.result.route, via.routeId());
     QVERIFY(busy.events.isEmpty());
     QCOMPARE(busy.body, QByteArray("origin busy\r\n"));
+    // squid dates what it forwards undated (RFC 9110 6.6.1), tinyproxy does not: an undated 5xx was never
+    // a relay's signature.
+    const QByteArray date = race::headerValue(busy.result.headers, "Date");
+    QCOMPARE(date.isEmpty(), relay == u"tinyproxy");
 
     // The relay's own error (it cannot reach the origin): a relay error, the next route is asked.
     race::RouteClient via2(QStringLiteral("via:") + relay, relayUrl(*port));

@@ -69,6 +69,8 @@ private Q_SLOTS:
     void noBodyAnswersWithContentLengthAreComplete();
     void raceCountsANoBodyAnswerAsComplete();
     void everyRequestSendsTheFilteredHeaders();
+    void wholeBodyAnsweringARangeIsSkippedToTheOffset();
+    void reprDigestIsChecked();
 };
 
 void TestDeliveryTruth::initTestCase()
@@ -244,6 +246,51 @@ void TestDeliveryTruth::everyRequestSendsTheFilteredHeaders()
         QCOMPARE(r.header("X-End-To-End"), QByteArray("kept"));
     }
     QCOMPARE(requests.at(1).header("Range"), QByteArray("bytes=30000-"));
+}
+
+void TestDeliveryTruth::wholeBodyAnsweringARangeIsSkippedToTheOffset()
+{
+    // A route (or a relay) that ignores Range answers 200 with the same strong ETag and length: its
+    // first K bytes are the consumer's already, the rest continues the body.
+    const QByteArray body = patternBody(kSize);
+    const QList<QByteArray> head{"ETag: " + kEtag, "Accept-Ranges: bytes", "Content-Length: " + QByteArray::number(kSize)};
+    ScriptedOrigin origin([&](const ScriptedRequest &r) {
+        const bool first = r.header("Range").isEmpty();
+        return Script{Script::headOf("HTTP/1.1 200 OK", head), body, first ? 30'000 : -1, first ? End::Reset : End::KeepAlive, 50};
+    });
+    QVERIFY(origin.start());
+    race::RouteClient direct(QStringLiteral("direct"));
+    race::RouteClient again(QStringLiteral("again"));
+    const ScriptedRun run = runDelivery(scriptedRequest(origin.url("/obj"), {&direct, &again}));
+    QVERIFY2(run.result.ok, qPrintable(run.result.error));
+    QCOMPARE(run.body, body);
+    QVERIFY(run.result.lengthVerified);
+    QCOMPARE(run.result.attempts.size(), 2);
+    QCOMPARE(run.result.attempts.at(1).httpStatus, 200);
+    QCOMPARE(run.result.attempts.at(1).rangeStart, qint64(30'000));
+    QCOMPARE(run.events.size(), 1);
+    QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Resumed);
+}
+
+void TestDeliveryTruth::reprDigestIsChecked()
+{
+    // RFC 9530: a stated sha-256 must match the body; a close-delimited body that matches is verified.
+    const QByteArray body = patternBody(kSize);
+    const QByteArray right = "Repr-Digest: sha-256=:" + QCryptographicHash::hash(body, QCryptographicHash::Sha256).toBase64() + ':';
+    const QByteArray wrong = "Repr-Digest: sha-256=:" + QCryptographicHash::hash("other", QCryptographicHash::Sha256).toBase64() + ':';
+    for (const QByteArray &digest : {right, wrong}) {
+        ScriptedOrigin origin([&](const ScriptedRequest &) {
+            return Script{Script::headOf("HTTP/1.1 200 OK", {"Connection: close", digest}), body, -1, End::Fin, 0};
+        });
+        QVERIFY(origin.start());
+        race::RouteClient direct(QStringLiteral("direct"));
+        const ScriptedRun run = runDelivery(scriptedRequest(origin.url("/obj"), {&direct}));
+        QVERIFY(run.finished);
+        QCOMPARE(run.result.ok, digest == right);
+        QCOMPARE(run.result.lengthVerified, digest == right);
+        if (digest == wrong)
+            QVERIFY2(run.result.error.contains(QStringLiteral("Repr-Digest")), qPrintable(run.result.error));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDeliveryTruth)

@@ -182,6 +182,7 @@ void Delivery::startAttempt()
         return;
     race::RouteClient *client = m_request.routes.at(m_routeIndex);
     m_headSeen = m_headAccepted = m_requestWritten = m_uploadStarted = m_adopted = false;
+    m_skip = 0;
     m_requestSentAt = -1;
     m_issuedAt = now();
     m_expectedEnd = -1;
@@ -282,6 +283,7 @@ void Delivery::onHead()
         }
         m_validator->totalLength = check.total;
         m_expectedEnd = check.total;
+        m_skip = check.skipToOffset ? m_rangeStart : 0;
     } else {
         m_result.httpStatus = status;
         m_result.headers = headers;
@@ -305,7 +307,13 @@ void Delivery::onData()
         onHead();
     if (!m_headAccepted || !m_reply || m_finished)
         return; // refused above: its bytes are not the body the consumer is getting
-    const QByteArray data = m_reply->readAll();
+    QByteArray data = m_reply->readAll();
+    if (m_skip > 0) { // a whole body answering a Range request: its first bytes are the consumer's already
+        const qint64 n = std::min<qint64>(m_skip, data.size());
+        data.remove(0, n);
+        m_skip -= n;
+        armStallTimer();
+    }
     if (data.isEmpty())
         return;
     if (m_expectedEnd >= 0 && m_delivered + data.size() > m_expectedEnd) {

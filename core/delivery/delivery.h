@@ -205,7 +205,8 @@ private:
     bool m_uploadStarted = false;
     bool m_tailCheck = false;
     bool m_adopted = false;        // the attempt is startWith()'s reply
-    bool m_lengthVerified = false;  // the attempt asks past the end of a body of unknown length
+    bool m_lengthVerified = false;
+    qint64 m_skip = 0;             // bytes of the current answer the consumer already has  // the attempt asks past the end of a body of unknown length
     qint64 m_expectedEnd = -1; // total body length when known
     race::ReplyPtr m_running;  // startWith()'s reply until it is adopted
     race::BodyFraming m_framing;

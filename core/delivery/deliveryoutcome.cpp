@@ -223,17 +223,30 @@ void Delivery::finish(bool ok, const QString &error)
         event.outcome = model::FailoverEvent::Outcome::Failed;
         emitEvent(event);
     }
+    const QByteArray sha256 = m_hash.result().toHex();
+    QString failed = error;
+    if (ok && m_result.httpStatus == 200) {
+        // RFC 9530: when the origin states the representation's digest, the body must match it.
+        const QByteArray stated = reprDigestSha256(m_result.headers);
+        if (!stated.isEmpty() && stated != sha256) {
+            ok = false;
+            failed = QStringLiteral("the body's SHA-256 (%1) is not the one the origin states in Repr-Digest (%2)")
+                         .arg(QString::fromLatin1(sha256), QString::fromLatin1(stated));
+        } else if (!stated.isEmpty()) {
+            m_lengthVerified = true; // the digest proves the whole body
+        }
+    }
     m_result.ok = ok;
-    m_result.error = ok ? QString() : error;
+    m_result.error = ok ? QString() : failed;
     m_result.route = ok ? currentRoute() : QString();
     m_result.bytes = m_delivered;
     m_result.framing = m_headSeen || m_headAccepted ? race::framingName(m_framing.kind) : QString();
     m_result.lengthVerified = ok && m_lengthVerified;
-    m_result.sha256 = QString::fromLatin1(m_hash.result().toHex());
+    m_result.sha256 = QString::fromLatin1(sha256);
     m_result.elapsedMs = now();
     m_result.smoothedTtfbMs = m_ttfb;
     if (!ok && !m_result.attempts.isEmpty() && attempt().error.isEmpty())
-        attempt().error = error;
+        attempt().error = failed;
     auto logger = log::get("delivery");
     if (ok)
         logger->info("delivery {} {}: {} B over {} in {:.1f} ms ({} failover(s)){}", m_request.provider.toStdString(),
@@ -241,7 +254,7 @@ void Delivery::finish(bool ok, const QString &error)
                      m_result.failovers.size(), m_lengthVerified ? "" : ", length unverified");
     else
         logger->warn("delivery {} {}: {}", m_request.provider.toStdString(), m_requestText.toStdString(),
-                     error.toStdString());
+                     failed.toStdString());
     Q_EMIT finished(m_result);
 }
 

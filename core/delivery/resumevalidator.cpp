@@ -163,11 +163,36 @@ ResumeCheck checkResume(const ResumeValidator &validator, qint64 offset, int sta
                 QStringLiteral("the object changed since its first bytes were delivered: asked %1, got 200 "
                                "with ETag %2 (Last-Modified %3)")
                     .arg(asked, quoted(etag), quoted(lastModified)), -1, false};
+    QByteArray encoding = headerValue(headers, "Content-Encoding").trimmed().toLower();
+    if (encoding == "identity")
+        encoding.clear();
+    const auto length = parseNumber(headerValue(headers, "Content-Length").trimmed());
+    if (status == 200 && !validator.etag.isEmpty() && known >= 0 && length && *length == known &&
+        encoding == validator.contentEncoding) {
+        ResumeCheck skip;
+        skip.total = known;
+        skip.skipToOffset = true;
+        return skip;
+    }
     if (status == 200)
         return {QStringLiteral("not_resumable"),
                 QStringLiteral("asked %1, got the whole body (200) instead of 206: splicing it is not safe")
                     .arg(asked), -1, false};
     return {QStringLiteral("not_resumable"), QStringLiteral("asked %1, got %2").arg(asked).arg(status), -1, false};
+}
+
+QByteArray reprDigestSha256(const RawHeaders &headers)
+{
+    // A structured-field dictionary: members separated by commas, a byte sequence between colons.
+    for (const QByteArray &member : headerValue(headers, "Repr-Digest").split(',')) {
+        const QByteArray m = member.trimmed();
+        if (!m.startsWith("sha-256=:") || !m.endsWith(':') || m.size() < 11)
+            continue;
+        const auto decoded = QByteArray::fromBase64Encoding(m.mid(9, m.size() - 10), QByteArray::AbortOnBase64DecodingErrors);
+        if (decoded && decoded.decoded.size() == 32)
+            return decoded.decoded.toHex();
+    }
+    return {};
 }
 
 } // namespace relayrace::delivery

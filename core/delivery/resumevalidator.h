@@ -67,8 +67,15 @@ struct ResumeCheck
     QString detail;
     qint64 total = -1;
     bool complete = false;
+    // A 200 for the very same version (the same strong ETag, encoding and length): the route ignored
+    // Range. Its first offset bytes are the ones the consumer has; the rest continues the body.
+    bool skipToOffset = false;
     bool ok() const { return reason.isEmpty(); }
 };
 ResumeCheck checkResume(const ResumeValidator &validator, qint64 offset, int status, const RawHeaders &headers);
+
+// The SHA-256 an origin states for a representation in RFC 9530 Repr-Digest ("sha-256=:base64:"), as
+// lower-case hex; empty when it states none (other algorithms are not checked).
+QByteArray reprDigestSha256(const RawHeaders &headers);
 
 } // namespace relayrace::delivery

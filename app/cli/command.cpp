@@ -15,6 +15,7 @@ const QList<Command> &commands()
 {
     static const QList<Command> list = {
         {"demo", "run the demo lab headless, race each provider, print a report", &runDemo},
+        {"edge", "serve HTTP clients through the engine (a reverse proxy)", &runEdge},
         {"fetch", "fetch one object over the map's routes, failing over and resuming mid-body", &runFetch},
         {"lab", "run a lab (origin, relays, impaired links) on 127.0.0.1 until interrupted", &runLab},
         {"log", "show failover events from the history", &runLog},

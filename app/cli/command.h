@@ -43,6 +43,7 @@ int runMap(const QStringList &arguments);
 int runLog(const QStringList &arguments);
 int runRace(const QStringList &arguments);
 int runFetch(const QStringList &arguments);
+int runEdge(const QStringList &arguments);
 
 // For commands that take a map and a request target: URL|PATH as a path (and query) on the map's
 // origin (a URL elsewhere is an error), and a --ca-file's certificates (empty path: none).

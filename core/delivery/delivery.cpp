@@ -67,6 +67,7 @@ Result<void> Delivery::prepare()
     m_deadline->setSingleShot(true);
     connect(m_deadline, &QTimer::timeout, this, &Delivery::onDeadline);
     m_deadline->start(m_request.timeout);
+    connect(m_sink, &QIODevice::bytesWritten, this, &Delivery::onSinkDrained);
     m_routeIndex = 0;
     return {};
 }
@@ -182,6 +183,7 @@ void Delivery::startAttempt()
         return;
     race::RouteClient *client = m_request.routes.at(m_routeIndex);
     m_headSeen = m_headAccepted = m_requestWritten = m_uploadStarted = m_adopted = false;
+    m_replyDone = m_waitingForSink = false;
     m_skip = 0;
     m_requestSentAt = -1;
     m_issuedAt = now();
@@ -230,6 +232,7 @@ void Delivery::watchReply()
         m_requestSentAt = now();
         armStallTimer();
     });
+    reply->setReadBufferSize(kReadBufferBytes); // Qt stops reading the route while we wait for the sink
     connect(reply, &QNetworkReply::metaDataChanged, this, &Delivery::onHead);
     connect(reply, &QNetworkReply::readyRead, this, &Delivery::onData);
     connect(reply, &QNetworkReply::finished, this, &Delivery::onReplyFinished);
@@ -307,34 +310,62 @@ void Delivery::onData()
         onHead();
     if (!m_headAccepted || !m_reply || m_finished)
         return; // refused above: its bytes are not the body the consumer is getting
-    QByteArray data = m_reply->readAll();
-    if (m_skip > 0) { // a whole body answering a Range request: its first bytes are the consumer's already
-        const qint64 n = std::min<qint64>(m_skip, data.size());
-        data.remove(0, n);
-        m_skip -= n;
+    for (;;) {
+        const qint64 room = kSinkHighWater - (m_sink ? m_sink->bytesToWrite() : 0);
+        if (room <= 0 && m_reply->bytesAvailable() > 0) {
+            // The consumer is behind: wait for it (bytesWritten), not for the route.
+            m_waitingForSink = true;
+            m_stallTimer->stop();
+            return;
+        }
+        QByteArray data = m_reply->read(std::max<qint64>(room, 1));
+        if (m_skip > 0) { // a whole body answering a Range request: its first bytes are the consumer's already
+            const qint64 n = std::min<qint64>(m_skip, data.size());
+            data.remove(0, n);
+            m_skip -= n;
+            armStallTimer();
+        }
+        if (data.isEmpty())
+            break;
+        if (m_expectedEnd >= 0 && m_delivered + data.size() > m_expectedEnd) {
+            routeFailed({QStringLiteral("protocol"),
+                         QStringLiteral("%1 sent more than the %2 bytes the response announced")
+                             .arg(currentRoute())
+                             .arg(m_expectedEnd),
+                         false});
+            return;
+        }
+        if (!m_headCommitted)
+            commitHead();
+        const qint64 written = m_sink ? m_sink->write(data) : -1;
+        if (written != data.size()) {
+            finish(false, QStringLiteral("cannot write the body to the output: %1")
+                              .arg(m_sink ? m_sink->errorString() : QStringLiteral("it was closed")));
+            return;
+        }
+        m_hash.addData(data);
+        m_delivered += data.size();
+        attempt().bytes += data.size();
         armStallTimer();
+        Q_EMIT progress(m_delivered, m_expectedEnd);
     }
-    if (data.isEmpty())
+    if (m_replyDone && m_reply->bytesAvailable() == 0)
+        replyComplete();
+}
+
+void Delivery::onSinkDrained()
+{
+    if (!m_waitingForSink || m_finished)
         return;
-    if (m_expectedEnd >= 0 && m_delivered + data.size() > m_expectedEnd) {
-        routeFailed({QStringLiteral("protocol"),
-                     QStringLiteral("%1 sent more than the %2 bytes the response announced")
-                         .arg(currentRoute())
-                         .arg(m_expectedEnd),
-                     false});
-        return;
-    }
-    const qint64 written = m_sink ? m_sink->write(data) : -1;
-    if (written != data.size()) {
-        finish(false, QStringLiteral("cannot write the body to the output: %1")
-                          .arg(m_sink ? m_sink->errorString() : QStringLiteral("it was closed")));
-        return;
-    }
-    m_hash.addData(data);
-    m_delivered += data.size();
-    attempt().bytes += data.size();
+    m_waitingForSink = false;
     armStallTimer();
-    Q_EMIT progress(m_delivered, m_expectedEnd);
+    onData();
+}
+
+void Delivery::commitHead()
+{
+    m_headCommitted = true;
+    Q_EMIT headCommitted(m_result.httpStatus, m_result.headers, race::framingName(m_framing.kind), m_framing.length);
 }
 
 void Delivery::onReplyFinished()
@@ -351,9 +382,15 @@ void Delivery::onReplyFinished()
                      certainlyNotSent(reply.error(), m_requestWritten)});
         return;
     }
-    onData();
+    m_replyDone = true;
+    onData(); // completes the reply once the sink took its last bytes (replyComplete)
+}
+
+void Delivery::replyComplete()
+{
     if (!m_reply || m_finished || !m_headAccepted)
         return;
+    m_replyDone = false;
     if (m_expectedEnd < 0) {
         endOfUnknownLength();
         return;

@@ -141,7 +141,18 @@ public:
     // The bound that applies to a route now, in ms (see StallSettings).
     double stallBoundMs(const QString &routeId) const;
 
+    // How many bytes the sink may hold unread (its bytesToWrite()) before the delivery stops reading
+    // from its route until the sink drains (bytesWritten); the route's reply buffers at most
+    // kReadBufferBytes meanwhile. A slow consumer slows the route instead of filling memory.
+    static constexpr qint64 kSinkHighWater = 1024 * 1024;
+    static constexpr qint64 kReadBufferBytes = 1024 * 1024;
+
 Q_SIGNALS:
+    // The head of the response the consumer gets, once: just before its first body byte is written,
+    // or at the end of a response without body bytes. (A route that failed before its first body
+    // byte does not commit its head: the next route's answer starts afresh.)
+    void headCommitted(int status, const QList<std::pair<QByteArray, QByteArray>> &headers, const QString &framing,
+                       qint64 length);
     // As each failover happens: once the next route delivered its first byte, or failed to.
     void failover(const relayrace::model::FailoverEvent &event);
     // Body bytes delivered so far; total is -1 while unknown.
@@ -161,6 +172,8 @@ private:
     void adoptRunning();
     void startAttempt();
     void watchReply();
+    void commitHead();
+    void replyComplete();
     bool resendable() const;
     bool mayResendAfterWriting() const;
     void endOfUnknownLength();
@@ -168,6 +181,7 @@ private:
     void onHead();
     void onData();
     void onReplyFinished();
+    void onSinkDrained();
     void onStall();
     void onDeadline();
     void armStallTimer();
@@ -206,7 +220,10 @@ private:
     bool m_tailCheck = false;
     bool m_adopted = false;        // the attempt is startWith()'s reply
     bool m_lengthVerified = false;
-    qint64 m_skip = 0;             // bytes of the current answer the consumer already has  // the attempt asks past the end of a body of unknown length
+    qint64 m_skip = 0;             // bytes of the current answer the consumer already has
+    bool m_headCommitted = false;
+    bool m_waitingForSink = false; // stopped reading: the sink is full
+    bool m_replyDone = false;      // the reply finished intact; its last bytes wait for the sink  // the attempt asks past the end of a body of unknown length
     qint64 m_expectedEnd = -1; // total body length when known
     race::ReplyPtr m_running;  // startWith()'s reply until it is adopted
     race::BodyFraming m_framing;

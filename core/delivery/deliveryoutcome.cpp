@@ -236,6 +236,8 @@ void Delivery::finish(bool ok, const QString &error)
             m_lengthVerified = true; // the digest proves the whole body
         }
     }
+    if (ok && !m_headCommitted && m_result.httpStatus != 0)
+        commitHead(); // a response without body bytes
     m_result.ok = ok;
     m_result.error = ok ? QString() : failed;
     m_result.route = ok ? currentRoute() : QString();

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "delivery/failoverlog.h"
 
+#include "log/jsonlineslog.h"
 #include "log/logging.h"
 
 #include <QDir>
@@ -9,30 +10,15 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include <spdlog/logger.h>
-#include <spdlog/sinks/rotating_file_sink.h>
 
 namespace relayrace::delivery {
 
 Result<std::shared_ptr<FailoverLog>> FailoverLog::open(const QString &path, qsizetype maxBytes, int maxFiles)
 {
-    if (path.isEmpty())
-        return makeError(QStringLiteral("the failover log needs a file path"));
-    const QString dir = QFileInfo(path).absolutePath();
-    if (!QDir().mkpath(dir))
-        return makeError(QStringLiteral("%1: cannot create the directory").arg(dir));
-    try {
-        auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-            path.toStdString(), size_t(std::max<qsizetype>(maxBytes, 1024)), size_t(std::max(maxFiles, 1)));
-        sink->set_pattern("%v");
-        // Not registered: several logs (a test's, the app's) may live at once under the same name.
-        auto logger = std::make_shared<spdlog::logger>("failover", std::move(sink));
-        logger->set_level(spdlog::level::info);
-        logger->flush_on(spdlog::level::info);
-        return std::shared_ptr<FailoverLog>(new FailoverLog(path, std::move(logger)));
-    } catch (const spdlog::spdlog_ex &e) {
-        return makeError(QStringLiteral("%1: %2").arg(path, QString::fromLocal8Bit(e.what())));
-    }
+    Result<std::shared_ptr<log::JsonLinesLog>> lines = log::JsonLinesLog::open(path, QStringLiteral("failover"), maxBytes, maxFiles);
+    if (!lines)
+        return makeError(lines.error());
+    return std::shared_ptr<FailoverLog>(new FailoverLog(path, std::move(lines).value()));
 }
 
 QString FailoverLog::defaultPath(const QString &appName)
@@ -41,15 +27,12 @@ QString FailoverLog::defaultPath(const QString &appName)
     return QFileInfo(appLog).absolutePath() + QStringLiteral("/failover.jsonl");
 }
 
-FailoverLog::FailoverLog(QString path, std::shared_ptr<spdlog::logger> logger)
-    : m_path(std::move(path)), m_logger(std::move(logger))
+FailoverLog::FailoverLog(QString path, std::shared_ptr<log::JsonLinesLog> lines)
+    : m_path(std::move(path)), m_lines(std::move(lines))
 {
 }
 
-FailoverLog::~FailoverLog()
-{
-    m_logger->flush();
-}
+FailoverLog::~FailoverLog() = default;
 
 QByteArray FailoverLog::line(const model::FailoverEvent &event)
 {
@@ -58,8 +41,7 @@ QByteArray FailoverLog::line(const model::FailoverEvent &event)
 
 void FailoverLog::write(const model::FailoverEvent &event)
 {
-    const QByteArray json = line(event);
-    m_logger->info("{}", std::string_view(json.constData(), size_t(json.size())));
+    m_lines->writeLine(line(event));
 }
 
 } // namespace relayrace::delivery

@@ -9,16 +9,15 @@
 
 #include <memory>
 
-namespace spdlog {
-class logger;
+namespace relayrace::log {
+class JsonLinesLog;
 }
 
 namespace relayrace::delivery {
 
-// The failover log: one compact JSON object per line (toJson(FailoverEvent)), written through a
-// dedicated spdlog logger named "failover" with a rotating file sink and the pattern "%v", so a
-// line is exactly the JSON document (QJsonDocument escapes it). Every line is flushed as written:
-// an event is rare and must survive a crash. Thread-safe (the sink is the _mt one).
+// The failover log: one compact JSON object per line (toJson(FailoverEvent)), a log::JsonLinesLog
+// named "failover" (rotating, the line exactly the JSON document). Every line is flushed as
+// written: an event is rare and must survive a crash. Thread-safe.
 class FailoverLog final
 {
 public:
@@ -41,10 +40,10 @@ public:
     static QByteArray line(const model::FailoverEvent &event);
 
 private:
-    FailoverLog(QString path, std::shared_ptr<spdlog::logger> logger);
+    FailoverLog(QString path, std::shared_ptr<log::JsonLinesLog> lines);
 
     QString m_path;
-    std::shared_ptr<spdlog::logger> m_logger;
+    std::shared_ptr<log::JsonLinesLog> m_lines;
 };
 
 } // namespace relayrace::delivery

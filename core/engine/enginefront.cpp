@@ -26,10 +26,10 @@ quint64 EngineFront::raceNow(RaceOrder order)
     return order.orderId;
 }
 
-quint64 EngineFront::serve(const ServeRequest &request)
+quint64 EngineFront::serve(const ServeRequest &request, std::shared_ptr<ResponseStream> stream)
 {
     const quint64 ticket = m_nextTicket++;
-    submitServe(ticket, request);
+    submitServe(ticket, request, std::move(stream));
     return ticket;
 }
 

@@ -5,6 +5,7 @@
 #include "engine/historyanswer.h"
 #include "engine/providersnapshot.h"
 #include "engine/racestart.h"
+#include "engine/responsestream.h"
 #include "engine/serverequest.h"
 #include "map/routemap.h"
 #include "model/failoverevent.h"
@@ -17,6 +18,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <memory>
 #include <optional>
 
 namespace relayrace::engine {
@@ -44,9 +46,12 @@ public:
     quint64 raceNow(RaceOrder order);
     // The test object every interval (0 stops); an empty provider: every provider, and those to come.
     virtual void setRaceInterval(const QString &provider, int intervalMs) = 0;
-    // Serves a request through the route cache, races and failover like a client's; the body is
-    // counted and dropped (load and probes: the demo's users). Returns a ticket that served() echoes.
-    quint64 serve(const ServeRequest &request);
+    // Serves a request through the route cache, races and failover like a client's. Without a
+    // stream the body is counted and dropped (load and probes: the demo's users); with one, the
+    // response's head and body go to it as they arrive, with back-pressure, and it ends with the
+    // result (ResponseStream; it is moved to the engine's thread). Returns a ticket that served()
+    // echoes.
+    quint64 serve(const ServeRequest &request, std::shared_ptr<ResponseStream> stream = {});
     // Asks the engine's history (races, route changes, failovers). Always answered later, never
     // inside the call, off the caller's thread (a local front reads the store on a reader thread of
     // its own, a remote one would ask the edge): historyAnswered() with the returned ticket.
@@ -75,7 +80,7 @@ Q_SIGNALS:
 
 protected:
     virtual void submitRace(const RaceOrder &order) = 0;
-    virtual void submitServe(quint64 ticket, const ServeRequest &request) = 0;
+    virtual void submitServe(quint64 ticket, const ServeRequest &request, std::shared_ptr<ResponseStream> stream) = 0;
     virtual void submitHistoryQuery(quint64 ticket, const HistoryQuery &query) = 0;
 
 private:

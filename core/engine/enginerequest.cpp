@@ -7,6 +7,7 @@
 #include "log/logging.h"
 #include "engine/providerstate.h"
 #include "engine/raceengine.h"
+#include "engine/responsestream.h"
 #include "race/httpmessage.h"
 #include "race/race.h"
 
@@ -127,6 +128,11 @@ void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
     request.stall.smoothedTtfbMs = p->smoothedTtfbMs();
     request.resendWrites = m_request.resendWrites;
     m_delivery = new delivery::Delivery(request, m_sink, this);
+    if (auto *stream = qobject_cast<ResponseStream *>(m_sink.data())) {
+        connect(m_delivery, &delivery::Delivery::headCommitted, stream,
+                [stream](int status, const QList<std::pair<QByteArray, QByteArray>> &headers, const QString &framing,
+                         qint64 length) { stream->setHead({status, headers, framing, length}); });
+    }
     connect(m_delivery, &delivery::Delivery::failover, this, [this](const model::FailoverEvent &event) {
         m_result.failovers.append(event);
         m_engine->recordFailover(event);

@@ -99,16 +99,24 @@ void LocalEngine::submitRace(const RaceOrder &order)
     QMetaObject::invokeMethod(engine, [engine, order] { engine->raceNow(order); }, Qt::QueuedConnection);
 }
 
-void LocalEngine::submitServe(quint64 ticket, const ServeRequest &request)
+void LocalEngine::submitServe(quint64 ticket, const ServeRequest &request, std::shared_ptr<ResponseStream> stream)
 {
     RaceEngine *engine = m_host->engine();
+    if (stream)
+        stream->moveToThread(engine->thread()); // from the caller's thread, which it is on until now
     // The result comes back to this (front) object on its thread; QPointer-free: a queued call to a
     // deleted receiver is dropped by Qt, and the engine goes before its front.
-    QMetaObject::invokeMethod(engine, [this, engine, ticket, request] {
-        auto *sink = new DiscardDevice(engine);
+    QMetaObject::invokeMethod(engine, [this, engine, ticket, request, stream] {
+        QIODevice *sink = stream ? static_cast<QIODevice *>(stream.get()) : new DiscardDevice(engine);
         EngineRequest *served = engine->serve(request, sink);
-        connect(served, &EngineRequest::finished, this, [this, ticket, sink](const ServeResult &result) {
-            sink->deleteLater();
+        if (stream) {
+            // Ended on the engine's thread, before served() reaches the front; the request keeps the
+            // stream alive until then.
+            connect(served, &EngineRequest::finished, served, [stream](const ServeResult &result) { stream->end(result); });
+        }
+        connect(served, &EngineRequest::finished, this, [this, ticket, sink, owned = !stream](const ServeResult &result) {
+            if (owned)
+                sink->deleteLater();
             Q_EMIT this->served(ticket, result);
         }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);

@@ -30,7 +30,7 @@ public:
 
 protected:
     void submitRace(const RaceOrder &order) override;
-    void submitServe(quint64 ticket, const ServeRequest &request) override;
+    void submitServe(quint64 ticket, const ServeRequest &request, std::shared_ptr<ResponseStream> stream) override;
     // On a reader thread with a store of its own (one SQLite connection per thread), as the history
     // panel's worker reads; the engine's thread keeps writing meanwhile.
     void submitHistoryQuery(quint64 ticket, const HistoryQuery &query) override;

@@ -2,9 +2,11 @@
 // SPDX-License-Identifier: MIT
 #include "lab/relayframing.h"
 
-#include "lab/httpparser.h"
+#include "http/httpparser.h"
 
 namespace relayrace::lab {
+
+using http::HttpHeader;
 namespace {
 
 QByteArray reasonPhrase(int status)

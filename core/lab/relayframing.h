@@ -6,10 +6,15 @@
 #include <QByteArrayView>
 #include <QString>
 
-namespace relayrace::lab {
-
+namespace relayrace::http {
 struct HttpHead;
 struct HttpTarget;
+} // namespace relayrace::http
+
+namespace relayrace::lab {
+
+using http::HttpHead;
+using http::HttpTarget;
 
 // The heads a relay writes. Every body is re-framed, so the framing headers (Content-Length,
 // Transfer-Encoding) come from the parser's reading of the message and are never copied; hop-by-hop

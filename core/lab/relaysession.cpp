@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "lab/relaysession.h"
 
-#include "lab/httpparser.h"
+#include "http/httpparser.h"
 #include "lab/relayframing.h"
 
 #include <QTcpSocket>
@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 
 namespace relayrace::lab {
+
+using http::parseProxyTarget;
+using http::HttpHeader;
 namespace {
 
 constexpr qint64 kReadChunk = 64 * 1024;

@@ -13,10 +13,17 @@
 
 class QTcpSocket;
 
-namespace relayrace::lab {
-
+namespace relayrace::http {
 class HttpParser;
 struct HttpHead;
+} // namespace relayrace::http
+
+namespace relayrace::lab {
+
+using http::HttpHead;
+using http::HttpParser;
+
+
 
 // One client connection of a Relay (internal to it). Requests are handled one at a time: each is
 // forwarded over an upstream connection, kept for the next request to the same host:port, and the

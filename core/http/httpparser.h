@@ -12,7 +12,7 @@
 #include <memory>
 #include <optional>
 
-namespace relayrace::lab {
+namespace relayrace::http {
 
 struct HttpHeader
 {
@@ -53,6 +53,9 @@ struct HttpTarget
     quint16 port = 0;
     QByteArray pathAndQuery; // origin-form to send upstream, "/" at least
 };
+
+// The standard reason phrase of a status ("Bad Gateway"), "Unknown" for one without.
+QByteArray reasonPhrase(int status);
 
 // nullopt when the target is not absolute-form (or, for CONNECT, not host:port).
 std::optional<HttpTarget> parseProxyTarget(QByteArrayView target, bool connect);
@@ -111,4 +114,4 @@ private:
     std::unique_ptr<Private> d;
 };
 
-} // namespace relayrace::lab
+} // namespace relayrace::http

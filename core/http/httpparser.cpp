@@ -1,10 +1,16 @@
 // SPDX-FileCopyrightText: 2026 relayrace maintainers
 // SPDX-License-Identifier: MIT
-#include "lab/httpparser.h"
+#include "http/httpparser.h"
 
 #include <http_parser.h>
 
-namespace relayrace::lab {
+namespace relayrace::http {
+
+QByteArray reasonPhrase(int status)
+{
+    const char *text = http_status_str(static_cast<enum http_status>(status));
+    return text && QByteArrayView(text) != "<unknown>" ? QByteArray(text) : QByteArrayLiteral("Unknown");
+}
 
 QByteArray HttpHead::header(QByteArrayView name) const
 {
@@ -290,4 +296,4 @@ const HttpHead &HttpParser::head() const
     return d->head;
 }
 
-} // namespace relayrace::lab
+} // namespace relayrace::http

@@ -1,0 +1,45 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "edge/edgeserver.h"
+#include "util/result.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace relayrace::edge {
+
+// `relayrace edge --config FILE` (docs/edge.md): JSON, every field checked, an error names the field
+// ("providers[1].hosts[0]: ..."). Paths are relative to the config file's folder.
+struct EdgeConfig
+{
+    struct Listener
+    {
+        QHostAddress address = QHostAddress::LocalHost;
+        quint16 port = 8080;
+    };
+    struct Provider
+    {
+        QString mapFile;
+        QStringList hosts; // lower case; empty: the map's origin host
+    };
+    QList<Listener> listeners;
+    QList<Provider> providers;
+    QString edgeRegion = QStringLiteral("default");
+    QString caFile;
+    EdgeLimits limits;
+    QString accessLog;   // empty: access.jsonl beside the log file
+    QString failoverLog; // empty: failover.jsonl beside the log file
+    QString history;     // empty: no history
+};
+
+Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDir);
+Result<EdgeConfig> readEdgeConfig(const QString &path);
+// "ADDR:PORT", "[v6]:PORT" or ":PORT" (all addresses).
+Result<EdgeConfig::Listener> parseListen(const QString &text);
+
+} // namespace relayrace::edge

@@ -1,0 +1,365 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+#include "edge/edgeconnection.h"
+
+#include "edge/edgeserver.h"
+#include "engine/enginefront.h"
+#include "engine/responsestream.h"
+#include "log/jsonlineslog.h"
+#include "log/logging.h"
+#include "model/trigger.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrl>
+
+namespace relayrace::edge {
+
+EdgeConnection::EdgeConnection(QTcpSocket *socket, EdgeServer *server)
+    : QObject(server), m_socket(socket), m_server(server), m_timer(new QTimer(this))
+{
+    m_socket->setParent(this);
+    m_client = m_socket->peerAddress().toString();
+    m_timer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, &EdgeConnection::onTimer);
+}
+
+EdgeConnection::~EdgeConnection()
+{
+    if (m_stream)
+        m_stream->abandon();
+}
+
+void EdgeConnection::start()
+{
+    m_parser = std::make_unique<http::HttpParser>(http::HttpParser::Kind::Request, m_server->settings().limits.maxHeaderBytes);
+    m_parser->onHead = [this](const http::HttpHead &head) { onRequestHead(head); };
+    m_parser->onBody = [this](QByteArrayView data) {
+        if (m_pendingStatus != 0)
+            return;
+        if (m_body.size() + data.size() > m_server->settings().limits.maxBodyBytes) {
+            m_pendingStatus = 413;
+            m_pendingMessage = QStringLiteral("the request body is larger than this edge takes (%1 bytes)")
+                                   .arg(m_server->settings().limits.maxBodyBytes);
+            return;
+        }
+        m_body.append(data.data(), data.size());
+    };
+    m_parser->onComplete = [this] { m_complete = true; };
+    connect(m_socket, &QTcpSocket::readyRead, this, &EdgeConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &EdgeConnection::pump);
+    connect(m_socket, &QTcpSocket::disconnected, this, [this] {
+        if (m_busy && m_stream && !m_stream->isEnded())
+            logAccess(m_status, QStringLiteral("client_gone"), nullptr);
+        close();
+    });
+    armTimer();
+    onReadyRead();
+}
+
+void EdgeConnection::closeWhenIdle()
+{
+    m_closeWhenIdle = true;
+    if (!m_busy && !m_parser->inMessage())
+        close();
+}
+
+void EdgeConnection::onReadyRead()
+{
+    m_input += m_socket->readAll();
+    if (!m_busy)
+        parse();
+}
+
+void EdgeConnection::parse()
+{
+    while (!m_busy && !m_closed && !m_input.isEmpty()) {
+        if (m_parser->isPaused())
+            m_parser->resume();
+        const qsizetype used = m_parser->feed(m_input);
+        m_input.remove(0, used);
+        if (m_parser->error() != http::HttpParser::Error::None) {
+            const bool tooLarge = m_parser->error() == http::HttpParser::Error::HeaderTooLarge;
+            answerOwn(tooLarge ? 431 : 400,
+                      tooLarge ? QStringLiteral("the request head is larger than %1 bytes")
+                                     .arg(m_server->settings().limits.maxHeaderBytes)
+                               : QStringLiteral("malformed request: %1").arg(m_parser->errorString()),
+                      true);
+            return;
+        }
+        if (m_pendingStatus != 0 && (m_pendingStatus != 421 || m_complete)) {
+            answerOwn(m_pendingStatus, m_pendingMessage, m_pendingStatus != 421);
+            return;
+        }
+        if (m_complete) {
+            dispatch();
+            return;
+        }
+        if (used == 0)
+            break;
+    }
+    armTimer();
+}
+
+void EdgeConnection::armTimer()
+{
+    if (m_closed)
+        return;
+    if (m_busy) {
+        m_timer->stop();
+        m_headTimerRunning = false;
+        return;
+    }
+    const EdgeLimits &limits = m_server->settings().limits;
+    if (m_parser->inMessage() && !m_parser->isHeadComplete()) {
+        // Counted from the request's first byte, never restarted by a trickle (slowloris).
+        if (!m_headTimerRunning) {
+            m_headTimerRunning = true;
+            m_timer->start(limits.headerTimeoutMs);
+        }
+    } else if (!m_parser->inMessage()) {
+        m_headTimerRunning = false;
+        m_timer->start(limits.idleTimeoutMs);
+    }
+}
+
+void EdgeConnection::onTimer()
+{
+    if (m_busy || m_closed)
+        return;
+    if (m_parser->inMessage() && !m_parser->isHeadComplete()) {
+        answerOwn(408, QStringLiteral("the request head did not arrive within %1 ms")
+                           .arg(m_server->settings().limits.headerTimeoutMs),
+                  true);
+        return;
+    }
+    if (!m_parser->inMessage())
+        close(); // idle keep-alive connection
+}
+
+void EdgeConnection::onRequestHead(const http::HttpHead &head)
+{
+    m_head = head;
+    m_clock.start();
+    if (head.connect || head.upgrade) {
+        m_pendingStatus = 501;
+        m_pendingMessage = QStringLiteral("this edge is a reverse proxy: no CONNECT, no upgrades");
+        return;
+    }
+    const QByteArray host = head.header("Host");
+    if (host.isEmpty()) {
+        m_pendingStatus = 400;
+        m_pendingMessage = QStringLiteral("the request has no Host header");
+        return;
+    }
+    m_provider = m_server->providerFor(host);
+    if (m_provider.isEmpty()) {
+        m_pendingStatus = 421; // answered once the body is read: the connection stays usable
+        m_pendingMessage = QStringLiteral("this edge serves no provider for the host '%1'").arg(QString::fromLatin1(host));
+        return;
+    }
+    const bool hasBody = head.chunked || head.contentLength > 0;
+    if (hasBody && head.contentLength > m_server->settings().limits.maxBodyBytes) {
+        m_pendingStatus = 413;
+        m_pendingMessage = QStringLiteral("the request body is larger than this edge takes (%1 bytes)")
+                               .arg(m_server->settings().limits.maxBodyBytes);
+        return;
+    }
+    if (hasBody && head.header("Expect").toLower() == "100-continue" && head.isHttp11OrLater())
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+void EdgeConnection::dispatch()
+{
+    m_busy = true;
+    armTimer();
+    QByteArray target = m_head.target;
+    if (!target.startsWith('/')) { // absolute-form: the path and query only
+        const QUrl url(QString::fromLatin1(target));
+        target = url.path(QUrl::FullyEncoded).toLatin1();
+        if (url.hasQuery())
+            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+        if (!target.startsWith('/')) {
+            answerOwn(400, QStringLiteral("the request target '%1' is not a path").arg(QString::fromLatin1(m_head.target)), true);
+            return;
+        }
+    }
+    engine::ServeRequest request;
+    request.provider = m_provider;
+    request.method = m_head.method;
+    request.path = QString::fromLatin1(target);
+    QByteArray forwardedFor;
+    for (const http::HttpHeader &h : std::as_const(m_head.headers)) {
+        if (h.name.compare("X-Forwarded-For", Qt::CaseInsensitive) == 0) {
+            forwardedFor = h.value;
+            continue;
+        }
+        request.headers.append({h.name, h.value});
+    }
+    const QByteArray client = m_client.toLatin1();
+    request.headers.append({"X-Forwarded-For", forwardedFor.isEmpty() ? client : forwardedFor + ", " + client});
+    const QByteArray quotedFor = client.contains(':') ? "\"[" + client + "]\"" : client;
+    request.headers.append({"Forwarded", "for=" + quotedFor + ";host=\"" + m_head.header("Host") + "\";proto=http"});
+    request.headers.append({QByteArrayLiteral("Via"), QByteArray(kVia)});
+    request.body = m_body;
+
+    m_stream = engine::ResponseStream::create();
+    connect(m_stream.get(), &engine::ResponseStream::headReady, this, &EdgeConnection::onResponseHead);
+    connect(m_stream.get(), &engine::ResponseStream::dataReady, this, &EdgeConnection::pump);
+    connect(m_stream.get(), &engine::ResponseStream::ended, this, &EdgeConnection::pump);
+    m_server->front()->serve(request, m_stream);
+}
+
+void EdgeConnection::onResponseHead()
+{
+    if (!m_stream || m_headSent || m_closed)
+        return;
+    const std::optional<engine::ResponseHead> head = m_stream->head();
+    if (!head)
+        return;
+    const bool keepAlive = m_parser->shouldKeepAlive() && !m_closeWhenIdle;
+    m_socket->write(clientResponseHead(*head, m_head.method == "HEAD", m_head.isHttp11OrLater(), keepAlive, &m_framing));
+    m_headSent = true;
+    m_status = head->status;
+    pump();
+}
+
+void EdgeConnection::pump()
+{
+    if (!m_stream || m_closed)
+        return;
+    if (!m_headSent) {
+        if (m_stream->head())
+            onResponseHead(); // its signal is still on its way
+        else if (m_stream->isEnded())
+            finishResponse(); // ended without a head: every route failed
+        return;
+    }
+    while (m_socket->bytesToWrite() < kSocketHighWater) {
+        const QByteArray data = m_stream->take(kTakeBytes);
+        if (data.isEmpty())
+            break;
+        m_socket->write(m_framing.kind == ClientFraming::Kind::Chunked ? chunk(data) : data);
+        m_bodySent += data.size();
+    }
+    if (m_stream->isEnded() && m_stream->available() == 0)
+        finishResponse();
+}
+
+void EdgeConnection::finishResponse()
+{
+    const engine::ServeResult result = m_stream->result();
+    if (!m_headSent) {
+        // Nothing went out: the edge answers for the routes (each one's failure is in the message).
+        m_stream.reset();
+        logAccess(502, QStringLiteral("failed"), &result);
+        answerOwn(502, QStringLiteral("no route reached the origin: %1").arg(result.error), !m_parser->shouldKeepAlive());
+        return;
+    }
+    if (!result.ok) {
+        // The head is out and the body cannot be completed: end the connection so that the client can
+        // tell (no last chunk, fewer bytes than Content-Length), never a short body that looks whole.
+        logAccess(m_status, QStringLiteral("aborted"), &result);
+        log::get("edge")->warn("{} {} {}: the response broke after {} bytes: {}", m_client.toStdString(),
+                               m_head.method.toStdString(), m_head.target.toStdString(), m_bodySent,
+                               result.error.toStdString());
+        m_socket->abort();
+        close();
+        return;
+    }
+    if (m_framing.kind == ClientFraming::Kind::Chunked)
+        m_socket->write(kLastChunk);
+    logAccess(m_status, QStringLiteral("ok"), &result);
+    const bool closeAfter = m_framing.closeAfter || m_closeWhenIdle;
+    resetRequest();
+    if (closeAfter) {
+        m_socket->disconnectFromHost(); // after what is queued
+        return;
+    }
+    armTimer();
+    parse(); // a pipelined request waiting
+}
+
+void EdgeConnection::answerOwn(int status, const QString &message, bool closeAfter)
+{
+    closeAfter = closeAfter || m_closeWhenIdle || !m_parser->shouldKeepAlive();
+    m_socket->write(edgeErrorResponse(status, message, closeAfter));
+    if (status != 502)
+        logAccess(status, QStringLiteral("refused"), nullptr);
+    resetRequest();
+    if (closeAfter) {
+        m_closed = true; // reads nothing more
+        m_timer->stop();
+        m_socket->disconnectFromHost();
+        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+            close();
+        return;
+    }
+    armTimer();
+    parse();
+}
+
+void EdgeConnection::logAccess(int status, const QString &outcome, const engine::ServeResult *result)
+{
+    log::JsonLinesLog *accessLog = m_server->accessLog();
+    if (!accessLog)
+        return;
+    QJsonObject line{{QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                     {QStringLiteral("client"), m_client},
+                     {QStringLiteral("host"), QString::fromLatin1(m_head.header("Host"))},
+                     {QStringLiteral("method"), QString::fromLatin1(m_head.method)},
+                     {QStringLiteral("path"), QString::fromLatin1(m_head.target)},
+                     {QStringLiteral("status"), status},
+                     {QStringLiteral("bytes"), m_bodySent},
+                     {QStringLiteral("duration_ms"), m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0},
+                     {QStringLiteral("outcome"), outcome}};
+    if (result) {
+        line.insert(QStringLiteral("provider"), m_provider);
+        line.insert(QStringLiteral("route"), result->route);
+        line.insert(QStringLiteral("race"), result->raced ? model::triggerName(result->trigger) : QStringLiteral("cached"));
+        line.insert(QStringLiteral("failovers"), int(result->failovers.size()));
+        line.insert(QStringLiteral("framing"), result->framing);
+        line.insert(QStringLiteral("length_verified"), result->lengthVerified);
+        if (!result->error.isEmpty())
+            line.insert(QStringLiteral("error"), result->error);
+    }
+    accessLog->write(line);
+}
+
+void EdgeConnection::resetRequest()
+{
+    m_head = {};
+    m_provider.clear();
+    m_body.clear();
+    m_pendingStatus = 0;
+    m_pendingMessage.clear();
+    m_complete = false;
+    m_busy = false;
+    m_stream.reset();
+    m_headSent = false;
+    m_status = 0;
+    m_framing = {};
+    m_bodySent = 0;
+    m_headTimerRunning = false;
+}
+
+void EdgeConnection::close()
+{
+    if (m_gone)
+        return;
+    m_gone = true;
+    m_closed = true;
+    m_timer->stop();
+    if (m_stream) {
+        m_stream->abandon();
+        m_stream.reset();
+    }
+    QObject::disconnect(m_socket, nullptr, this, nullptr);
+    if (m_socket->state() != QAbstractSocket::UnconnectedState)
+        m_socket->abort();
+    Q_EMIT closed();
+}
+
+} // namespace relayrace::edge

@@ -1,0 +1,94 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "edge/edgeresponse.h"
+#include "http/httpparser.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class QTcpSocket;
+class QTimer;
+
+namespace relayrace::engine {
+class ResponseStream;
+struct ServeResult;
+}
+
+namespace relayrace::edge {
+
+class EdgeServer;
+
+// One client connection of the edge: requests parsed by http_parser (http::HttpParser), one at a time
+// (a pipelined request waits for the answer before it), each served through the engine front and
+// answered as the response streams in. Keep-alive, HEAD, Expect: 100-continue, request bodies with
+// Content-Length or chunked (buffered up to the limit), the edge's own errors (400, 408, 413, 421,
+// 431, 501, 502). A response that fails after its head went out ends the connection abruptly (no
+// final chunk, fewer bytes than its Content-Length), so the client can tell. docs/edge.md.
+class EdgeConnection final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EdgeConnection)
+public:
+    static constexpr qint64 kSocketHighWater = 256 * 1024; // unsent bytes before the stream waits
+    static constexpr qint64 kTakeBytes = 64 * 1024;
+
+    EdgeConnection(QTcpSocket *socket, EdgeServer *server);
+    ~EdgeConnection() override;
+
+    void start();
+    // Finish the request in flight (if any), then close.
+    void closeWhenIdle();
+
+Q_SIGNALS:
+    void closed();
+
+private:
+    void onReadyRead();
+    void parse();
+    void armTimer();
+    void onTimer();
+    void onRequestHead(const http::HttpHead &head);
+    void dispatch();
+    void onResponseHead();
+    void pump();
+    void finishResponse();
+    void answerOwn(int status, const QString &message, bool close);
+    void logAccess(int status, const QString &outcome, const engine::ServeResult *result);
+    void resetRequest();
+    void close();
+
+    QTcpSocket *m_socket;
+    EdgeServer *m_server;
+    QString m_client;
+    std::unique_ptr<http::HttpParser> m_parser;
+    QByteArray m_input;
+    QTimer *m_timer;
+    bool m_headTimerRunning = false;
+
+    // The request in flight.
+    http::HttpHead m_head;
+    QString m_provider;
+    QByteArray m_body;
+    int m_pendingStatus = 0; // an own answer decided while parsing
+    QString m_pendingMessage;
+    bool m_complete = false;
+    bool m_busy = false;
+    std::shared_ptr<engine::ResponseStream> m_stream;
+    bool m_headSent = false;
+    int m_status = 0;
+    ClientFraming m_framing;
+    qint64 m_bodySent = 0;
+    QElapsedTimer m_clock;
+
+    bool m_closeWhenIdle = false;
+    bool m_closed = false; // reads nothing more
+    bool m_gone = false;   // closed() emitted
+};
+
+} // namespace relayrace::edge

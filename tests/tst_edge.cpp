@@ -3,53 +3,12 @@
 // The edge with a real client (curl) in front and the lab behind (tests/support/enginelab.h): byte-
 // exact bodies, keep-alive, HEAD, the edge's own answers (421, 431, 502), and a serving route cut
 // mid-body that the client never notices.
-#include "support/enginelab.h"
-
-#include "edge/edgeserver.h"
-#include "engine/localengine.h"
-#include "lab/content.h"
-#include "lab/topology.h"
-#include "log/jsonlineslog.h"
-
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTemporaryDir>
+#include "support/edgelab.h"
 
 using namespace relayrace;
 using namespace relayrace::testsupport;
 
-namespace {
-
-struct Curl
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-// curl with these arguments, waited for on the event loop (the edge runs on this thread).
-Curl curl(const QStringList &arguments)
-{
-    Curl c;
-    QProcess process;
-    QSignalSpy finished(&process, &QProcess::finished);
-    process.start(QStringLiteral("curl"), QStringList{QStringLiteral("-sS"), QStringLiteral("--max-time"),
-                                                      QStringLiteral("60")} + arguments);
-    if (!process.waitForStarted(10'000))
-        return c;
-    finished.wait(90'000);
-    c.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    c.out = process.readAllStandardOutput();
-    c.err = process.readAllStandardError();
-    return c;
-}
-
-} // namespace
-
-class TestEdge final : public QObject, private EngineLabTest
+class TestEdge final : public QObject, private EdgeLabTest
 {
     Q_OBJECT
 private Q_SLOTS:
@@ -62,36 +21,14 @@ private Q_SLOTS:
     void routeCutMidBodyIsInvisibleToTheClient();
     void everyRouteFailedIsA502NamingThem();
 
-private:
-    QString url(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path); }
-    QList<QJsonObject> accessLines() const;
-
-    QTemporaryDir m_dir;
-    std::unique_ptr<engine::LocalEngine> m_engine;
-    std::unique_ptr<edge::EdgeServer> m_edge;
-    quint16 m_port = 0;
 };
 
 void TestEdge::initTestCase()
 {
-    QVERIFY2(!QStandardPaths::findExecutable(QStringLiteral("curl")).isEmpty(), "curl is not installed");
     RELAYRACE_VERIFY_OK(startLab());
-    engine::EngineSettings settings;
-    settings.caCertificates = m_lab.caCertificates();
-    m_engine = std::make_unique<engine::LocalEngine>(settings);
-    // A race on the first request, then the cached route: the fast relay (enginelab.h's latencies).
-    m_engine->setMap(routeMap(QStringLiteral("plain")), QStringLiteral("test"));
-    edge::EdgeSettings edgeSettings;
-    edgeSettings.hosts.insert(QStringLiteral("plain.example"), QStringLiteral("plain"));
-    edgeSettings.limits.maxHeaderBytes = 8 * 1024;
-    m_edge = std::make_unique<edge::EdgeServer>(m_engine.get(), edgeSettings);
-    auto access = log::JsonLinesLog::open(m_dir.filePath(QStringLiteral("access.jsonl")), QStringLiteral("access"));
-    QVERIFY2(access.ok(), access.ok() ? "" : qPrintable(access.error()));
-    m_edge->setAccessLog(std::move(access).value());
-    const Result<quint16> port = m_edge->listen(QHostAddress::LocalHost, 0);
-    QVERIFY2(port.ok(), port.ok() ? "" : qPrintable(port.error()));
-    m_port = *port;
-    QTRY_VERIFY_WITH_TIMEOUT(m_engine->providers().contains(QStringLiteral("plain")), kTimeoutMs);
+    edge::EdgeLimits limits;
+    limits.maxHeaderBytes = 8 * 1024;
+    RELAYRACE_VERIFY_OK(startEdge({}, limits));
 }
 
 void TestEdge::cleanup()
@@ -101,22 +38,8 @@ void TestEdge::cleanup()
 
 void TestEdge::cleanupTestCase()
 {
-    m_edge.reset();
-    m_engine.reset();
+    stopEdge();
     m_lab.stop();
-}
-
-QList<QJsonObject> TestEdge::accessLines() const
-{
-    QFile file(m_dir.filePath(QStringLiteral("access.jsonl")));
-    QList<QJsonObject> lines;
-    if (!file.open(QIODevice::ReadOnly))
-        return lines;
-    for (const QByteArray &line : file.readAll().split('\n')) {
-        if (!line.isEmpty())
-            lines.append(QJsonDocument::fromJson(line).object());
-    }
-    return lines;
 }
 
 void TestEdge::getIsByteExactAndLogged()

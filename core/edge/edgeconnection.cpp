@@ -119,8 +119,10 @@ void EdgeConnection::armTimer()
             m_headTimerRunning = true;
             m_timer->start(limits.headerTimeoutMs);
         }
-    } else if (!m_parser->inMessage()) {
-        m_headTimerRunning = false;
+    } else {
+        // Between requests, or a body in progress: no progress for the idle timeout ends it.
+        if (!m_parser->inMessage())
+            m_headTimerRunning = false;
         m_timer->start(limits.idleTimeoutMs);
     }
 }
@@ -129,14 +131,16 @@ void EdgeConnection::onTimer()
 {
     if (m_busy || m_closed)
         return;
-    if (m_parser->inMessage() && !m_parser->isHeadComplete()) {
-        answerOwn(408, QStringLiteral("the request head did not arrive within %1 ms")
-                           .arg(m_server->settings().limits.headerTimeoutMs),
+    if (m_parser->inMessage()) {
+        answerOwn(408,
+                  m_parser->isHeadComplete()
+                      ? QStringLiteral("the request body stopped for %1 ms").arg(m_server->settings().limits.idleTimeoutMs)
+                      : QStringLiteral("the request head did not arrive within %1 ms")
+                            .arg(m_server->settings().limits.headerTimeoutMs),
                   true);
         return;
     }
-    if (!m_parser->inMessage())
-        close(); // idle keep-alive connection
+    close(); // idle keep-alive connection
 }
 
 void EdgeConnection::onRequestHead(const http::HttpHead &head)

@@ -26,6 +26,9 @@ EdgeServer::~EdgeServer()
 Result<quint16> EdgeServer::listen(const QHostAddress &address, quint16 port)
 {
     auto *server = new QTcpServer(this);
+    // Qt's default backlog (50) drops the handshakes of a burst of clients, whose requests then
+    // arrive seconds later by retransmission; the kernel caps this at net.core.somaxconn.
+    server->setListenBacklogSize(kListenBacklog);
     if (!server->listen(address, port)) {
         const QString why = server->errorString();
         delete server;

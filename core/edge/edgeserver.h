@@ -50,6 +50,8 @@ class EdgeServer final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EdgeServer)
 public:
+    static constexpr int kListenBacklog = 4096;
+
     EdgeServer(engine::EngineFront *front, EdgeSettings settings, QObject *parent = nullptr);
     ~EdgeServer() override;
 

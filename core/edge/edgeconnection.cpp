@@ -51,6 +51,14 @@ void EdgeConnection::start()
     connect(m_socket, &QTcpSocket::readyRead, this, &EdgeConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &EdgeConnection::pump);
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
+        // A client that had the whole body (its length, or no body) may close before the engine
+        // reports the end: the response is finished (and logged) when that comes.
+        const bool whole = m_headSent && (m_framing.kind == ClientFraming::Kind::None ||
+                                          (m_framing.kind == ClientFraming::Kind::Length && m_bodySent == m_framing.length));
+        if (m_busy && m_stream && whole && !m_stream->isEnded()) {
+            m_clientClosed = true;
+            return;
+        }
         if (m_busy && m_stream && !m_stream->isEnded())
             logAccess(m_status, QStringLiteral("client_gone"), nullptr);
         close();
@@ -255,6 +263,11 @@ void EdgeConnection::pump()
 void EdgeConnection::finishResponse()
 {
     const engine::ServeResult result = m_stream->result();
+    if (m_clientClosed) { // the client had the whole body and is gone
+        logAccess(m_status, result.ok ? QStringLiteral("ok") : QStringLiteral("aborted"), &result);
+        close();
+        return;
+    }
     if (!m_headSent) {
         // Nothing went out: the edge answers for the routes (each one's failure is in the message).
         m_stream.reset();

@@ -86,6 +86,7 @@ private:
     qint64 m_bodySent = 0;
     QElapsedTimer m_clock;
 
+    bool m_clientClosed = false; // after the whole body, before the engine's end
     bool m_closeWhenIdle = false;
     bool m_closed = false; // reads nothing more
     bool m_gone = false;   // closed() emitted

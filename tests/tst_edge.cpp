@@ -46,15 +46,14 @@ void TestEdge::getIsByteExactAndLogged()
 {
     constexpr qint64 size = 3 * 1024 * 1024 + 7;
     const QString out = m_dir.filePath(QStringLiteral("get.bin"));
-    const Curl c = curl({QStringLiteral("-o"), out, QStringLiteral("-H"), QStringLiteral("Host: plain.example"),
-                         url(QStringLiteral("/obj/edge-get?size=%1").arg(size))});
+    const QString path = QStringLiteral("/obj/edge-get?size=%1").arg(size);
+    const Curl c = curl({QStringLiteral("-o"), out, QStringLiteral("-H"), QStringLiteral("Host: plain.example"), url(path)});
     QVERIFY2(c.exitCode == 0, c.err.constData());
     QFile file(out);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(lab::sha256Hex(file.readAll()), lab::contentSha256("/obj/edge-get", size));
-    const QList<QJsonObject> lines = accessLines();
-    QVERIFY(!lines.isEmpty());
-    const QJsonObject last = lines.last();
+    const QJsonObject last = accessLineFor(path);
+    QVERIFY(!last.isEmpty());
     QCOMPARE(last.value(QStringLiteral("status")).toInt(), 200);
     QCOMPARE(last.value(QStringLiteral("bytes")).toInteger(), size);
     QCOMPARE(last.value(QStringLiteral("outcome")).toString(), QStringLiteral("ok"));
@@ -113,13 +112,13 @@ void TestEdge::routeCutMidBodyIsInvisibleToTheClient()
                                 lab::Topology::directLinkId(QStringLiteral("plain"))})
         RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = 1'500'000; }));
     const QString out = m_dir.filePath(QStringLiteral("cut.bin"));
-    const Curl c = curl({QStringLiteral("-o"), out, QStringLiteral("-H"), QStringLiteral("Host: plain.example"),
-                         url(QStringLiteral("/obj/edge-cut?size=%1").arg(size))});
+    const QString path = QStringLiteral("/obj/edge-cut?size=%1").arg(size);
+    const Curl c = curl({QStringLiteral("-o"), out, QStringLiteral("-H"), QStringLiteral("Host: plain.example"), url(path)});
     QVERIFY2(c.exitCode == 0, c.err.constData());
     QFile file(out);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(lab::sha256Hex(file.readAll()), lab::contentSha256("/obj/edge-cut", size));
-    const QJsonObject last = accessLines().last();
+    const QJsonObject last = accessLineFor(path);
     QVERIFY2(last.value(QStringLiteral("failovers")).toInt() >= 1, QJsonDocument(last).toJson().constData());
     QCOMPARE(last.value(QStringLiteral("outcome")).toString(), QStringLiteral("ok"));
 }

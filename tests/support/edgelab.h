@@ -108,6 +108,21 @@ protected:
         return lines;
     }
 
+    // The access log line of the request for path (the last one), waited for: the edge writes it when
+    // the engine reports the end, which may come after the client already has the whole body.
+    QJsonObject accessLineFor(const QString &path) const
+    {
+        QJsonObject found;
+        (void)QTest::qWaitFor([&] {
+            for (const QJsonObject &line : accessLines()) {
+                if (line.value(QStringLiteral("path")).toString() == path)
+                    found = line;
+            }
+            return !found.isEmpty();
+        }, kTimeoutMs);
+        return found;
+    }
+
     QByteArray fileSha256(const QString &name) const
     {
         QFile file(m_dir.filePath(name));

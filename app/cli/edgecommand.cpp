@@ -3,25 +3,19 @@
 // `relayrace edge`: the reverse proxy (docs/edge.md).
 #include "command.h"
 
-#include "delivery/failoverlog.h"
+#include "edgerunner.h"
+
 #include "edge/edgeconfig.h"
-#include "edge/edgeserver.h"
-#include "engine/localengine.h"
-#include "log/jsonlineslog.h"
-#include "log/logging.h"
-#include "map/mapcodec.h"
-#include "util/signalwatcher.h"
+#include "lab/lab.h"
+#include "lab/topology.h"
 
 #include <QCoreApplication>
-#include <QFileInfo>
-#include <QTimer>
+#include <QTemporaryDir>
 
 #include <cstdio>
 
 namespace relayrace::cli {
 namespace {
-
-constexpr int kDrainTimeoutMs = 30'000;
 
 Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, const QCommandLineOption &config,
                                            const QCommandLineOption &mapOption, const QCommandLineOption &listen,
@@ -53,6 +47,64 @@ Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, con
     return c;
 }
 
+// `relayrace edge --demo`: the demo lab on this machine and an edge in front of it, each provider
+// served for the Host "<provider>.demo"; runs until Ctrl-C.
+int runDemoEdge(const QCommandLineParser &parser, const QCommandLineOption &listen)
+{
+    auto topology = lab::demoTopology();
+    if (!topology) {
+        printError(topology.error());
+        return ExitFailure;
+    }
+    const auto listener = edge::parseListen(parser.isSet(listen) ? parser.value(listen) : QStringLiteral("127.0.0.1:8080"));
+    if (!listener) {
+        printError(QStringLiteral("--listen: ") + listener.error());
+        return ExitUsage;
+    }
+    setUpLogging(parser);
+    QTemporaryDir logs; // the demo's access and failover logs, gone with it
+    lab::LabHost host(std::move(topology).value());
+    std::unique_ptr<EdgeRunner> runner;
+    QObject::connect(&host, &lab::LabHost::failed, qApp, [](const QString &error) {
+        printError(QStringLiteral("the demo lab did not start: ") + error);
+        QCoreApplication::exit(ExitFailure);
+    });
+    QObject::connect(&host, &lab::LabHost::ready, qApp, [&](const lab::LabEndpoints &endpoints) {
+        edge::EdgeConfig config;
+        config.listeners.append(*listener);
+        config.accessLog = logs.filePath(QStringLiteral("access.jsonl"));
+        config.failoverLog = logs.filePath(QStringLiteral("failover.jsonl"));
+        QList<map::RouteMap> maps;
+        for (const lab::LabEndpoints::Provider &p : endpoints.providers) {
+            edge::EdgeConfig::Provider provider;
+            provider.hosts.append(p.place.id + QStringLiteral(".demo"));
+            config.providers.append(provider);
+            maps.append(host.routeMap(p.place.id));
+        }
+        runner = std::make_unique<EdgeRunner>(QString(), config);
+        QObject::connect(runner.get(), &EdgeRunner::finished, qApp, &QCoreApplication::exit);
+        const QList<QSslCertificate> labCa =
+            endpoints.caFile.isEmpty() ? QList<QSslCertificate>() : QSslCertificate::fromPath(endpoints.caFile);
+        if (const Result<void> started = runner->start(labCa, maps); !started) {
+            printError(started.error());
+            QCoreApplication::exit(ExitFailure);
+            return;
+        }
+        const lab::LabEndpoints::Provider &first = endpoints.providers.first();
+        std::printf("\ndemo lab up: %lld providers behind the edge; access log %s\ntry:\n  curl -sS -o /dev/null "
+                    "-w '%%{http_code} %%{size_download} bytes in %%{time_total} s\\n' -H 'Host: %s.demo' "
+                    "http://%s:%u%s\n(Ctrl-C stops the edge and the lab)\n",
+                    qlonglong(endpoints.providers.size()), qUtf8Printable(config.accessLog),
+                    qUtf8Printable(first.place.id), qUtf8Printable(listener->address.toString()),
+                    unsigned(runner->ports().value(0)), qUtf8Printable(first.testObject));
+        std::fflush(stdout);
+    });
+    host.start();
+    const int rc = QCoreApplication::exec();
+    runner.reset(); // before the lab it serves from
+    return rc;
+}
+
 } // namespace
 
 int runEdge(const QStringList &arguments)
@@ -82,82 +134,27 @@ int runEdge(const QStringList &arguments)
                                        QStringLiteral("file"));
     const QCommandLineOption history(QStringLiteral("history"), QStringLiteral("Short form: the history (SQLite)."),
                                      QStringLiteral("file"));
-    parser.addOptions({config, mapOption, listen, host, edgeRegion, caFile, accessLog, history});
+    const QCommandLineOption demo(QStringLiteral("demo"),
+                                  QStringLiteral("The demo lab and an edge for its providers (Host <provider>.demo); "
+                                                 "prints a curl command to try."));
+    parser.addOptions({config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, demo});
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace edge")); rc >= 0)
         return rc;
+    if (parser.isSet(demo))
+        return runDemoEdge(parser, listen);
     const Result<edge::EdgeConfig> read =
         configFromOptions(parser, config, mapOption, listen, host, edgeRegion, caFile, accessLog, history);
     if (!read) {
         printError(read.error());
         return ExitUsage;
     }
-    const edge::EdgeConfig &c = *read;
     setUpLogging(parser);
-
-    engine::EngineSettings settings;
-    settings.edgeRegion = c.edgeRegion;
-    settings.historyPath = c.history;
-    settings.failoverLogPath = c.failoverLog.isEmpty() ? delivery::FailoverLog::defaultPath() : c.failoverLog;
-    const auto ca = readCaFile(c.caFile);
-    if (!ca) {
-        printError(ca.error());
+    EdgeRunner runner(parser.isSet(config) ? parser.value(config) : QString(), *read);
+    if (const Result<void> started = runner.start(); !started) {
+        printError(started.error());
         return ExitFailure;
     }
-    settings.caCertificates = *ca;
-    edge::EdgeSettings edgeSettings;
-    edgeSettings.limits = c.limits;
-    QList<map::RouteMap> maps;
-    for (const edge::EdgeConfig::Provider &p : c.providers) {
-        Result<map::RouteMap> routeMap = map::readRouteMapFile(p.mapFile);
-        if (!routeMap) {
-            printError(routeMap.error());
-            return ExitFailure;
-        }
-        const QStringList hosts = p.hosts.isEmpty() ? QStringList{routeMap->origin.host().toLower()} : p.hosts;
-        for (const QString &h : hosts) {
-            if (edgeSettings.hosts.contains(h)) {
-                printError(QStringLiteral("the host '%1' is given to two providers (%2 and %3)")
-                               .arg(h, edgeSettings.hosts.value(h), routeMap->provider));
-                return ExitUsage;
-            }
-            edgeSettings.hosts.insert(h, routeMap->provider);
-        }
-        maps.append(std::move(routeMap).value());
-    }
-
-    engine::LocalEngine engine(settings);
-    for (const map::RouteMap &m : std::as_const(maps))
-        engine.setMap(m, QStringLiteral("file, signature not checked"));
-    edge::EdgeServer server(&engine, edgeSettings);
-    const QString accessPath = c.accessLog.isEmpty()
-                                   ? QFileInfo(QString::fromStdString(log::logFilePath("relayrace"))).absolutePath() +
-                                         QStringLiteral("/access.jsonl")
-                                   : c.accessLog;
-    auto access = log::JsonLinesLog::open(accessPath, QStringLiteral("access"));
-    if (!access) {
-        printError(access.error());
-        return ExitFailure;
-    }
-    server.setAccessLog(std::move(access).value());
-    for (const edge::EdgeConfig::Listener &l : c.listeners) {
-        const Result<quint16> port = server.listen(l.address, l.port);
-        if (!port) {
-            printError(port.error());
-            return ExitFailure;
-        }
-        std::printf("relayrace edge: listening on %s:%u for %s\n", qPrintable(l.address.toString()), unsigned(*port),
-                    qPrintable(QStringList(edgeSettings.hosts.keys()).join(QStringLiteral(", "))));
-    }
-    std::fflush(stdout);
-
-    SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::interrupted, &server, [&server](int) {
-        std::fprintf(stderr, "relayrace edge: stopping (requests in flight may finish within %d s)\n",
-                     kDrainTimeoutMs / 1000);
-        server.stopAccepting();
-        QTimer::singleShot(kDrainTimeoutMs, qApp, [] { QCoreApplication::exit(ExitOk); });
-    });
-    QObject::connect(&server, &edge::EdgeServer::drained, qApp, [] { QCoreApplication::exit(ExitOk); });
+    QObject::connect(&runner, &EdgeRunner::finished, qApp, &QCoreApplication::exit);
     return QCoreApplication::exec();
 }
 

@@ -66,6 +66,8 @@ struct DeliveryRequest
     // PUT and DELETE go to another route only when they certainly never left, unless the provider
     // opts in here (idempotent by RFC 9110, but an origin may not implement them so).
     bool resendWrites = false;
+    QString client;    // for the failover log: who asked (the edge's client address) and its request id
+    QString requestId;
 };
 
 // One request sent over one route.

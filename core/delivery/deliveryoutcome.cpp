@@ -51,6 +51,8 @@ void Delivery::tailChecked(const ResumeCheck &check, const QString &detail)
     event.at = QDateTime::currentDateTimeUtc();
     event.provider = m_request.provider;
     event.request = m_requestText;
+    event.client = m_request.client;
+    event.requestId = m_request.requestId;
     event.fromRoute = currentRoute();
     event.reason = QStringLiteral("reset");
     event.detail = QStringLiteral("%1: the %2 body ended at byte %3, but the origin has %4 bytes (a Range request "
@@ -158,6 +160,8 @@ void Delivery::failOver(const QString &fromRoute, const Failure &failure)
     event.at = QDateTime::currentDateTimeUtc();
     event.provider = m_request.provider;
     event.request = m_requestText;
+    event.client = m_request.client;
+    event.requestId = m_request.requestId;
     event.fromRoute = fromRoute;
     event.reason = failure.reason;
     event.detail = failure.detail;

@@ -95,12 +95,29 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     const QJsonArray listen = root.value(QStringLiteral("listen")).toArray();
     if (listen.isEmpty())
         r.fail(QStringLiteral("listen"), QStringLiteral("expected a list of \"ADDRESS:PORT\" (at least one)"));
+    // Each: "ADDRESS:PORT", or {"address": "ADDRESS:PORT", "tls": {"certificate": PEM, "key": PEM}}.
     for (qsizetype i = 0; i < listen.size() && !r.failed(); ++i) {
-        const auto listener = parseListen(listen.at(i).toString());
-        if (!listener)
-            r.fail(QStringLiteral("listen[%1]").arg(i), listener.error());
-        else
-            config.listeners.append(*listener);
+        const QString path = QStringLiteral("listen[%1]").arg(i);
+        const QJsonObject o = listen.at(i).toObject();
+        if (listen.at(i).isObject())
+            r.known(o, path, {QStringLiteral("address"), QStringLiteral("tls")});
+        const auto listener = parseListen(listen.at(i).isObject() ? o.value(QStringLiteral("address")).toString()
+                                                                  : listen.at(i).toString());
+        if (!listener) {
+            r.fail(listen.at(i).isObject() ? path + QStringLiteral(".address") : path, listener.error());
+            continue;
+        }
+        EdgeConfig::Listener l = *listener;
+        if (o.contains(QStringLiteral("tls"))) {
+            const QJsonObject tls = o.value(QStringLiteral("tls")).toObject();
+            const QString tp = path + QStringLiteral(".tls.");
+            r.known(tls, tp.chopped(1), {QStringLiteral("certificate"), QStringLiteral("key")});
+            l.certificateFile = resolved(baseDir, r.text(tls, tp, QStringLiteral("certificate")));
+            l.keyFile = resolved(baseDir, r.text(tls, tp, QStringLiteral("key")));
+            if (l.certificateFile.isEmpty() || l.keyFile.isEmpty())
+                r.fail(tp.chopped(1), QStringLiteral("needs \"certificate\" and \"key\" (PEM files)"));
+        }
+        config.listeners.append(l);
     }
     const QJsonArray providers = root.value(QStringLiteral("providers")).toArray();
     if (providers.isEmpty())

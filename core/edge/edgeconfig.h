@@ -21,6 +21,9 @@ struct EdgeConfig
     {
         QHostAddress address = QHostAddress::LocalHost;
         quint16 port = 8080;
+        QString certificateFile; // TLS: the certificate chain (PEM); empty: plain HTTP
+        QString keyFile;         // TLS: its private key (PEM)
+        bool tls() const { return !certificateFile.isEmpty(); }
     };
     struct Provider
     {

@@ -154,6 +154,7 @@ void EdgeConnection::onTimer()
 void EdgeConnection::onRequestHead(const http::HttpHead &head)
 {
     m_head = head;
+    m_requestId = m_server->nextRequestId();
     m_clock.start();
     if (head.connect || head.upgrade) {
         m_pendingStatus = 501;
@@ -202,6 +203,8 @@ void EdgeConnection::dispatch()
     request.provider = m_provider;
     request.method = m_head.method;
     request.path = QString::fromLatin1(target);
+    request.client = m_client;
+    request.requestId = m_requestId;
     QByteArray forwardedFor;
     for (const http::HttpHeader &h : std::as_const(m_head.headers)) {
         if (h.name.compare("X-Forwarded-For", Qt::CaseInsensitive) == 0) {
@@ -325,6 +328,7 @@ void EdgeConnection::logAccess(int status, const QString &outcome, const engine:
         return;
     QJsonObject line{{QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
                      {QStringLiteral("client"), m_client},
+                     {QStringLiteral("request_id"), m_requestId},
                      {QStringLiteral("host"), QString::fromLatin1(m_head.header("Host"))},
                      {QStringLiteral("method"), QString::fromLatin1(m_head.method)},
                      {QStringLiteral("path"), QString::fromLatin1(m_head.target)},

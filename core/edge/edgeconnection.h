@@ -73,6 +73,7 @@ private:
 
     // The request in flight.
     http::HttpHead m_head;
+    QString m_requestId;
     QString m_provider;
     QByteArray m_body;
     int m_pendingStatus = 0; // an own answer decided while parsing

@@ -8,9 +8,11 @@
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 class QTcpServer;
 
@@ -55,8 +57,14 @@ public:
     EdgeServer(engine::EngineFront *front, EdgeSettings settings, QObject *parent = nullptr);
     ~EdgeServer() override;
 
-    // Listens (port 0: any free port); the port it listens on, or why it cannot.
-    Result<quint16> listen(const QHostAddress &address, quint16 port);
+    // Listens (port 0: any free port), with TLS when tls is given (QSslServer; the handshake must end
+    // within the header timeout); the port it listens on, or why it cannot.
+    Result<quint16> listen(const QHostAddress &address, quint16 port,
+                           const std::optional<QSslConfiguration> &tls = std::nullopt);
+    // A TLS listener's certificate and key for the connections it accepts from now on (reload).
+    bool setTlsConfiguration(quint16 port, const QSslConfiguration &tls);
+    // The host table and limits for new requests (reload); connections in flight keep going.
+    void setSettings(EdgeSettings settings) { m_settings = std::move(settings); }
     void setAccessLog(std::shared_ptr<log::JsonLinesLog> log) { m_accessLog = std::move(log); }
     // Stops accepting; connections in flight go on. drained() once none is left.
     void stopAccepting();
@@ -67,6 +75,8 @@ public:
     log::JsonLinesLog *accessLog() const { return m_accessLog.get(); }
     // The provider serving a Host header value (port and case ignored); empty when none.
     QString providerFor(const QByteArray &host) const;
+    // An id for the next request ("<start time>-<n>"), in its access log line and its failover events.
+    QString nextRequestId() { return m_idPrefix + QString::number(++m_requestSerial); }
 
 Q_SIGNALS:
     void drained();
@@ -81,6 +91,12 @@ private:
     QList<QTcpServer *> m_servers;
     QList<EdgeConnection *> m_connections;
     bool m_accepting = true;
+    QString m_idPrefix;
+    quint64 m_requestSerial = 0;
 };
+
+// A listener's TLS settings from a certificate chain and its private key (PEM files): TLS 1.2 or
+// later, no client certificates.
+Result<QSslConfiguration> serverTlsConfiguration(const QString &certificateFile, const QString &keyFile);
 
 } // namespace relayrace::edge

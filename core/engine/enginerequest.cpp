@@ -127,6 +127,8 @@ void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
     request.routes = p->clients(order);
     request.stall.smoothedTtfbMs = p->smoothedTtfbMs();
     request.resendWrites = m_request.resendWrites;
+    request.client = m_request.client;
+    request.requestId = m_request.requestId;
     m_delivery = new delivery::Delivery(request, m_sink, this);
     if (auto *stream = qobject_cast<ResponseStream *>(m_sink.data())) {
         connect(m_delivery, &delivery::Delivery::headCommitted, stream,

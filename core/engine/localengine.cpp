@@ -86,6 +86,11 @@ void LocalEngine::removeProvider(const QString &provider)
     QMetaObject::invokeMethod(engine, [engine, provider] { engine->removeProvider(provider); }, Qt::QueuedConnection);
 }
 
+QThread *LocalEngine::engineThread() const
+{
+    return m_host->engine()->thread();
+}
+
 void LocalEngine::setRaceInterval(const QString &provider, int intervalMs)
 {
     RaceEngine *engine = m_host->engine();

@@ -24,6 +24,8 @@ struct ServeRequest
     QList<std::pair<QByteArray, QByteArray>> headers;
     QByteArray body;               // POST/PUT/PATCH
     bool resendWrites = false;     // PUT and DELETE may go to another route after they may have left
+    QString client;                // the edge's client address, for the failover log; empty otherwise
+    QString requestId;             // the edge's id of the request (the access log's request_id)
 };
 
 struct ServeResult

@@ -41,6 +41,8 @@ QJsonObject toJson(const FailoverEvent &event)
                                                   : QJsonValue(QJsonValue::Null)},
         {QStringLiteral("provider"), event.provider},
         {QStringLiteral("request"), event.request},
+        {QStringLiteral("client"), textOrNull(event.client)},
+        {QStringLiteral("request_id"), textOrNull(event.requestId)},
         {QStringLiteral("from_route"), event.fromRoute},
         {QStringLiteral("to_route"), textOrNull(event.toRoute)},
         {QStringLiteral("reason"), event.reason},
@@ -124,6 +126,8 @@ Result<FailoverEvent> fromJson(const QJsonObject &object)
     }
     event.provider = read.text(QStringLiteral("provider"), true);
     event.request = read.text(QStringLiteral("request"), false);
+    event.client = read.text(QStringLiteral("client"), false);
+    event.requestId = read.text(QStringLiteral("request_id"), false);
     event.fromRoute = read.text(QStringLiteral("from_route"), true);
     event.toRoute = read.text(QStringLiteral("to_route"), false);
     event.reason = read.text(QStringLiteral("reason"), true);

@@ -22,6 +22,8 @@ struct FailoverEvent
     QDateTime at;              // UTC, when the failure was detected
     QString provider;
     QString request;           // method and URL path, e.g. "GET /big.bin"
+    QString client;            // the edge's client address that asked for it; empty outside the edge
+    QString requestId;         // the edge's id of that request (its access log line has the same)
     QString fromRoute;         // the route that failed
     QString toRoute;           // the route that took over; empty when none was left
     QString reason;            // a reason code: refused | reset | tls | timeout | stall | relay_error |
@@ -37,7 +39,7 @@ QString outcomeName(FailoverEvent::Outcome outcome); // "resumed" | "restarted" 
 std::optional<FailoverEvent::Outcome> outcomeFromName(const QString &name);
 
 // The event as JSON (the failover log's lines, `relayrace log --json`): the field names in snake_case
-// (at, provider, request, from_route, to_route, reason, detail, bytes_delivered, resume_offset,
+// (at, provider, request, client, request_id, from_route, to_route, reason, detail, bytes_delivered, resume_offset,
 // recover_ms, outcome); at is ISO 8601 UTC with ms; a field that does not apply (no route took over,
 // no detail, no resume offset, no recovery) is null rather than "" or -1.
 QJsonObject toJson(const FailoverEvent &event);

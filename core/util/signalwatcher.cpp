@@ -27,8 +27,12 @@ SignalWatcher::SignalWatcher(QObject *parent)
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         unsigned char byte = 0;
-        while (::read(g_pipe[0], &byte, 1) == 1)
-            Q_EMIT interrupted(byte);
+        while (::read(g_pipe[0], &byte, 1) == 1) {
+            if (byte == SIGHUP)
+                Q_EMIT hangup();
+            else
+                Q_EMIT interrupted(byte);
+        }
     });
     struct sigaction action = {};
     action.sa_handler = onSignal;
@@ -38,10 +42,22 @@ SignalWatcher::SignalWatcher(QObject *parent)
     ::sigaction(SIGTERM, &action, nullptr);
 }
 
+void SignalWatcher::watchHangup()
+{
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGHUP, &action, nullptr);
+    m_hangup = true;
+}
+
 SignalWatcher::~SignalWatcher()
 {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    if (m_hangup)
+        std::signal(SIGHUP, SIG_DFL);
 }
 
 } // namespace relayrace

@@ -18,11 +18,16 @@ public:
     explicit SignalWatcher(QObject *parent = nullptr);
     ~SignalWatcher() override;
 
+    // Also catches SIGHUP (a daemon's "reload"), reported by hangup() instead of ending the process.
+    void watchHangup();
+
 Q_SIGNALS:
     void interrupted(int signalNumber);
+    void hangup();
 
 private:
     QSocketNotifier *m_notifier = nullptr;
+    bool m_hangup = false;
 };
 
 } // namespace relayrace

@@ -60,6 +60,7 @@ protected:
             return makeError(QStringLiteral("curl is not installed (packaging/install-deps.sh installs it)"));
         engine::EngineSettings settings;
         settings.caCertificates = m_lab.caCertificates();
+        settings.failoverLogPath = m_dir.filePath(QStringLiteral("failover.jsonl"));
         m_engine = std::make_unique<engine::LocalEngine>(settings);
         m_engine->setMap(routeMap(QStringLiteral("plain"), race), QStringLiteral("test"));
         edge::EdgeSettings edgeSettings;
@@ -95,9 +96,12 @@ protected:
         return curl(arguments);
     }
 
-    QList<QJsonObject> accessLines() const
+    QList<QJsonObject> accessLines() const { return jsonLines(QStringLiteral("access.jsonl")); }
+    QList<QJsonObject> failoverLines() const { return jsonLines(QStringLiteral("failover.jsonl")); }
+
+    QList<QJsonObject> jsonLines(const QString &name) const
     {
-        QFile file(m_dir.filePath(QStringLiteral("access.jsonl")));
+        QFile file(m_dir.filePath(name));
         QList<QJsonObject> lines;
         if (!file.open(QIODevice::ReadOnly))
             return lines;

@@ -1,0 +1,156 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+// `relayrace edge` as a process, as an operator runs it: --config, SIGHUP reloading the config and maps
+// while a download goes on, a broken config refused on reload, SIGTERM ending with exit 0 and the
+// threads' event-loop lag; and `relayrace edge --demo` printing a curl command that works as it is.
+#include "support/edgelab.h"
+
+#include "map/mapcodec.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+#include <csignal>
+
+using namespace relayrace;
+using namespace relayrace::testsupport;
+
+namespace {
+
+const QString kRelayrace = QStringLiteral(RELAYRACE_BINARY_DIR "/app/relayrace");
+
+// Waits (on the event loop) until the process's output so far matches pattern; the output read so far.
+bool waitForOutput(QProcess &process, QByteArray &seen, QProcess::ProcessChannel channel, const QRegularExpression &pattern)
+{
+    return QTest::qWaitFor([&] {
+        process.setReadChannel(channel);
+        seen += process.readAll();
+        return pattern.match(QString::fromUtf8(seen)).hasMatch();
+    }, kTimeoutMs);
+}
+
+} // namespace
+
+class TestEdgeCommand final : public QObject, private EdgeLabTest
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void sighupReloadsWithoutDroppingADownload();
+    void demoPrintsACurlCommandThatWorks();
+
+private:
+    bool writeConfig(const QStringList &hosts, const QByteArray &raw = {});
+};
+
+void TestEdgeCommand::initTestCase()
+{
+    RELAYRACE_VERIFY_OK(startLab());
+    QVERIFY2(QFileInfo::exists(kRelayrace), "the relayrace CLI is built");
+    QVERIFY(!QStandardPaths::findExecutable(QStringLiteral("curl")).isEmpty());
+    QFile map(m_dir.filePath(QStringLiteral("plain.map.json")));
+    QVERIFY(map.open(QIODevice::WriteOnly));
+    map.write(map::serializeRouteMap(routeMap(QStringLiteral("plain"))));
+}
+
+void TestEdgeCommand::cleanupTestCase()
+{
+    m_lab.stop();
+}
+
+bool TestEdgeCommand::writeConfig(const QStringList &hosts, const QByteArray &raw)
+{
+    QFile file(m_dir.filePath(QStringLiteral("edge.json")));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    if (!raw.isEmpty())
+        return file.write(raw) == raw.size();
+    const QJsonObject config{
+        {QStringLiteral("listen"), QJsonArray{QStringLiteral("127.0.0.1:0")}},
+        {QStringLiteral("providers"),
+         QJsonArray{QJsonObject{{QStringLiteral("map"), QStringLiteral("plain.map.json")},
+                                {QStringLiteral("hosts"), QJsonArray::fromStringList(hosts)}}}},
+        {QStringLiteral("ca_file"), m_lab.host()->endpoints().caFile},
+        {QStringLiteral("logs"), QJsonObject{{QStringLiteral("access"), QStringLiteral("access.jsonl")},
+                                             {QStringLiteral("failover"), QStringLiteral("failover.jsonl")}}}};
+    return file.write(QJsonDocument(config).toJson()) > 0;
+}
+
+void TestEdgeCommand::sighupReloadsWithoutDroppingADownload()
+{
+    QVERIFY(writeConfig({QStringLiteral("a.example")}));
+    QProcess edge;
+    edge.start(kRelayrace, {QStringLiteral("edge"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("edge.json"))});
+    QByteArray out, err;
+    QVERIFY2(waitForOutput(edge, out, QProcess::StandardOutput, QRegularExpression(QStringLiteral("listening on 127.0.0.1:\\d+"))),
+             out.constData());
+    const QString port = QRegularExpression(QStringLiteral("listening on 127.0.0.1:(\\d+)")).match(QString::fromUtf8(out)).captured(1);
+    const QString base = QStringLiteral("http://127.0.0.1:") + port;
+    const auto status = [&](const QString &host) {
+        return curl({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}"),
+                     QStringLiteral("-H"), QStringLiteral("Host: ") + host, base + QStringLiteral("/obj/r?size=1000")}).out;
+    };
+    QCOMPARE(status(QStringLiteral("a.example")), QByteArray("200"));
+    QCOMPARE(status(QStringLiteral("b.example")), QByteArray("421"));
+
+    // A download that spans the reload: 3 MB at 1 MB/s.
+    constexpr qint64 size = 3'000'000;
+    QProcess download;
+    download.start(QStringLiteral("curl"), {QStringLiteral("-sS"), QStringLiteral("--limit-rate"), QStringLiteral("1M"),
+                                            QStringLiteral("-o"), m_dir.filePath(QStringLiteral("span.bin")),
+                                            QStringLiteral("-H"), QStringLiteral("Host: a.example"),
+                                            base + QStringLiteral("/obj/span?size=%1").arg(size)});
+    QVERIFY(download.waitForStarted(10'000));
+    QTest::qWait(500);
+    QVERIFY(writeConfig({QStringLiteral("a.example"), QStringLiteral("b.example")}));
+    ::kill(pid_t(edge.processId()), SIGHUP);
+    QVERIFY2(waitForOutput(edge, err, QProcess::StandardError, QRegularExpression(QStringLiteral("reloaded: 1 providers"))),
+             err.constData());
+    QCOMPARE(status(QStringLiteral("b.example")), QByteArray("200"));
+    QCOMPARE(download.state(), QProcess::Running); // the reload came while it was downloading
+    QSignalSpy downloaded(&download, &QProcess::finished);
+    QVERIFY(downloaded.wait(kTimeoutMs));
+    QCOMPARE(download.exitCode(), 0);
+    QCOMPARE(fileSha256(QStringLiteral("span.bin")), lab::contentSha256("/obj/span", size));
+
+    // A config that does not load is refused whole; the running one keeps serving.
+    QVERIFY(writeConfig({}, R"({"listen": ["127.0.0.1:0"], "providers": [{"map": "missing.map.json"}]})"));
+    ::kill(pid_t(edge.processId()), SIGHUP);
+    QVERIFY2(waitForOutput(edge, err, QProcess::StandardError, QRegularExpression(QStringLiteral("reload refused.*missing\\.map\\.json"))),
+             err.constData());
+    QCOMPARE(status(QStringLiteral("b.example")), QByteArray("200"));
+
+    edge.terminate(); // SIGTERM: drain, then exit 0 with the lag of both threads
+    QSignalSpy stopped(&edge, &QProcess::finished);
+    QVERIFY(stopped.wait(kTimeoutMs));
+    QCOMPARE(edge.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(edge.exitCode(), 0);
+    err += edge.readAllStandardError();
+    QVERIFY2(err.contains("event-loop lag (engine thread): samples "), err.constData());
+    QVERIFY2(err.contains("event-loop lag (client I/O thread): samples "), err.constData());
+}
+
+void TestEdgeCommand::demoPrintsACurlCommandThatWorks()
+{
+    QProcess demo;
+    demo.start(kRelayrace, {QStringLiteral("edge"), QStringLiteral("--demo"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    QByteArray out;
+    QVERIFY2(waitForOutput(demo, out, QProcess::StandardOutput, QRegularExpression(QStringLiteral("\\n  (curl [^\\n]+)\\n"))),
+             out.constData());
+    const QString command = QRegularExpression(QStringLiteral("\\n  (curl [^\\n]+)\\n")).match(QString::fromUtf8(out)).captured(1);
+    QProcess shell;
+    shell.start(QStringLiteral("bash"), {QStringLiteral("-c"), command});
+    QSignalSpy ran(&shell, &QProcess::finished);
+    QVERIFY(ran.wait(kTimeoutMs));
+    const QByteArray result = shell.readAllStandardOutput();
+    const QByteArray what = command.toUtf8() + " -> " + result;
+    QVERIFY2(shell.exitCode() == 0 && result.startsWith("200 "), what.constData());
+    demo.terminate();
+    QSignalSpy stopped(&demo, &QProcess::finished);
+    QVERIFY(stopped.wait(kTimeoutMs));
+    QCOMPARE(demo.exitCode(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestEdgeCommand)
+#include "tst_edgecommand.moc"

@@ -7,6 +7,8 @@
 
 #include "lab/labca.h"
 
+#include <QElapsedTimer>
+
 using namespace relayrace;
 using namespace relayrace::testsupport;
 
@@ -21,6 +23,7 @@ private Q_SLOTS:
     void servedThroughTinyproxy();
     void cutMidBodyOf64MiBIsByteExactAndLogged();
     void unresumableBodyIsCutForTheClient();
+    void largeBodyStreamsToTheOriginWhileItUploads();
 };
 
 void TestEdgeOperations::initTestCase()
@@ -176,6 +179,48 @@ void TestEdgeOperations::unresumableBodyIsCutForTheClient()
                             e.value(QStringLiteral("outcome")).toString() == u"failed");
     }
     QVERIFY2(logged, "the failed failover of the client's request is in the failover log");
+}
+
+void TestEdgeOperations::largeBodyStreamsToTheOriginWhileItUploads()
+{
+    // 6 MB at 1 MB/s from curl (6 s): 2 MB are on their way to the origin (counted on the lab's links
+    // toward it) long before the client has sent it all (a buffered body would leave after 6 s), and the
+    // origin gets the body whole, once.
+    QByteArray body(6'000'000, Qt::Uninitialized);
+    for (qsizetype i = 0; i < body.size(); ++i)
+        body[i] = char((i * 131) >> 3);
+    QFile file(m_dir.filePath(QStringLiteral("upload.bin")));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(body) == body.size());
+    file.close();
+    const QStringList links{lab::Topology::edgeToRelayLinkId(QStringLiteral("fast")),
+                            lab::Topology::edgeToRelayLinkId(QStringLiteral("slow")),
+                            lab::Topology::directLinkId(QStringLiteral("plain"))};
+    const auto upstream = [&] {
+        qint64 sum = 0;
+        for (const QString &link : links)
+            sum += m_lab.lab()->linkStats(link)->bytesUp;
+        return sum;
+    };
+    const qint64 upBefore = upstream();
+    const qint64 requestsBefore = m_lab.lab()->originStats(QStringLiteral("plain"))->requests;
+    QProcess curlProcess;
+    curlProcess.start(QStringLiteral("curl"), {QStringLiteral("-sS"), QStringLiteral("--limit-rate"), QStringLiteral("1M"),
+                                               QStringLiteral("-H"), QStringLiteral("Host: ") + kHost,
+                                               QStringLiteral("--data-binary"), QStringLiteral("@") + file.fileName(),
+                                               url(QStringLiteral("/echo"))});
+    QVERIFY(curlProcess.waitForStarted(10'000));
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY2(QTest::qWaitFor([&] { return upstream() - upBefore > 2'000'000; }, kTimeoutMs), "the body streams");
+    const qint64 streamedAfterMs = clock.elapsed();
+    QVERIFY2(streamedAfterMs < 4'500, qPrintable(QStringLiteral("2 MB reached the origin's links after %1 ms").arg(streamedAfterMs)));
+    QSignalSpy done(&curlProcess, &QProcess::finished);
+    QVERIFY(done.wait(kTimeoutMs));
+    QCOMPARE(curlProcess.exitCode(), 0);
+    const QJsonObject echo = QJsonDocument::fromJson(curlProcess.readAllStandardOutput()).object();
+    QCOMPARE(echo.value(QStringLiteral("length")).toInteger(), body.size());
+    QCOMPARE(echo.value(QStringLiteral("sha256")).toString().toLatin1(), lab::sha256Hex(body));
+    QCOMPARE(m_lab.lab()->originStats(QStringLiteral("plain"))->requests - requestsBefore, qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestEdgeOperations)

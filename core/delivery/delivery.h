@@ -4,6 +4,7 @@
 
 #include "model/failoverevent.h"
 #include "race/httpmessage.h"
+#include "delivery/requestbody.h"
 #include "race/routeclient.h"
 #include "util/result.h"
 
@@ -66,6 +67,9 @@ struct DeliveryRequest
     // PUT and DELETE go to another route only when they certainly never left, unless the provider
     // opts in here (idempotent by RFC 9110, but an origin may not implement them so).
     bool resendWrites = false;
+    // A body streamed from the client (its length known) instead of body; sent over one route only,
+    // or over the next when the first took none of it (refused before it was read).
+    std::shared_ptr<RequestBodyPipe> bodyPipe;
     QString client;    // for the failover log: who asked (the edge's client address) and its request id
     QString requestId;
 };

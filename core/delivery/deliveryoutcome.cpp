@@ -170,7 +170,12 @@ void Delivery::failOver(const QString &fromRoute, const Failure &failure)
     const bool hasNext = next < m_request.routes.size();
 
     QString stop;
-    if (!resendable() && !failure.neverLeft) {
+    if (m_request.bodyPipe && m_request.bodyPipe->taken() > 0) {
+        stop = QStringLiteral("%1 was not sent again on another route: %2 bytes of its body streamed to %3 already (%4)")
+                   .arg(QString::fromLatin1(m_request.method))
+                   .arg(m_request.bodyPipe->taken())
+                   .arg(fromRoute, failure.detail);
+    } else if (!resendable() && !failure.neverLeft) {
         const bool write = m_request.method == "PUT" || m_request.method == "DELETE";
         stop = QStringLiteral("%1 was not sent again on another route: it may have reached the origin and %2 (%3)")
                    .arg(QString::fromLatin1(m_request.method),

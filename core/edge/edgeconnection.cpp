@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "edge/edgeconnection.h"
 
+#include "delivery/requestbody.h"
 #include "edge/edgeserver.h"
 #include "engine/enginefront.h"
 #include "engine/responsestream.h"
@@ -30,6 +31,16 @@ EdgeConnection::~EdgeConnection()
 {
     if (m_stream)
         m_stream->abandon();
+    failBody(QStringLiteral("the client connection closed before the whole request body"));
+}
+
+void EdgeConnection::failBody(const QString &why)
+{
+    if (!m_bodyPipe)
+        return;
+    m_bodyPipe->setWriter(nullptr, {});
+    if (!m_complete)
+        m_bodyPipe->fail(why);
 }
 
 void EdgeConnection::start()
@@ -39,6 +50,10 @@ void EdgeConnection::start()
     m_parser->onBody = [this](QByteArrayView data) {
         if (m_pendingStatus != 0)
             return;
+        if (m_bodyPipe) {
+            m_bodyPipe->write(data.data(), data.size());
+            return;
+        }
         if (m_body.size() + data.size() > m_server->settings().limits.maxBodyBytes) {
             m_pendingStatus = 413;
             m_pendingMessage = QStringLiteral("the request body is larger than this edge takes (%1 bytes)")
@@ -48,6 +63,8 @@ void EdgeConnection::start()
         m_body.append(data.data(), data.size());
     };
     m_parser->onComplete = [this] { m_complete = true; };
+    // Bounded: while a streamed body waits for its route, the client is held back by TCP, not by memory.
+    m_socket->setReadBufferSize(kSocketReadBuffer);
     connect(m_socket, &QTcpSocket::readyRead, this, &EdgeConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &EdgeConnection::pump);
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
@@ -61,6 +78,7 @@ void EdgeConnection::start()
         }
         if (m_busy && m_stream && !m_stream->isEnded())
             logAccess(m_status, QStringLiteral("client_gone"), nullptr);
+        failBody(QStringLiteral("the client closed before the whole request body"));
         close();
     });
     armTimer();
@@ -76,18 +94,26 @@ void EdgeConnection::closeWhenIdle()
 
 void EdgeConnection::onReadyRead()
 {
+    // A streamed body whose route has not taken what it has: leave the rest in the socket.
+    if (streamingBody() && m_bodyPipe->bufferedForWriter() >= delivery::RequestBodyPipe::kHighWater)
+        return;
     m_input += m_socket->readAll();
-    if (!m_busy)
+    if (!m_busy || streamingBody())
         parse();
 }
 
 void EdgeConnection::parse()
 {
-    while (!m_busy && !m_closed && !m_input.isEmpty()) {
+    while ((!m_busy || streamingBody()) && !m_closed && !m_input.isEmpty()) {
         if (m_parser->isPaused())
             m_parser->resume();
         const qsizetype used = m_parser->feed(m_input);
         m_input.remove(0, used);
+        if (m_parser->error() != http::HttpParser::Error::None && m_busy) { // in a streamed body
+            failBody(QStringLiteral("malformed request body: %1").arg(m_parser->errorString()));
+            close();
+            return;
+        }
         if (m_parser->error() != http::HttpParser::Error::None) {
             const bool tooLarge = m_parser->error() == http::HttpParser::Error::HeaderTooLarge;
             answerOwn(tooLarge ? 431 : 400,
@@ -97,13 +123,22 @@ void EdgeConnection::parse()
                       true);
             return;
         }
-        if (m_pendingStatus != 0 && (m_pendingStatus != 421 || m_complete)) {
+        if (!m_busy && m_pendingStatus != 0 && (m_pendingStatus != 421 || m_complete)) {
             answerOwn(m_pendingStatus, m_pendingMessage, m_pendingStatus != 421);
             return;
         }
         if (m_complete) {
-            dispatch();
+            if (m_bodyPipe) {
+                m_bodyPipe->finish();
+                m_bodyPipe->setWriter(nullptr, {});
+            }
+            if (!m_busy)
+                dispatch();
             return;
+        }
+        if (m_dispatchAtHead && !m_busy) {
+            dispatch(); // the body follows into the pipe as it arrives
+            continue;
         }
         if (used == 0)
             break;
@@ -116,8 +151,11 @@ void EdgeConnection::armTimer()
     if (m_closed)
         return;
     if (m_busy) {
-        m_timer->stop();
         m_headTimerRunning = false;
+        if (streamingBody())
+            m_timer->start(m_server->settings().limits.idleTimeoutMs); // the body must keep coming
+        else
+            m_timer->stop();
         return;
     }
     const EdgeLimits &limits = m_server->settings().limits;
@@ -137,6 +175,18 @@ void EdgeConnection::armTimer()
 
 void EdgeConnection::onTimer()
 {
+    if (streamingBody()) {
+        if (m_bodyPipe->buffered() >= delivery::RequestBodyPipe::kLowWater) {
+            armTimer(); // waiting for the route to take it, not for the client
+            return;
+        }
+        const QString why = QStringLiteral("the request body stopped for %1 ms").arg(m_server->settings().limits.idleTimeoutMs);
+        failBody(why);
+        if (!m_headSent)
+            logAccess(408, QStringLiteral("refused"), nullptr);
+        close();
+        return;
+    }
     if (m_busy || m_closed)
         return;
     if (m_parser->inMessage()) {
@@ -182,6 +232,11 @@ void EdgeConnection::onRequestHead(const http::HttpHead &head)
     }
     if (hasBody && head.header("Expect").toLower() == "100-continue" && head.isHttp11OrLater())
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    if (!head.chunked && head.contentLength > kStreamBodyBytes) {
+        m_bodyPipe = std::make_shared<delivery::RequestBodyPipe>(head.contentLength);
+        m_bodyPipe->setWriter(this, [this] { onReadyRead(); });
+        m_dispatchAtHead = true;
+    }
 }
 
 void EdgeConnection::dispatch()
@@ -219,6 +274,7 @@ void EdgeConnection::dispatch()
     request.headers.append({"Forwarded", "for=" + quotedFor + ";host=\"" + m_head.header("Host") + "\";proto=http"});
     request.headers.append({QByteArrayLiteral("Via"), QByteArray(kVia)});
     request.body = m_body;
+    request.bodyPipe = m_bodyPipe;
 
     m_stream = engine::ResponseStream::create();
     connect(m_stream.get(), &engine::ResponseStream::headReady, this, &EdgeConnection::onResponseHead);
@@ -292,7 +348,10 @@ void EdgeConnection::finishResponse()
     if (m_framing.kind == ClientFraming::Kind::Chunked)
         m_socket->write(kLastChunk);
     logAccess(m_status, QStringLiteral("ok"), &result);
-    const bool closeAfter = m_framing.closeAfter || m_closeWhenIdle;
+    // A response that ended before its streamed request body did: the rest of that body is still on
+    // the connection, which can carry no other request.
+    const bool closeAfter = m_framing.closeAfter || m_closeWhenIdle || (m_bodyPipe && !m_complete);
+    failBody(QStringLiteral("the origin answered before the whole request body"));
     resetRequest();
     if (closeAfter) {
         m_socket->disconnectFromHost(); // after what is queued
@@ -354,6 +413,8 @@ void EdgeConnection::resetRequest()
     m_head = {};
     m_provider.clear();
     m_body.clear();
+    m_bodyPipe.reset();
+    m_dispatchAtHead = false;
     m_pendingStatus = 0;
     m_pendingMessage.clear();
     m_complete = false;

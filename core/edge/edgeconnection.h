@@ -15,6 +15,9 @@
 class QTcpSocket;
 class QTimer;
 
+namespace relayrace::delivery {
+class RequestBodyPipe;
+}
 namespace relayrace::engine {
 class ResponseStream;
 struct ServeResult;
@@ -27,7 +30,8 @@ class EdgeServer;
 // One client connection of the edge: requests parsed by http_parser (http::HttpParser), one at a time
 // (a pipelined request waits for the answer before it), each served through the engine front and
 // answered as the response streams in. Keep-alive, HEAD, Expect: 100-continue, request bodies with
-// Content-Length or chunked (buffered up to the limit), the edge's own errors (400, 408, 413, 421,
+// Content-Length streamed to the origin as they arrive (past kStreamBodyBytes; smaller ones and
+// chunked ones buffered up to the limit), the edge's own errors (400, 408, 413, 421,
 // 431, 501, 502). A response that fails after its head went out ends the connection abruptly (no
 // final chunk, fewer bytes than its Content-Length), so the client can tell. docs/edge.md.
 class EdgeConnection final : public QObject
@@ -37,6 +41,12 @@ class EdgeConnection final : public QObject
 public:
     static constexpr qint64 kSocketHighWater = 256 * 1024; // unsent bytes before the stream waits
     static constexpr qint64 kTakeBytes = 64 * 1024;
+    // A request body with a Content-Length above this streams to the origin from its head on (over one
+    // route: none is sent twice); below it, it is buffered (and may go to the next route when the first
+    // refused it). A chunked body is buffered whatever its size: Qt 6.4 cannot upload one without
+    // knowing its length.
+    static constexpr qint64 kStreamBodyBytes = 64 * 1024;
+    static constexpr qint64 kSocketReadBuffer = 256 * 1024;
 
     EdgeConnection(QTcpSocket *socket, EdgeServer *server);
     ~EdgeConnection() override;
@@ -62,6 +72,8 @@ private:
     void logAccess(int status, const QString &outcome, const engine::ServeResult *result);
     void resetRequest();
     void close();
+    bool streamingBody() const { return m_bodyPipe && m_busy && !m_complete; }
+    void failBody(const QString &why);
 
     QTcpSocket *m_socket;
     EdgeServer *m_server;
@@ -76,6 +88,8 @@ private:
     QString m_requestId;
     QString m_provider;
     QByteArray m_body;
+    std::shared_ptr<delivery::RequestBodyPipe> m_bodyPipe; // a body streamed while it is served
+    bool m_dispatchAtHead = false;
     int m_pendingStatus = 0; // an own answer decided while parsing
     QString m_pendingMessage;
     bool m_complete = false;

@@ -127,6 +127,7 @@ void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
     request.routes = p->clients(order);
     request.stall.smoothedTtfbMs = p->smoothedTtfbMs();
     request.resendWrites = m_request.resendWrites;
+    request.bodyPipe = m_request.bodyPipe;
     request.client = m_request.client;
     request.requestId = m_request.requestId;
     m_delivery = new delivery::Delivery(request, m_sink, this);

@@ -10,7 +10,12 @@
 #include <QMetaType>
 #include <QString>
 
+#include <memory>
 #include <utility>
+
+namespace relayrace::delivery {
+class RequestBodyPipe;
+}
 
 namespace relayrace::engine {
 
@@ -24,6 +29,7 @@ struct ServeRequest
     QList<std::pair<QByteArray, QByteArray>> headers;
     QByteArray body;               // POST/PUT/PATCH
     bool resendWrites = false;     // PUT and DELETE may go to another route after they may have left
+    std::shared_ptr<delivery::RequestBodyPipe> bodyPipe; // a body streamed as it arrives, instead of body
     QString client;                // the edge's client address, for the failover log; empty otherwise
     QString requestId;             // the edge's id of the request (the access log's request_id)
 };

@@ -2,14 +2,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "delivery/requestbody.h"
 #include "model/failoverevent.h"
 #include "race/httpmessage.h"
-#include "delivery/requestbody.h"
 #include "race/routeclient.h"
 #include "util/result.h"
+#include "util/sha256.h"
 
 #include <QByteArray>
-#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QList>
@@ -205,7 +205,7 @@ private:
     DeliveryRequest m_request;
     QPointer<QIODevice> m_sink;
     DeliveryResult m_result;
-    QCryptographicHash m_hash{QCryptographicHash::Sha256};
+    Sha256 m_hash;
     QElapsedTimer m_clock;
     QTimer *m_stallTimer = nullptr;
     QTimer *m_deadline = nullptr;

@@ -3,6 +3,7 @@
 #include "edge/edgeconnection.h"
 
 #include "delivery/requestbody.h"
+#include "edge/edgerequest.h"
 #include "edge/edgeserver.h"
 #include "engine/enginefront.h"
 #include "engine/responsestream.h"
@@ -14,7 +15,6 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QUrl>
 
 namespace relayrace::edge {
 
@@ -243,16 +243,10 @@ void EdgeConnection::dispatch()
 {
     m_busy = true;
     armTimer();
-    QByteArray target = m_head.target;
-    if (!target.startsWith('/')) { // absolute-form: the path and query only
-        const QUrl url(QString::fromLatin1(target));
-        target = url.path(QUrl::FullyEncoded).toLatin1();
-        if (url.hasQuery())
-            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
-        if (!target.startsWith('/')) {
-            answerOwn(400, QStringLiteral("the request target '%1' is not a path").arg(QString::fromLatin1(m_head.target)), true);
-            return;
-        }
+    const QByteArray target = originFormTarget(m_head.target);
+    if (target.isEmpty()) {
+        answerOwn(400, QStringLiteral("the request target '%1' is not a path").arg(QString::fromLatin1(m_head.target)), true);
+        return;
     }
     engine::ServeRequest request;
     request.provider = m_provider;
@@ -260,19 +254,7 @@ void EdgeConnection::dispatch()
     request.path = QString::fromLatin1(target);
     request.client = m_client;
     request.requestId = m_requestId;
-    QByteArray forwardedFor;
-    for (const http::HttpHeader &h : std::as_const(m_head.headers)) {
-        if (h.name.compare("X-Forwarded-For", Qt::CaseInsensitive) == 0) {
-            forwardedFor = h.value;
-            continue;
-        }
-        request.headers.append({h.name, h.value});
-    }
-    const QByteArray client = m_client.toLatin1();
-    request.headers.append({"X-Forwarded-For", forwardedFor.isEmpty() ? client : forwardedFor + ", " + client});
-    const QByteArray quotedFor = client.contains(':') ? "\"[" + client + "]\"" : client;
-    request.headers.append({"Forwarded", "for=" + quotedFor + ";host=\"" + m_head.header("Host") + "\";proto=http"});
-    request.headers.append({QByteArrayLiteral("Via"), QByteArray(kVia)});
+    request.headers = forwardedRequestHeaders(m_head, m_client);
     request.body = m_body;
     request.bodyPipe = m_bodyPipe;
 

@@ -2,13 +2,17 @@
 // SPDX-License-Identifier: MIT
 // The `relayrace map` CLI, once each, against a real dnsmasq and the lab origin: `map sign` and
 // `map verify` on a file, and `map fetch` writing a verified map and refusing a rollback.
+#include "lab/content.h"
 #include "map/mapcodec.h"
 #include "map/mapsigner.h"
 #include "support/mapfetchlab.h"
 
 #include <QFile>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QTcpServer>
 #include <QProcess>
 #include <QTest>
 
@@ -84,6 +88,57 @@ private Q_SLOTS:
         QCOMPARE(held.exitCode(), 1);
         QVERIFY(held.readAllStandardError().contains("rollback: "));
         QVERIFY(!QFile::exists(path(QStringLiteral("new.json"))));
+    }
+
+    void edgeServesAProviderWhoseMapComesFromDns()
+    {
+        // The map (signed, fetched by name from dnsmasq) sends requests straight to the lab origin.
+        map::RouteMap m = makeMap(nowSeconds());
+        m.origin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_origin->servers().first()->serverPort()));
+        m.direct = true;
+        m.alternates.clear();
+        serveSigned(m);
+        const QJsonObject provider{
+            {QStringLiteral("map_dns"), QJsonObject{{QStringLiteral("provider"), QStringLiteral("acme")},
+                                                   {QStringLiteral("name"), QStringLiteral("acme.lab.test")},
+                                                   {QStringLiteral("key"), QStringLiteral("pub.pem")},
+                                                   {QStringLiteral("nameserver"), m_dns.address().toString()}}},
+            {QStringLiteral("hosts"), QJsonArray{QStringLiteral("acme.example")}}};
+        QJsonObject config{{QStringLiteral("listen"), QJsonArray{QStringLiteral("127.0.0.1:0")}},
+                           {QStringLiteral("providers"), QJsonArray{provider}},
+                           {QStringLiteral("logs"), QJsonObject{{QStringLiteral("access"), QStringLiteral("access.jsonl")},
+                                                                {QStringLiteral("failover"), QStringLiteral("failover.jsonl")}}}};
+        writeFile(QStringLiteral("edge.json"), QJsonDocument(config).toJson());
+
+        QProcess edge;
+        edge.start(QStringLiteral(RELAYRACE_BINARY_DIR "/app/relayrace"), {QStringLiteral("edge"), QStringLiteral("--config"), path(QStringLiteral("edge.json"))});
+        QByteArray out;
+        const QRegularExpression listening(QStringLiteral("listening on 127.0.0.1:(\\d+)"));
+        QVERIFY(QTest::qWaitFor([&] { out += edge.readAllStandardOutput(); return listening.match(QString::fromUtf8(out)).hasMatch(); }, kTimeoutMs));
+        const QString url = QStringLiteral("http://127.0.0.1:%1/obj/dns?size=50000").arg(listening.match(QString::fromUtf8(out)).captured(1));
+        QByteArray body;
+        QVERIFY2(QTest::qWaitFor([&] { // the map arrives by DNS and HTTP after the edge listens
+            QProcess curl;
+            QSignalSpy done(&curl, &QProcess::finished);
+            curl.start(QStringLiteral("curl"), {QStringLiteral("-sS"), QStringLiteral("-f"), QStringLiteral("-H"), QStringLiteral("Host: acme.example"), url});
+            done.wait(kTimeoutMs);
+            body = curl.readAllStandardOutput();
+            return curl.exitCode() == 0;
+        }, kTimeoutMs), "the edge served the provider once its map came by DNS");
+        QCOMPARE(lab::sha256Hex(body), lab::contentSha256("/obj/dns", 50000));
+
+        // A provider from DNS must name its hosts (the map is not there to give its origin's host).
+        config[QStringLiteral("providers")] = QJsonArray{QJsonObject{{QStringLiteral("map_dns"), provider.value(QStringLiteral("map_dns"))}}};
+        writeFile(QStringLiteral("bad.json"), QJsonDocument(config).toJson());
+        QProcess bad;
+        runCli(bad, {QStringLiteral("edge"), QStringLiteral("--config"), path(QStringLiteral("bad.json"))});
+        QCOMPARE(bad.exitCode(), 2);
+        QVERIFY2(bad.readAllStandardError().contains("providers[0].hosts: required with map_dns"), "the field is named");
+
+        edge.terminate();
+        QSignalSpy stopped(&edge, &QProcess::finished);
+        QVERIFY(stopped.wait(kTimeoutMs));
+        QCOMPARE(edge.exitCode(), 0);
     }
 };
 

@@ -14,6 +14,7 @@
 #include "util/signalwatcher.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QThread>
 #include <QTimer>
@@ -59,6 +60,19 @@ Result<EdgeRunner::Loaded> EdgeRunner::load(const edge::EdgeConfig &config)
 {
     Loaded loaded;
     for (const edge::EdgeConfig::Provider &p : config.providers) {
+        if (p.fromDns()) {
+            QFile key(p.keyFile);
+            if (!key.open(QIODevice::ReadOnly))
+                return makeError(QStringLiteral("%1: %2").arg(p.keyFile, key.errorString()));
+            loaded.dns.append(map::MapSourceConfig{p.dnsProvider, p.dnsName, p.nameserver, key.read(64 * 1024)});
+            for (const QString &h : p.hosts) {
+                if (loaded.hosts.contains(h))
+                    return makeError(QStringLiteral("the host '%1' is given to two providers (%2 and %3)")
+                                         .arg(h, loaded.hosts.value(h), p.dnsProvider));
+                loaded.hosts.insert(h, p.dnsProvider);
+            }
+            continue;
+        }
         Result<map::RouteMap> routeMap = map::readRouteMapFile(p.mapFile);
         if (!routeMap)
             return makeError(routeMap.error());
@@ -104,6 +118,9 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
         m_engine->setMap(m, QString::fromLatin1(kTrust));
         m_providers.append(m.provider);
     }
+    applyDnsSources(loaded.dns);
+    for (const map::MapSourceConfig &dns : std::as_const(loaded.dns))
+        m_providers.append(dns.provider);
     edge::EdgeSettings edgeSettings;
     edgeSettings.limits = m_config.limits;
     edgeSettings.hosts = loaded.hosts;
@@ -192,6 +209,9 @@ Result<void> EdgeRunner::reload()
         m_engine->setMap(m, QString::fromLatin1(kTrust)); // the provider's route cache carries over
         providers.append(m.provider);
     }
+    applyDnsSources(loaded->dns);
+    for (const map::MapSourceConfig &dns : std::as_const(loaded->dns))
+        providers.append(dns.provider);
     for (const QString &gone : std::as_const(m_providers)) {
         if (!providers.contains(gone))
             m_engine->removeProvider(gone);
@@ -220,6 +240,41 @@ Result<void> EdgeRunner::reload()
         m_config.history = previous.history;
     }
     return {};
+}
+
+void EdgeRunner::applyDnsSources(const QList<map::MapSourceConfig> &sources)
+{
+    if (sources.isEmpty() && !m_mapSource)
+        return;
+    if (!m_mapSource) {
+        m_mapSource = new map::MapSource(this);
+        connect(m_mapSource, &map::MapSource::mapChanged, this, [this](const QString &provider, const map::RouteMap &m) {
+            const map::ProviderMapState state = m_mapSource->state(provider);
+            m_engine->setMap(m, state.held && state.held->verified ? QStringLiteral("dns, signature verified")
+                                                                   : QStringLiteral("dns, unsigned"));
+            log::get("edge")->info("provider {}: map from {} applied", provider.toStdString(),
+                                   state.config.name.toStdString());
+        });
+        connect(m_mapSource, &map::MapSource::statusChanged, this, [this](const QString &provider, map::MapStatus status) {
+            const map::ProviderMapState state = m_mapSource->state(provider);
+            if (status == map::MapStatus::Failed || status == map::MapStatus::LastGoodKept)
+                log::get("edge")->warn("provider {}: map {} ({}): {}", provider.toStdString(),
+                                       map::statusName(status).toStdString(), state.config.name.toStdString(),
+                                       state.error.toStdString());
+        });
+    }
+    QStringList wanted;
+    for (const map::MapSourceConfig &source : sources) {
+        wanted.append(source.provider);
+        if (!m_mapSource->providers().contains(source.provider) || m_mapSource->state(source.provider).config != source)
+            m_mapSource->setProvider(source); // fetches at once; the last good map is kept meanwhile
+        else
+            m_mapSource->refresh(source.provider); // a reload asks again (a 304 when unchanged)
+    }
+    for (const QString &provider : m_mapSource->providers()) {
+        if (!wanted.contains(provider))
+            m_mapSource->removeProvider(provider);
+    }
 }
 
 void EdgeRunner::stop()

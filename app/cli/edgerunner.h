@@ -5,6 +5,7 @@
 // drained on SIGTERM, and the event-loop lag of both threads measured while it serves.
 
 #include "edge/edgeconfig.h"
+#include "map/mapsource.h"
 #include "map/routemap.h"
 #include "util/result.h"
 
@@ -54,10 +55,12 @@ Q_SIGNALS:
 private:
     struct Loaded
     {
-        QList<map::RouteMap> maps;
+        QList<map::RouteMap> maps;          // from files
+        QList<map::MapSourceConfig> dns;    // from DNS names, through the map source
         QHash<QString, QString> hosts;
     };
     static Result<Loaded> load(const edge::EdgeConfig &config);
+    void applyDnsSources(const QList<map::MapSourceConfig> &sources);
     void stop();
     void finish();
     void printLag() const;
@@ -67,6 +70,7 @@ private:
     std::unique_ptr<engine::LocalEngine> m_engine;
     std::unique_ptr<edge::EdgeServer> m_server;
     SignalWatcher *m_signals = nullptr;
+    map::MapSource *m_mapSource = nullptr; // DNS maps: fetched, verified, refreshed before expiry
     LoopLagMeter *m_edgeLag = nullptr;
     LoopLagMeter *m_engineLag = nullptr;
     QStringList m_providers;

@@ -125,11 +125,30 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     for (qsizetype i = 0; i < providers.size() && !r.failed(); ++i) {
         const QString path = QStringLiteral("providers[%1].").arg(i);
         const QJsonObject p = providers.at(i).toObject();
-        r.known(p, path.chopped(1), {QStringLiteral("map"), QStringLiteral("hosts")});
+        r.known(p, path.chopped(1), {QStringLiteral("map"), QStringLiteral("map_dns"), QStringLiteral("hosts")});
         EdgeConfig::Provider provider;
         provider.mapFile = resolved(baseDir, r.text(p, path, QStringLiteral("map")));
-        if (provider.mapFile.isEmpty())
-            r.fail(path + QStringLiteral("map"), QStringLiteral("required: the provider's map file"));
+        if (p.contains(QStringLiteral("map_dns"))) {
+            const QJsonObject dns = p.value(QStringLiteral("map_dns")).toObject();
+            const QString dp = path + QStringLiteral("map_dns.");
+            r.known(dns, dp.chopped(1), {QStringLiteral("provider"), QStringLiteral("name"), QStringLiteral("key"),
+                                         QStringLiteral("nameserver")});
+            provider.dnsProvider = r.text(dns, dp, QStringLiteral("provider"));
+            provider.dnsName = r.text(dns, dp, QStringLiteral("name"));
+            provider.keyFile = resolved(baseDir, r.text(dns, dp, QStringLiteral("key")));
+            if (provider.dnsProvider.isEmpty() || provider.dnsName.isEmpty() || provider.keyFile.isEmpty())
+                r.fail(dp.chopped(1), QStringLiteral("needs \"provider\", \"name\" and \"key\" (the provider's public key, PEM)"));
+            const QString ns = r.text(dns, dp, QStringLiteral("nameserver"));
+            provider.nameserver = QHostAddress(ns);
+            if (!ns.isEmpty() && provider.nameserver.protocol() != QAbstractSocket::IPv4Protocol)
+                r.fail(dp + QStringLiteral("nameserver"), QStringLiteral("expected an IPv4 address (Qt 6.4 asks IPv4 nameservers only)"));
+            if (!provider.mapFile.isEmpty())
+                r.fail(path.chopped(1), QStringLiteral("give \"map\" or \"map_dns\", not both"));
+            if (p.value(QStringLiteral("hosts")).toArray().isEmpty())
+                r.fail(path + QStringLiteral("hosts"), QStringLiteral("required with map_dns: the Host names it serves"));
+        } else if (provider.mapFile.isEmpty()) {
+            r.fail(path + QStringLiteral("map"), QStringLiteral("required: the provider's map file (or map_dns)"));
+        }
         const QJsonArray hosts = p.value(QStringLiteral("hosts")).toArray();
         for (qsizetype h = 0; h < hosts.size(); ++h) {
             const QString host = hosts.at(h).toString().trimmed().toLower();

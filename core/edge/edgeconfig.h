@@ -28,7 +28,15 @@ struct EdgeConfig
     struct Provider
     {
         QString mapFile;
-        QStringList hosts; // lower case; empty: the map's origin host
+        // Or the map from a DNS name (docs/map-fetch.md), verified with the provider's key and kept
+        // fresh by a map source: the provider's id, the name, its key (PEM), a nameserver (IPv4,
+        // port 53; null: the system's).
+        QString dnsProvider;
+        QString dnsName;
+        QString keyFile;
+        QHostAddress nameserver;
+        QStringList hosts; // lower case; empty: the map's origin host (required with a DNS map)
+        bool fromDns() const { return !dnsName.isEmpty(); }
     };
     QList<Listener> listeners;
     QList<Provider> providers;

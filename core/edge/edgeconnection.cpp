@@ -332,10 +332,13 @@ void EdgeConnection::finishResponse()
     logAccess(m_status, QStringLiteral("ok"), &result);
     // A response that ended before its streamed request body did: the rest of that body is still on
     // the connection, which can carry no other request.
-    const bool closeAfter = m_framing.closeAfter || m_closeWhenIdle || (m_bodyPipe && !m_complete);
+    const bool bodyLeft = m_bodyPipe && !m_complete;
+    const bool closeAfter = m_framing.closeAfter || m_closeWhenIdle || bodyLeft;
     failBody(QStringLiteral("the origin answered before the whole request body"));
     resetRequest();
     if (closeAfter) {
+        if (bodyLeft)
+            m_closed = true; // the rest of that body is never parsed as a request
         m_socket->disconnectFromHost(); // after what is queued
         return;
     }

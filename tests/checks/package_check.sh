@@ -87,7 +87,7 @@ json.dump(config, open(sys.argv[2], "w"))
 PY
 "$scratch/usr/bin/relayrace" edge --config "$smoke/edge.json" >"$smoke/out" 2>"$smoke/err" &
 edge=$!
-trap 'kill "$edge" 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'kill "$edge" 2>/dev/null || true; rm -rf "$scratch"' EXIT
 for _ in $(seq 100); do
   if grep -q 'listening on' "$smoke/out" || ! kill -0 "$edge" 2>/dev/null; then break; fi
   sleep 0.1

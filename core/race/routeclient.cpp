@@ -3,6 +3,8 @@
 #include "race/routeclient.h"
 
 #include "log/logging.h"
+#include "race/connectionpool.h"
+#include "race/plainhttpreply.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -12,6 +14,7 @@
 #include <QSslSocket>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace relayrace::race {
 namespace {
@@ -22,6 +25,13 @@ bool isHttpStatusError(QNetworkReply::NetworkError error)
     return (error >= QNetworkReply::ContentAccessDenied && error <= QNetworkReply::UnknownContentError) ||
            error == QNetworkReply::ProtocolInvalidOperationError ||
            (error >= QNetworkReply::InternalServerError && error <= QNetworkReply::UnknownServerError);
+}
+
+// RELAYRACE_HTTP_CLIENT=qt sends plain http through QNetworkAccessManager as well (a fallback).
+bool plainHttpByDefault()
+{
+    static const bool plain = qEnvironmentVariable("RELAYRACE_HTTP_CLIENT") != u"qt";
+    return plain;
 }
 
 } // namespace
@@ -58,6 +68,8 @@ RouteClient::RouteClient(QString routeId, QUrl relay, QObject *parent)
       m_tls(QSslConfiguration::defaultConfiguration())
 {
     m_clock.start();
+    m_plainHttp = plainHttpByDefault();
+    m_freshPool = new ConnectionPool(this);
     m_tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
     if (!m_relay.isEmpty() && (m_relay.scheme() != u"http" || m_relay.host().isEmpty() || m_relay.port() <= 0))
         m_configError = QStringLiteral("relay '%1' is not http://host:port").arg(m_relay.toString());
@@ -139,7 +151,7 @@ int RouteClient::pickShard(const QString &origin, bool forWarmUp)
     if (best >= 0)
         return best;
     if (int(m_shards.size()) < m_maxManagers) {
-        m_shards.push_back(Shard{newManager(), {}});
+        m_shards.push_back(Shard{newManager(), new ConnectionPool(this), {}});
         log::get("race")->debug("route {}: shard {} added for {}", m_routeId.toStdString(), m_shards.size(),
                                 origin.toStdString());
         return int(m_shards.size()) - 1;
@@ -179,10 +191,14 @@ ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Co
     prepare(request);
     Tracked tracked;
     tracked.origin = originKey(request.url());
+    const bool plain = m_plainHttp && request.url().scheme() == u"http";
     QNetworkAccessManager *manager = nullptr;
+    ConnectionPool *pool = m_freshPool;
     if (connection == Connection::Fresh) {
-        tracked.ownManager = newManager();
-        manager = tracked.ownManager;
+        if (!plain) {
+            tracked.ownManager = newManager();
+            manager = tracked.ownManager;
+        }
     } else {
         tracked.shard = pickShard(tracked.origin, forWarmUp);
         Shard &shard = m_shards[size_t(tracked.shard)];
@@ -193,9 +209,14 @@ ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Co
             tracked.expectedReuse = true;
         }
         manager = shard.manager;
+        pool = shard.pool;
     }
     QNetworkReply *reply = nullptr;
-    if (method == "GET")
+    if (plain) {
+        const auto how = connection == Connection::Fresh ? PlainHttpReply::Connection::Fresh
+                                                         : PlainHttpReply::Connection::Pooled;
+        reply = new PlainHttpReply(pool, method, request, m_relay, how, body, bodyDevice, pool);
+    } else if (method == "GET")
         reply = manager->get(request);
     else if (method == "HEAD")
         reply = manager->head(request);

@@ -23,6 +23,8 @@ class QSslCertificate;
 
 namespace relayrace::race {
 
+class ConnectionPool;
+
 // Owns a reply on every path: a running reply is aborted first (so its connection is closed and
 // Qt stops delivering), then deleted on the event loop, never inside one of its own signals.
 struct ReplyDeleter
@@ -142,6 +144,7 @@ private:
     struct Shard
     {
         QNetworkAccessManager *manager = nullptr;
+        ConnectionPool *pool = nullptr; // plain http: the shard's kept-alive connections, as Qt keeps its manager's
         QHash<QString, OriginSlots> origins;
     };
     struct Tracked
@@ -178,6 +181,8 @@ private:
     QHash<QString, int> m_promised;
     std::vector<ReplyPtr> m_warmUps;
     QElapsedTimer m_clock;
+    bool m_plainHttp = true;
+    ConnectionPool *m_freshPool = nullptr; // plain http Fresh requests: never given a kept-alive connection
 };
 
 } // namespace relayrace::race

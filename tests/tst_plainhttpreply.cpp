@@ -87,6 +87,7 @@ private Q_SLOTS:
     void relayedRequestsUseAbsoluteForm();
     void bodyDeviceIsSentWithItsLength();
     void readBufferBoundsWhatWaitsUnread();
+    void exchangesPastSixPerShardWaitTheirTurn();
 };
 
 void TestPlainHttpReply::headHeadersAndBodyArrive()
@@ -319,6 +320,31 @@ void TestPlainHttpReply::readBufferBoundsWhatWaitsUnread()
     QCOMPARE(got.size(), big.size());
     QCOMPARE(QCryptographicHash::hash(got, QCryptographicHash::Sha256),
              QCryptographicHash::hash(big, QCryptographicHash::Sha256));
+}
+
+void TestPlainHttpReply::exchangesPastSixPerShardWaitTheirTurn()
+{
+    ScriptedOrigin origin([](const ScriptedRequest &) {
+        Script s = ok("slow");
+        s.pauseBeforeHeadMs = 150;
+        return s;
+    });
+    QVERIFY(origin.start());
+    race::RouteClient client(QStringLiteral("direct"));
+    client.setMaxManagers(1);
+    std::vector<std::unique_ptr<Exchange>> exchanges;
+    for (int i = 0; i < 10; ++i)
+        exchanges.push_back(send(client, "GET", origin.url("/q")));
+    int connects = 0;
+    for (auto &e : exchanges) {
+        QVERIFY(waitFinished(*e));
+        QCOMPARE(e->body, QByteArray("slow"));
+        QCOMPARE(e->sent->size(), 1);
+        connects += int(e->connecting->size());
+    }
+    // Six at once, as Qt's manager; the four that waited went on kept-alive connections.
+    QCOMPARE(connects, race::RouteClient::kMaxInFlightPerShard);
+    QCOMPARE(origin.requests().size(), 10);
 }
 
 QTEST_GUILESS_MAIN(TestPlainHttpReply)

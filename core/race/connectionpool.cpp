@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "race/connectionpool.h"
 
+#include <QNetworkReply>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -9,7 +10,8 @@
 
 namespace relayrace::race {
 
-ConnectionPool::ConnectionPool(QObject *parent) : QObject(parent)
+ConnectionPool::ConnectionPool(int maxActivePerKey, QObject *parent)
+    : QObject(parent), m_maxActive(std::max(1, maxActivePerKey))
 {
     m_clock.start();
     m_sweep = new QTimer(this);
@@ -19,6 +21,10 @@ ConnectionPool::ConnectionPool(QObject *parent) : QObject(parent)
 
 ConnectionPool::~ConnectionPool()
 {
+    // Our replies (children) hand their slots back as they go: while this pool still has its members.
+    m_destroying = true;
+    const QList<QNetworkReply *> replies = findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    qDeleteAll(replies);
     for (const QList<Idle> &list : std::as_const(m_idle)) {
         for (const Idle &idle : list)
             QObject::disconnect(idle.socket, nullptr, this, nullptr);
@@ -64,6 +70,51 @@ void ConnectionPool::giveBack(const QByteArray &key, QTcpSocket *socket)
     connect(socket, &QTcpSocket::errorOccurred, this, [this, socket] { drop(socket); });
     if (!m_sweep->isActive())
         m_sweep->start();
+}
+
+bool ConnectionPool::acquire(const QByteArray &key, QObject *requester, std::function<bool()> go)
+{
+    int &active = m_active[key];
+    if (active < m_maxActive && m_waiting.value(key).isEmpty()) {
+        ++active;
+        return true;
+    }
+    m_waiting[key].append(Waiting{requester, std::move(go)});
+    return false;
+}
+
+void ConnectionPool::releaseSlot(const QByteArray &key)
+{
+    if (m_destroying)
+        return;
+    const auto it = m_active.find(key);
+    if (it == m_active.end())
+        return;
+    if (--*it <= 0)
+        m_active.erase(it);
+    if (m_waiting.contains(key)) // not from inside the caller's own teardown
+        QMetaObject::invokeMethod(this, [this, key] { admitWaiting(key); }, Qt::QueuedConnection);
+}
+
+void ConnectionPool::admitWaiting(const QByteArray &key)
+{
+    while (m_active.value(key) < m_maxActive) {
+        const auto it = m_waiting.find(key);
+        if (it == m_waiting.end())
+            return;
+        if (it->isEmpty()) {
+            m_waiting.erase(it);
+            return;
+        }
+        const Waiting next = it->takeFirst();
+        if (it->isEmpty())
+            m_waiting.erase(it);
+        if (!next.requester)
+            continue;
+        ++m_active[key];
+        if (!next.go() && --m_active[key] <= 0)
+            m_active.remove(key);
+    }
 }
 
 int ConnectionPool::idleCount(const QByteArray &key) const

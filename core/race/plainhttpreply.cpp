@@ -109,6 +109,8 @@ PlainHttpReply::~PlainHttpReply()
 {
     if (m_socket)
         QObject::disconnect(m_socket, nullptr, this, nullptr);
+    if (m_slotHeld && m_pool)
+        m_pool->releaseSlot(m_key);
 }
 
 void PlainHttpReply::start()
@@ -116,6 +118,18 @@ void PlainHttpReply::start()
     if (isFinished())
         return;
     touch();
+    if (!m_slotHeld) {
+        const bool now = m_pool->acquire(m_key, this, [this] {
+            if (isFinished())
+                return false;
+            m_slotHeld = true;
+            start();
+            return true;
+        });
+        if (!now)
+            return; // waits for a slot: neither connecting nor sent yet
+        m_slotHeld = true;
+    }
     if (m_connection == Connection::Pooled) {
         if (QTcpSocket *idle = m_pool->take(m_key)) {
             useSocket(idle, true);
@@ -421,18 +435,21 @@ void PlainHttpReply::releaseSocket(bool keep)
 {
     if (m_bodyDevice)
         QObject::disconnect(m_bodyDevice, nullptr, this, nullptr);
-    if (!m_socket)
-        return;
-    QTcpSocket *socket = m_socket;
-    m_socket = nullptr;
-    QObject::disconnect(socket, nullptr, this, nullptr);
-    if (keep && m_connection == Connection::Pooled && socket->state() == QAbstractSocket::ConnectedState &&
-        socket->bytesToWrite() == 0) {
-        m_pool->giveBack(m_key, socket);
-        return;
+    if (QTcpSocket *socket = m_socket) {
+        m_socket = nullptr;
+        QObject::disconnect(socket, nullptr, this, nullptr);
+        if (keep && m_connection == Connection::Pooled && socket->state() == QAbstractSocket::ConnectedState &&
+            socket->bytesToWrite() == 0) {
+            m_pool->giveBack(m_key, socket);
+        } else {
+            socket->abort();
+            socket->deleteLater();
+        }
     }
-    socket->abort();
-    socket->deleteLater();
+    if (m_slotHeld) {
+        m_slotHeld = false;
+        m_pool->releaseSlot(m_key);
+    }
 }
 
 void PlainHttpReply::abort()

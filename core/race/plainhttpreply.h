@@ -104,6 +104,7 @@ private:
     bool m_complete = false;
     bool m_interim = false; // a 1xx head: the real one follows
     bool m_readPending = false;
+    bool m_slotHeld = false; // one of the pool's slots for m_key (ConnectionPool::acquire)
 };
 
 } // namespace relayrace::race

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 namespace relayrace::race {
 namespace {
@@ -69,7 +70,7 @@ RouteClient::RouteClient(QString routeId, QUrl relay, QObject *parent)
 {
     m_clock.start();
     m_plainHttp = plainHttpByDefault();
-    m_freshPool = new ConnectionPool(this);
+    m_freshPool = new ConnectionPool(std::numeric_limits<int>::max(), this);
     m_tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
     if (!m_relay.isEmpty() && (m_relay.scheme() != u"http" || m_relay.host().isEmpty() || m_relay.port() <= 0))
         m_configError = QStringLiteral("relay '%1' is not http://host:port").arg(m_relay.toString());
@@ -151,7 +152,7 @@ int RouteClient::pickShard(const QString &origin, bool forWarmUp)
     if (best >= 0)
         return best;
     if (int(m_shards.size()) < m_maxManagers) {
-        m_shards.push_back(Shard{newManager(), new ConnectionPool(this), {}});
+        m_shards.push_back(Shard{newManager(), new ConnectionPool(kMaxInFlightPerShard, this), {}});
         log::get("race")->debug("route {}: shard {} added for {}", m_routeId.toStdString(), m_shards.size(),
                                 origin.toStdString());
         return int(m_shards.size()) - 1;

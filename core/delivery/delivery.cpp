@@ -306,6 +306,7 @@ void Delivery::onHead()
         m_validator = std::make_unique<ResumeValidator>(
             resumeValidatorOf(m_request.method, status, headers, dateFromOrigin));
         m_framing = race::bodyFramingOf(m_request.method, status, headers);
+        m_hashing = m_request.hashBody || !reprDigestSha256(headers).isEmpty();
         m_expectedEnd = m_framing.length;
         m_headAccepted = true;
         recovered();
@@ -329,7 +330,8 @@ void Delivery::onData()
             m_stallTimer->stop();
             return;
         }
-        QByteArray data = m_reply->read(std::max<qint64>(room, 1));
+        // No more than is there: QIODevice::read(n) allocates n bytes whatever it then reads.
+        QByteArray data = m_reply->read(std::clamp<qint64>(m_reply->bytesAvailable(), 1, std::max<qint64>(room, 1)));
         if (m_skip > 0) { // a whole body answering a Range request: its first bytes are the consumer's already
             const qint64 n = std::min<qint64>(m_skip, data.size());
             data.remove(0, n);
@@ -354,7 +356,8 @@ void Delivery::onData()
                               .arg(m_sink ? m_sink->errorString() : QStringLiteral("it was closed")));
             return;
         }
-        m_hash.addData(data);
+        if (m_hashing)
+            m_hash.addData(data);
         m_delivered += data.size();
         attempt().bytes += data.size();
         armStallTimer();

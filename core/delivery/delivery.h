@@ -72,6 +72,10 @@ struct DeliveryRequest
     std::shared_ptr<RequestBodyPipe> bodyPipe;
     QString client;    // for the failover log: who asked (the edge's client address) and its request id
     QString requestId;
+    // The body's SHA-256 in the result (1.6 GB/s on this machine: a quarter of the edge's CPU per
+    // GiB of 16 MiB objects). Off, it is still computed when the response states a Repr-Digest,
+    // which is checked either way; the result's sha256 is then empty otherwise.
+    bool hashBody = true;
 };
 
 // One request sent over one route.
@@ -206,6 +210,7 @@ private:
     QPointer<QIODevice> m_sink;
     DeliveryResult m_result;
     Sha256 m_hash;
+    bool m_hashing = true; // hashBody, or a Repr-Digest to check
     QElapsedTimer m_clock;
     QTimer *m_stallTimer = nullptr;
     QTimer *m_deadline = nullptr;

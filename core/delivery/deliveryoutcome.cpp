@@ -232,7 +232,7 @@ void Delivery::finish(bool ok, const QString &error)
         event.outcome = model::FailoverEvent::Outcome::Failed;
         emitEvent(event);
     }
-    const QByteArray sha256 = m_hash.resultHex();
+    const QByteArray sha256 = m_hashing ? m_hash.resultHex() : QByteArray();
     QString failed = error;
     if (ok && m_result.httpStatus == 200) {
         // RFC 9530: when the origin states the representation's digest, the body must match it.

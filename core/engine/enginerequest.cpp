@@ -130,6 +130,7 @@ void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
     request.bodyPipe = m_request.bodyPipe;
     request.client = m_request.client;
     request.requestId = m_request.requestId;
+    request.hashBody = false; // a ServeResult carries no digest; a stated Repr-Digest is still checked
     m_delivery = new delivery::Delivery(request, m_sink, this);
     if (auto *stream = qobject_cast<ResponseStream *>(m_sink.data())) {
         connect(m_delivery, &delivery::Delivery::headCommitted, stream,

@@ -2,8 +2,12 @@
 // SPDX-License-Identifier: MIT
 #include "race/httpmessage.h"
 
+#include "http/httpparser.h"
+
 #include <QNetworkReply>
 #include <QNetworkRequest>
+
+#include <algorithm>
 
 namespace relayrace::race {
 namespace {
@@ -36,6 +40,77 @@ QByteArray headerValue(const RawHeaders &headers, const QByteArray &name)
             return value;
     }
     return {};
+}
+
+RawHeaders joinedFields(const QList<http::HttpHeader> &fields)
+{
+    RawHeaders out;
+    for (const http::HttpHeader &h : fields) {
+        const auto same = std::find_if(out.begin(), out.end(), [&h](const auto &f) {
+            return f.first.compare(h.name, Qt::CaseInsensitive) == 0;
+        });
+        if (same == out.end())
+            out.append({h.name, h.value});
+        else
+            same->second += (h.name.compare("Set-Cookie", Qt::CaseInsensitive) == 0 ? "\n" : ", ") + h.value;
+    }
+    return out;
+}
+
+QNetworkReply::NetworkError networkErrorOf(QAbstractSocket::SocketError error, bool relayed)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return relayed ? QNetworkReply::ProxyConnectionRefusedError : QNetworkReply::ConnectionRefusedError;
+    case QAbstractSocket::HostNotFoundError:
+        return relayed ? QNetworkReply::ProxyNotFoundError : QNetworkReply::HostNotFoundError;
+    case QAbstractSocket::SocketTimeoutError:
+        return relayed ? QNetworkReply::ProxyTimeoutError : QNetworkReply::TimeoutError;
+    case QAbstractSocket::RemoteHostClosedError:
+        return relayed ? QNetworkReply::ProxyConnectionClosedError : QNetworkReply::RemoteHostClosedError;
+    default:
+        return QNetworkReply::UnknownNetworkError;
+    }
+}
+
+QByteArray hostHeaderValue(const QUrl &url)
+{
+    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
+    if (host.contains(':'))
+        host = '[' + host + ']';
+    const int port = url.port(80);
+    return port == 80 ? host : host + ':' + QByteArray::number(port);
+}
+
+QByteArray requestHead(const QByteArray &method, const QNetworkRequest &request, const QUrl &relay, qint64 bodyLength)
+{
+    const QUrl url = request.url();
+    QByteArray target = relay.isEmpty() ? url.path(QUrl::FullyEncoded).toLatin1()
+                                        : url.toEncoded(QUrl::RemoveUserInfo | QUrl::RemoveFragment);
+    if (relay.isEmpty()) {
+        if (target.isEmpty())
+            target = "/";
+        if (url.hasQuery())
+            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+    }
+    QByteArray head;
+    head.reserve(512);
+    head += method + ' ' + target + " HTTP/1.1\r\n";
+    if (!request.hasRawHeader("Host"))
+        head += "Host: " + hostHeaderValue(url) + "\r\n";
+    for (const QByteArray &name : request.rawHeaderList()) {
+        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0 ||
+            name.compare("Connection", Qt::CaseInsensitive) == 0 ||
+            name.compare("Proxy-Connection", Qt::CaseInsensitive) == 0)
+            continue;
+        head += name + ": " + request.rawHeader(name) + "\r\n";
+    }
+    const bool alwaysFramed = method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE" &&
+                              method != "DELETE";
+    if (bodyLength >= 0 || alwaysFramed)
+        head += "Content-Length: " + QByteArray::number(std::max<qint64>(bodyLength, 0)) + "\r\n";
+    head += "\r\n";
+    return head;
 }
 
 RawHeaders headersOf(const QNetworkReply &reply)

@@ -2,14 +2,20 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QAbstractSocket>
 #include <QByteArray>
+#include <QNetworkReply>
 #include <QList>
 #include <QString>
 #include <QUrl>
 
 #include <utility>
 
-class QNetworkReply;
+class QNetworkRequest;
+
+namespace relayrace::http {
+struct HttpHeader;
+}
 
 namespace relayrace::race {
 
@@ -18,6 +24,21 @@ using RawHeaders = QList<std::pair<QByteArray, QByteArray>>;
 // The first value of a header, by case-insensitive name; empty when absent.
 QByteArray headerValue(const RawHeaders &headers, const QByteArray &name);
 RawHeaders headersOf(const QNetworkReply &reply);
+// A head's fields with repeated names joined as Qt joins them (RFC 9110 section 5.3: ", "; Set-Cookie
+// one per line), in first-seen order.
+RawHeaders joinedFields(const QList<http::HttpHeader> &fields);
+
+// Qt's name for a socket's error, as QNetworkAccessManager reports it: the Proxy* form on a relayed
+// route (the socket leads to the relay).
+QNetworkReply::NetworkError networkErrorOf(QAbstractSocket::SocketError error, bool relayed);
+
+// The Host header value for url: host (IPv6 in brackets) and the port unless it is 80.
+QByteArray hostHeaderValue(const QUrl &url);
+// The HTTP/1.1 request head for request's URL: origin-form to an origin, absolute-form to a relay
+// (relay not empty); Host unless the request sets one; every raw header of the request but
+// Content-Length, Connection and Proxy-Connection; Content-Length: bodyLength when bodyLength >= 0,
+// or 0 for a method whose requests always frame a body (POST, PUT, PATCH and the like).
+QByteArray requestHead(const QByteArray &method, const QNetworkRequest &request, const QUrl &relay, qint64 bodyLength);
 
 // How a response's body ends (RFC 9112 section 6.3), which decides what "complete" can mean:
 //  - None: no body at all (HEAD, 1xx, 204, 304), whatever Content-Length says: complete with 0 bytes;

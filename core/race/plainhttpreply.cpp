@@ -4,6 +4,7 @@
 
 #include "http/httpparser.h"
 #include "race/connectionpool.h"
+#include "race/httpmessage.h"
 
 #include <QTcpSocket>
 #include <QTimer>
@@ -18,20 +19,6 @@ constexpr qsizetype kMaxResponseHeadBytes = 64 * 1024;
 constexpr qint64 kSocketReadBufferBytes = 256 * 1024; // the kernel holds the rest: TCP slows the sender
 constexpr qint64 kBodyWriteHighWater = 256 * 1024;
 constexpr qint64 kBodyChunkBytes = 64 * 1024;
-
-QByteArray hostHeader(const QUrl &url)
-{
-    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
-    if (host.contains(':'))
-        host = '[' + host + ']';
-    const int port = url.port(80);
-    return port == 80 ? host : host + ':' + QByteArray::number(port);
-}
-
-bool bodyAlwaysFramed(const QByteArray &method)
-{
-    return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE" && method != "DELETE";
-}
 
 } // namespace
 
@@ -57,34 +44,11 @@ PlainHttpReply::PlainHttpReply(ConnectionPool *pool, const QByteArray &method, c
     setAttribute(QNetworkRequest::Http2WasUsedAttribute, false);
     open(QIODevice::ReadOnly | QIODevice::Unbuffered);
 
-    const QByteArray origin = hostHeader(url);
+    const QByteArray origin = hostHeaderValue(url);
     m_key = m_relay.isEmpty() ? origin
                               : m_relay.host().toLatin1() + ':' + QByteArray::number(m_relay.port()) + '|' + origin;
     m_bodyLength = m_bodyDevice ? request.header(QNetworkRequest::ContentLengthHeader).toLongLong() : m_body.size();
-
-    // The request head: origin-form to an origin, absolute-form to a forward proxy.
-    QByteArray target = m_relay.isEmpty() ? url.path(QUrl::FullyEncoded).toLatin1()
-                                          : url.toEncoded(QUrl::RemoveUserInfo | QUrl::RemoveFragment);
-    if (m_relay.isEmpty()) {
-        if (target.isEmpty())
-            target = "/";
-        if (url.hasQuery())
-            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
-    }
-    m_head.reserve(512);
-    m_head += method + ' ' + target + " HTTP/1.1\r\n";
-    if (!request.hasRawHeader("Host"))
-        m_head += "Host: " + origin + "\r\n";
-    for (const QByteArray &name : request.rawHeaderList()) {
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0 ||
-            name.compare("Connection", Qt::CaseInsensitive) == 0 ||
-            name.compare("Proxy-Connection", Qt::CaseInsensitive) == 0)
-            continue;
-        m_head += name + ": " + request.rawHeader(name) + "\r\n";
-    }
-    if (m_bodyDevice || m_bodyLength > 0 || bodyAlwaysFramed(method))
-        m_head += "Content-Length: " + QByteArray::number(m_bodyLength) + "\r\n";
-    m_head += "\r\n";
+    m_head = requestHead(method, request, m_relay, m_bodyDevice || m_bodyLength > 0 ? m_bodyLength : -1);
 
     m_parser->setSkipBody(method == "HEAD");
     m_parser->onHead = [this](const http::HttpHead &head) { onHead(head); };
@@ -322,17 +286,7 @@ void PlainHttpReply::onHead(const http::HttpHead &head)
     m_headSeen = true;
     setAttribute(QNetworkRequest::HttpStatusCodeAttribute, head.status);
     setAttribute(QNetworkRequest::HttpReasonPhraseAttribute, QString::fromLatin1(head.reason));
-    // Repeated fields joined as Qt joins them (RFC 9110 section 5.3; Set-Cookie one per line).
-    QList<std::pair<QByteArray, QByteArray>> fields;
-    for (const http::HttpHeader &h : head.headers) {
-        const auto same = std::find_if(fields.begin(), fields.end(), [&h](const auto &f) {
-            return f.first.compare(h.name, Qt::CaseInsensitive) == 0;
-        });
-        if (same == fields.end())
-            fields.append({h.name, h.value});
-        else
-            same->second += (h.name.compare("Set-Cookie", Qt::CaseInsensitive) == 0 ? "\n" : ", ") + h.value;
-    }
+    const RawHeaders fields = joinedFields(head.headers);
     for (const auto &[name, value] : std::as_const(fields))
         setRawHeader(name, value);
 }
@@ -366,7 +320,7 @@ void PlainHttpReply::onSocketEnded()
         return;
     }
     if (socket->state() != QAbstractSocket::ConnectedState && !m_requestQueued) {
-        fail(connectError(socket->error()), socket->errorString());
+        fail(networkErrorOf(socket->error(), !m_relay.isEmpty()), socket->errorString());
         return;
     }
     if (m_reused && !m_retried) {
@@ -385,23 +339,6 @@ void PlainHttpReply::onSocketEnded()
     }
     fail(m_relay.isEmpty() ? RemoteHostClosedError : ProxyConnectionClosedError,
          QStringLiteral("the connection closed before the response head"));
-}
-
-QNetworkReply::NetworkError PlainHttpReply::connectError(int socketError) const
-{
-    const bool relayed = !m_relay.isEmpty();
-    switch (QAbstractSocket::SocketError(socketError)) {
-    case QAbstractSocket::ConnectionRefusedError:
-        return relayed ? ProxyConnectionRefusedError : ConnectionRefusedError;
-    case QAbstractSocket::HostNotFoundError:
-        return relayed ? ProxyNotFoundError : HostNotFoundError;
-    case QAbstractSocket::SocketTimeoutError:
-        return relayed ? ProxyTimeoutError : TimeoutError;
-    case QAbstractSocket::RemoteHostClosedError:
-        return relayed ? ProxyConnectionClosedError : RemoteHostClosedError;
-    default:
-        return UnknownNetworkError;
-    }
 }
 
 void PlainHttpReply::fail(NetworkError code, const QString &text)

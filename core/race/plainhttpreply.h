@@ -75,7 +75,6 @@ private:
     void finishReply();
     void releaseSocket(bool keep);
     void touch();
-    NetworkError connectError(int socketError) const;
 
     ConnectionPool *m_pool = nullptr;
     QByteArray m_method;

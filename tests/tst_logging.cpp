@@ -1,8 +1,12 @@
 // SPDX-FileCopyrightText: 2026 relayrace maintainers
 // SPDX-License-Identifier: MIT
+#include "log/jsonline.h"
 #include "log/logging.h"
 
+#include <QDateTime>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -16,6 +20,9 @@ private Q_SLOTS:
     void parsesEveryLevelName();
     void namedLoggersWriteToTheRotatingFile();
     void qtMessagesAreForwarded();
+    void jsonLineIsWhatQJsonDocumentWrites_data();
+    void jsonLineIsWhatQJsonDocumentWrites();
+    void jsonLineTimeIsIsoDateWithMs();
 
 private:
     QTemporaryDir m_state; // lives for the whole test: the log file stays open
@@ -71,6 +78,69 @@ void TestLogging::qtMessagesAreForwarded()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray text = file.readAll();
     QVERIFY2(text.contains("[qt]") && text.contains("forwarded from Qt 42"), text.constData());
+}
+
+void TestLogging::jsonLineIsWhatQJsonDocumentWrites_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QByteArray>("wire"); // the same field as bytes off the wire (Latin-1)
+    QTest::addColumn<double>("number");
+    QTest::addRow("plain") << QStringLiteral("GET") << QByteArray("/obj/bench?size=1024") << 8.125;
+    QTest::addRow("quotes and backslashes") << QStringLiteral("a \"b\" \\c\\") << QByteArray("/\"x\"\\") << 0.1;
+    QTest::addRow("control characters") << QStringLiteral("t\tn\nr\rb\bf\f\x01\x1f\x7f") << QByteArray("\x02\x1b[31m") << 1e21;
+    QTest::addRow("non-ASCII") << QStringLiteral("K\u00f6ln \u6771\u4eac \U0001F600") << QByteArray("/caf\xe9\xff") << -0.0;
+    QTest::addRow("empty, integral") << QString() << QByteArray() << 3.0;
+}
+
+void TestLogging::jsonLineIsWhatQJsonDocumentWrites()
+{
+    QFETCH(QString, text);
+    QFETCH(QByteArray, wire);
+    QFETCH(double, number);
+    const QByteArray line = relayrace::log::JsonLine()
+                                .add("text", text)
+                                .addLatin1("path", wire)
+                                .add("status", 200)
+                                .add("bytes", qint64(1) << 40)
+                                .add("duration_ms", number)
+                                .add("ok", true)
+                                .add("cached", false)
+                                .finish();
+    const QJsonObject expected{{QStringLiteral("text"), text},
+                               {QStringLiteral("path"), QString::fromLatin1(wire)},
+                               {QStringLiteral("status"), 200},
+                               {QStringLiteral("bytes"), qint64(1) << 40},
+                               {QStringLiteral("duration_ms"), number},
+                               {QStringLiteral("ok"), true},
+                               {QStringLiteral("cached"), false}};
+    QJsonParseError error;
+    const QJsonDocument parsed = QJsonDocument::fromJson(line, &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString() + u' ' + QString::fromUtf8(line)));
+    QCOMPARE(parsed.object(), expected);
+    // Byte for byte what QJsonDocument writes, given its key order (QJsonObject sorts the keys).
+    const QByteArray sorted = relayrace::log::JsonLine()
+                                  .add("bytes", qint64(1) << 40)
+                                  .add("cached", false)
+                                  .add("duration_ms", number)
+                                  .add("ok", true)
+                                  .addLatin1("path", wire)
+                                  .add("status", 200)
+                                  .add("text", text)
+                                  .finish();
+    QCOMPARE(sorted, QJsonDocument(expected).toJson(QJsonDocument::Compact));
+}
+
+void TestLogging::jsonLineTimeIsIsoDateWithMs()
+{
+    const qint64 base = QDateTime(QDate(2026, 12, 4), QTime(22, 27, 19), Qt::UTC).toMSecsSinceEpoch();
+    for (const qint64 offset : {0, 1, 42, 999, 1000, 1297, 86'399'999, -1, -1000}) {
+        const qint64 ms = base + offset;
+        const QByteArray line = relayrace::log::JsonLine().addUtcTime("time", ms).finish();
+        const QString want = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+        QCOMPARE(QJsonDocument::fromJson(line).object().value(QStringLiteral("time")).toString(), want);
+    }
+    const QByteArray epoch = relayrace::log::JsonLine().addUtcTime("time", -1).finish();
+    QCOMPARE(epoch, QByteArray(R"({"time":"1969-12-31T23:59:59.999Z"})"));
 }
 
 QTEST_GUILESS_MAIN(TestLogging)

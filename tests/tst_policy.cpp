@@ -308,11 +308,13 @@ void TestPolicy::budgetSkipsCountsAndReleasesAfterTheWindow()
     QCOMPARE(cache.entry(c)->racesSkippedByBudget, 1);
     QCOMPARE(cache.budget().nextAllowedAt(u"acme"_s, kT0.addSecs(10)), kT0.addSecs(60));
     QCOMPARE(cache.beginRace(other, model::Trigger::Manual, kT0.addSecs(10)), Admission::Admitted);  // budgets are per provider
-    // Still pending: the next request asks again; one millisecond before the window ends, refused.
+    // Still pending: the next request asks again; one millisecond before the window ends, the race is
+    // still owed: refused, and not counted as another skipped race.
     QCOMPARE(cache.onRequest(c, s, kT0.addMSecs(59'999)), (Decision{true, model::Trigger::T1, QString()}));
-    QCOMPARE(cache.beginRace(c, model::Trigger::T1, kT0.addMSecs(59'999)), Admission::OverBudget);
-    QCOMPARE(cache.skippedByBudget(u"acme"_s), 2);
-    QCOMPARE(cache.entry(c)->racesSkippedByBudget, 2);
+    QCOMPARE(cache.beginRace(c, model::Trigger::T1, kT0.addMSecs(59'999)), Admission::Owed);
+    QCOMPARE(cache.skippedByBudget(u"acme"_s), 1);
+    QCOMPARE(cache.entry(c)->racesSkippedByBudget, 1);
+    QCOMPARE(cache.entry(c)->owedUntil, kT0.addSecs(60));
     QCOMPARE(cache.onRequest(c, s, kT0.addSecs(60)), (Decision{true, model::Trigger::T1, QString()}));
     QCOMPARE(cache.beginRace(c, model::Trigger::T1, kT0.addSecs(60)), Admission::Admitted);
     QCOMPARE(cache.budget().used(u"acme"_s, kT0.addSecs(60)), 1);

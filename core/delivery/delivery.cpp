@@ -323,15 +323,18 @@ void Delivery::onData()
     if (!m_headAccepted || !m_reply || m_finished)
         return; // refused above: its bytes are not the body the consumer is getting
     for (;;) {
+        const qint64 available = m_reply->bytesAvailable();
+        if (available == 0)
+            break; // (before asking the sink: a ResponseStream wakes a writer told of a backlog)
         const qint64 room = kSinkHighWater - (m_sink ? m_sink->bytesToWrite() : 0);
-        if (room <= 0 && m_reply->bytesAvailable() > 0) {
+        if (room <= 0) {
             // The consumer is behind: wait for it (bytesWritten), not for the route.
             m_waitingForSink = true;
             m_stallTimer->stop();
             return;
         }
         // No more than is there: QIODevice::read(n) allocates n bytes whatever it then reads.
-        QByteArray data = m_reply->read(std::clamp<qint64>(m_reply->bytesAvailable(), 1, std::max<qint64>(room, 1)));
+        QByteArray data = m_reply->read(std::min(available, room));
         if (m_skip > 0) { // a whole body answering a Range request: its first bytes are the consumer's already
             const qint64 n = std::min<qint64>(m_skip, data.size());
             data.remove(0, n);

@@ -259,11 +259,14 @@ void Delivery::finish(bool ok, const QString &error)
     if (!ok && !m_result.attempts.isEmpty() && attempt().error.isEmpty())
         attempt().error = failed;
     auto logger = log::get("delivery");
-    if (ok)
-        logger->info("delivery {} {}: {} B over {} in {:.1f} ms ({} failover(s)){}", m_request.provider.toStdString(),
+    // A clean delivery is the access log's business (trace here: the file log takes debug, and an edge
+    // makes thousands a second); one that failed over is news.
+    const auto level = m_result.failovers.isEmpty() ? spdlog::level::trace : spdlog::level::info;
+    if (ok && logger->should_log(level))
+        logger->log(level, "delivery {} {}: {} B over {} in {:.1f} ms ({} failover(s)){}", m_request.provider.toStdString(),
                      m_requestText.toStdString(), m_delivered, m_result.route.toStdString(), m_result.elapsedMs,
                      m_result.failovers.size(), m_lengthVerified ? "" : ", length unverified");
-    else
+    else if (!ok)
         logger->warn("delivery {} {}: {}", m_request.provider.toStdString(), m_requestText.toStdString(),
                      failed.toStdString());
     Q_EMIT finished(m_result);

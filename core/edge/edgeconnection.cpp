@@ -7,12 +7,12 @@
 #include "edge/edgeserver.h"
 #include "engine/enginefront.h"
 #include "engine/responsestream.h"
+#include "log/jsonline.h"
 #include "log/jsonlineslog.h"
 #include "log/logging.h"
 #include "model/trigger.h"
 
 #include <QDateTime>
-#include <QJsonObject>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -299,6 +299,8 @@ void EdgeConnection::pump()
     }
     if (m_stream->isEnded() && m_stream->available() == 0)
         finishResponse();
+    else
+        m_socket->flush(); // now, not on the event loop's next pass (one poll and two notifier changes less)
 }
 
 void EdgeConnection::finishResponse()
@@ -329,6 +331,7 @@ void EdgeConnection::finishResponse()
     }
     if (m_framing.kind == ClientFraming::Kind::Chunked)
         m_socket->write(kLastChunk);
+    m_socket->flush();
     logAccess(m_status, QStringLiteral("ok"), &result);
     // A response that ended before its streamed request body did: the rest of that body is still on
     // the connection, which can carry no other request.
@@ -370,27 +373,30 @@ void EdgeConnection::logAccess(int status, const QString &outcome, const engine:
     log::JsonLinesLog *accessLog = m_server->accessLog();
     if (!accessLog)
         return;
-    QJsonObject line{{QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-                     {QStringLiteral("client"), m_client},
-                     {QStringLiteral("request_id"), m_requestId},
-                     {QStringLiteral("host"), QString::fromLatin1(m_head.header("Host"))},
-                     {QStringLiteral("method"), QString::fromLatin1(m_head.method)},
-                     {QStringLiteral("path"), QString::fromLatin1(m_head.target)},
-                     {QStringLiteral("status"), status},
-                     {QStringLiteral("bytes"), m_bodySent},
-                     {QStringLiteral("duration_ms"), m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0},
-                     {QStringLiteral("outcome"), outcome}};
+    // Built field by field (log::JsonLine): QJsonObject and QDateTime::toString were a tenth of the
+    // edge's CPU per request. Time first, then the request, then what the engine did.
+    log::JsonLine line;
+    line.addUtcTime("time", QDateTime::currentMSecsSinceEpoch())
+        .add("client", m_client)
+        .add("request_id", m_requestId)
+        .addLatin1("host", m_head.header("Host"))
+        .addLatin1("method", m_head.method)
+        .addLatin1("path", m_head.target)
+        .add("status", status)
+        .add("bytes", m_bodySent)
+        .add("duration_ms", m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0)
+        .add("outcome", outcome);
     if (result) {
-        line.insert(QStringLiteral("provider"), m_provider);
-        line.insert(QStringLiteral("route"), result->route);
-        line.insert(QStringLiteral("race"), result->raced ? model::triggerName(result->trigger) : QStringLiteral("cached"));
-        line.insert(QStringLiteral("failovers"), int(result->failovers.size()));
-        line.insert(QStringLiteral("framing"), result->framing);
-        line.insert(QStringLiteral("length_verified"), result->lengthVerified);
+        line.add("provider", m_provider)
+            .add("route", result->route)
+            .add("race", result->raced ? model::triggerName(result->trigger) : QStringLiteral("cached"))
+            .add("failovers", int(result->failovers.size()))
+            .add("framing", result->framing)
+            .add("length_verified", result->lengthVerified);
         if (!result->error.isEmpty())
-            line.insert(QStringLiteral("error"), result->error);
+            line.add("error", result->error);
     }
-    accessLog->write(line);
+    accessLog->writeLine(line.finish());
 }
 
 void EdgeConnection::resetRequest()

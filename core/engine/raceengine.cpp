@@ -248,7 +248,8 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
 {
     const policy::RouteKey key{p.id(), m_settings.edgeRegion};
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    switch (m_cache->beginRace(key, spec.trigger, now)) {
+    const policy::Admission admission = m_cache->beginRace(key, spec.trigger, now);
+    switch (admission) {
     case policy::Admission::Admitted:
         break;
     case policy::Admission::InFlight: {
@@ -265,7 +266,11 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
             refuse(&p, p.id(), spec, reason);
         return makeError(reason);
     }
-    case policy::Admission::OverBudget: {
+    case policy::Admission::OverBudget:
+    case policy::Admission::Owed: {
+        // An owed race asked for again by traffic was said and counted when it was first refused.
+        if (admission == policy::Admission::Owed && !askedBySomeone(spec.trigger))
+            return makeError(QStringLiteral("a race is owed: the race budget is spent"));
         const QString reason = QStringLiteral("race budget reached (%1 races per minute for %2)")
                                    .arg(m_settings.maxRacesPerMinute)
                                    .arg(p.id());

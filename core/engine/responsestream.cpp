@@ -19,7 +19,17 @@ std::shared_ptr<ResponseStream> ResponseStream::create(qint64 capacity)
 qint64 ResponseStream::bytesToWrite() const
 {
     const std::lock_guard lock(m_mutex);
-    return m_abandoned ? m_capacity : m_buffer.size() - m_taken;
+    const qint64 held = m_abandoned ? m_capacity : m_buffer.size() - m_taken;
+    m_writerSawBacklog = m_writerSawBacklog || held > 0;
+    return held;
+}
+
+bool ResponseStream::readerToWakeLocked()
+{
+    if (m_readerWoken)
+        return false; // the reader reads everything when the signal on its way arrives
+    m_readerWoken = true;
+    return true;
 }
 
 void ResponseStream::setHead(const ResponseHead &head)
@@ -29,6 +39,8 @@ void ResponseStream::setHead(const ResponseHead &head)
         if (m_head)
             return;
         m_head = head;
+        if (!readerToWakeLocked())
+            return;
     }
     Q_EMIT headReady();
 }
@@ -41,24 +53,31 @@ void ResponseStream::end(const ServeResult &result)
             return;
         m_ended = true;
         m_result = result;
+        if (!readerToWakeLocked())
+            return;
     }
     Q_EMIT ended();
 }
 
-std::optional<ResponseHead> ResponseStream::head() const
+std::optional<ResponseHead> ResponseStream::head()
 {
     const std::lock_guard lock(m_mutex);
+    m_readerWoken = false;
     return m_head;
 }
 
 QByteArray ResponseStream::take(qint64 max)
 {
     QByteArray out;
+    bool wake = false;
     {
         const std::lock_guard lock(m_mutex);
+        m_readerWoken = false;
         const qint64 n = std::min<qint64>(max, m_buffer.size() - m_taken);
         if (n <= 0)
             return {};
+        wake = m_writerSawBacklog;
+        m_writerSawBacklog = false;
         out = m_buffer.mid(m_taken, n);
         m_taken += n;
         if (m_taken == m_buffer.size()) {
@@ -69,7 +88,8 @@ QByteArray ResponseStream::take(qint64 max)
             m_taken = 0;
         }
     }
-    wakeWriter(out.size());
+    if (wake)
+        wakeWriter(out.size());
     return out;
 }
 
@@ -79,9 +99,10 @@ qint64 ResponseStream::available() const
     return m_buffer.size() - m_taken;
 }
 
-bool ResponseStream::isEnded() const
+bool ResponseStream::isEnded()
 {
     const std::lock_guard lock(m_mutex);
+    m_readerWoken = false;
     return m_ended;
 }
 
@@ -110,8 +131,8 @@ bool ResponseStream::isAbandoned() const
 
 void ResponseStream::wakeWriter(qint64 taken)
 {
-    // On the writer's thread, where the delivery waits for room.
-    QMetaObject::invokeMethod(this, [this, taken] { Q_EMIT bytesWritten(taken); }, Qt::QueuedConnection);
+    // From the reader's thread: the writer's slot is queued to its own thread (one event, not two).
+    Q_EMIT bytesWritten(taken);
 }
 
 qint64 ResponseStream::readData(char *, qint64)
@@ -128,6 +149,8 @@ qint64 ResponseStream::writeData(const char *data, qint64 size)
             return -1;
         }
         m_buffer.append(data, size);
+        if (!readerToWakeLocked())
+            return size;
     }
     Q_EMIT dataReady();
     return size;

@@ -34,8 +34,14 @@ struct ResponseHead
 //
 // Writer side (the engine's thread): the QIODevice (write), setHead(), end(). Reader side (any
 // thread): head(), take(), isEnded(), result(), abandon(). The signals are emitted on the engine's
-// thread; a reader on another thread gets them queued. take() and abandon() wake the writer with
-// bytesWritten().
+// thread; a reader on another thread gets them queued.
+//
+// Wake-ups are coalesced, each costing an event posted across threads: headReady, dataReady and
+// ended are emitted only when the reader has read (head(), take(), isEnded()) since the last one, so
+// a reader must handle all three in any of their slots (head, then data, then the end). take() wakes
+// the writer (bytesWritten, from the reader's thread) only when the writer was told of a backlog
+// (bytesToWrite() > 0) since the last wake, which a writer that waits for room has been; abandon()
+// always wakes it.
 class ResponseStream final : public QIODevice
 {
     Q_OBJECT
@@ -57,10 +63,10 @@ public:
     void end(const ServeResult &result);
 
     // Reader side.
-    std::optional<ResponseHead> head() const;
+    std::optional<ResponseHead> head(); // reading: the next change is signalled again
     QByteArray take(qint64 max);
     qint64 available() const;
-    bool isEnded() const;        // end() was called; bytes may still be available
+    bool isEnded();              // end() was called; bytes may still be available
     ServeResult result() const;
     // The requester went away: writes fail from now on, so the delivery stops (and its route's
     // connection is closed) instead of waiting for room that never comes.
@@ -78,6 +84,7 @@ protected:
 
 private:
     void wakeWriter(qint64 taken);
+    bool readerToWakeLocked(); // under m_mutex: true when this change must be signalled
 
     const qint64 m_capacity;
     mutable std::mutex m_mutex;
@@ -86,6 +93,8 @@ private:
     qint64 m_taken = 0; // of m_buffer's front, not yet compacted
     bool m_ended = false;
     bool m_abandoned = false;
+    bool m_readerWoken = false;        // a signal is on its way and the reader has not read since
+    mutable bool m_writerSawBacklog = false; // bytesToWrite() said > 0 since the last wake
     ServeResult m_result;
 };
 

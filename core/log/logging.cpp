@@ -13,6 +13,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -41,10 +42,20 @@ void qtMessageHandler(QtMsgType type, const QMessageLogContext &context, const Q
     }
 }
 
+// The lowest level any sink takes: a logger formats a message before its sinks filter it, so a
+// logger set lower than that formats (and allocates) lines nobody writes.
+spdlog::level::level_enum sinkFloor()
+{
+    spdlog::level::level_enum floor = spdlog::level::off;
+    for (const auto &sink : g_sinks)
+        floor = std::min(floor, sink->level());
+    return floor;
+}
+
 std::shared_ptr<spdlog::logger> makeLogger(const std::string &name)
 {
     auto logger = std::make_shared<spdlog::logger>(name, g_sinks.begin(), g_sinks.end());
-    logger->set_level(spdlog::level::trace); // sinks filter
+    logger->set_level(sinkFloor()); // the sinks filter further
     logger->flush_on(spdlog::level::warn);
     spdlog::register_logger(logger);
     return logger;
@@ -105,6 +116,8 @@ void init(const Options &options)
             spdlog::get("app")->warn("log file disabled: {}", fileError);
     }
     g_consoleSink->set_level(options.consoleLevel);
+    const spdlog::level::level_enum floor = sinkFloor();
+    spdlog::apply_all([floor](const std::shared_ptr<spdlog::logger> &logger) { logger->set_level(floor); });
 }
 
 std::shared_ptr<spdlog::logger> get(const std::string &module)

@@ -20,7 +20,6 @@ bool RaceBudget::tryAcquire(const QString &provider, const QDateTime &now)
 {
     QList<QDateTime> times = live(provider, now);
     if (!unlimited() && times.size() >= m_max) {
-        ++m_skipped[provider];
         m_granted.insert(provider, times);
         return false;
     }

@@ -24,8 +24,10 @@ public:
     int maxRacesPerWindow() const { return m_max; }
     bool unlimited() const { return m_max <= 0; }
 
-    // Grants and records a race for the provider at `now`, or counts a skip and returns false.
+    // Grants and records a race for the provider at `now`, or returns false.
     bool tryAcquire(const QString &provider, const QDateTime &now);
+    // A race the budget refused (the caller counts each refused race once, however often it asks).
+    void countSkip(const QString &provider) { ++m_skipped[provider]; }
     // Races granted to the provider within the window ending at `now`.
     int used(const QString &provider, const QDateTime &now) const;
     // When the next race can be granted: `now` when one can be already.

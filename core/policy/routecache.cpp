@@ -163,11 +163,24 @@ Admission RouteCache::beginRace(const RouteKey &key, model::Trigger trigger, con
     Entry &e = entryFor(key);
     if (e.raceInFlight)
         return Admission::InFlight;
-    if (!m_budget.tryAcquire(key.provider, now)) {
-        ++e.racesSkippedByBudget;
-        e.pendingTrigger = trigger;
-        return Admission::OverBudget;
+    // A race already refused and owed, while the budget is known to be spent: one skipped race, not
+    // one per request that asks again (an edge asks on every request once N is reached).
+    if (e.pendingTrigger != model::Trigger::None && e.owedUntil.isValid() && now < e.owedUntil) {
+        if (trigger == model::Trigger::Manual || trigger == model::Trigger::Schedule || trigger == model::Trigger::Demo)
+            e.pendingTrigger = trigger; // someone asked: the owed race is theirs
+        return Admission::Owed;
     }
+    if (!m_budget.tryAcquire(key.provider, now)) {
+        const bool owed = e.owedUntil.isValid(); // refused and counted before, not admitted since
+        if (!owed) {
+            ++e.racesSkippedByBudget;
+            m_budget.countSkip(key.provider);
+        }
+        e.pendingTrigger = trigger;
+        e.owedUntil = m_budget.nextAllowedAt(key.provider, now);
+        return owed ? Admission::Owed : Admission::OverBudget;
+    }
+    e.owedUntil = {};
     e.raceInFlight = true;
     e.raceStartedAt = now;
     e.lastTrigger = trigger;

@@ -54,6 +54,7 @@ struct Entry
     QDateTime raceStartedAt;                // of the race in flight
     model::Trigger lastTrigger = model::Trigger::None;    // of the last race begun
     model::Trigger pendingTrigger = model::Trigger::None; // a race the budget refused, still owed
+    QDateTime owedUntil;                    // the budget is spent until then: the owed race waits, uncounted
     QMap<QString, RouteFigures> routeFigures;  // route id -> figures from the last finished race
     qint64 racesSkippedByBudget = 0;
     QString challenger;                     // a route that beat the incumbent by an unmeasurable margin
@@ -69,7 +70,9 @@ struct Entry
 
 // What to do with one request.
 // Whether a race may begin now (RouteCache::beginRace).
-enum class Admission { Admitted, InFlight, OverBudget };
+// OverBudget: refused now, counted; Owed: a race the budget already refused is still owed and the
+// budget is still spent (not counted again, nothing new to say).
+enum class Admission { Admitted, InFlight, OverBudget, Owed };
 
 struct Decision
 {
@@ -96,7 +99,8 @@ public:
     // Never starts a race: the engine calls beginRace() when it starts one.
     Decision onRequest(const RouteKey &key, const map::RaceSettings &settings, const QDateTime &now);
     // The one place that asks "is a race already in flight?": InFlight when one is (not counted), else
-    // the budget: OverBudget when it refuses (counted; the trigger stays pending). Every race, manual
+    // the budget: OverBudget when it refuses (counted once; the trigger stays pending), Owed while that
+    // refused race waits for the budget (not counted again, the budget not asked). Every race, manual
     // and scheduled ones too, begins here.
     Admission beginRace(const RouteKey &key, model::Trigger trigger, const QDateTime &now);
     // The race begun for the key will not finish (aborted, engine stopping): the trigger stays due.

@@ -120,7 +120,17 @@ void RouteClient::pruneIdle(OriginSlots &slots) const
     slots.idleSince.removeIf([now](qint64 since) { return now - since > kIdleTrustMs; });
 }
 
-int RouteClient::pickShard(const QString &origin, bool forWarmUp)
+int RouteClient::originId(const QString &origin)
+{
+    const auto it = m_originIds.constFind(origin);
+    if (it != m_originIds.constEnd())
+        return *it;
+    const int id = int(m_originIds.size());
+    m_originIds.insert(origin, id);
+    return id;
+}
+
+int RouteClient::pickShard(int origin, bool forWarmUp)
 {
     int best = -1;
     int bestIdle = -1;
@@ -154,11 +164,11 @@ int RouteClient::pickShard(const QString &origin, bool forWarmUp)
     if (int(m_shards.size()) < m_maxManagers) {
         m_shards.push_back(Shard{newManager(), new ConnectionPool(kMaxInFlightPerShard, this), {}});
         log::get("race")->debug("route {}: shard {} added for {}", m_routeId.toStdString(), m_shards.size(),
-                                origin.toStdString());
+                                m_originIds.key(origin).toStdString());
         return int(m_shards.size()) - 1;
     }
     // Every shard is full: Qt queues the request; the race measures from when it really starts.
-    const auto least = std::min_element(m_shards.begin(), m_shards.end(), [&origin](const Shard &a, const Shard &b) {
+    const auto least = std::min_element(m_shards.begin(), m_shards.end(), [origin](const Shard &a, const Shard &b) {
         return a.origins.value(origin).inFlight < b.origins.value(origin).inFlight;
     });
     return int(least - m_shards.begin());
@@ -191,7 +201,7 @@ ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Co
 {
     prepare(request);
     Tracked tracked;
-    tracked.origin = originKey(request.url());
+    tracked.origin = originId(originKey(request.url()));
     const bool plain = m_plainHttp && request.url().scheme() == u"http";
     QNetworkAccessManager *manager = nullptr;
     ConnectionPool *pool = m_freshPool;
@@ -285,10 +295,11 @@ void RouteClient::release(QObject *object, bool finished)
 int RouteClient::availableIdle(const QUrl &url) const
 {
     const QString origin = originKey(url);
+    const int id = knownOriginId(origin);
     const qint64 now = m_clock.elapsed();
     int idle = 0;
     for (const Shard &shard : m_shards) {
-        const OriginSlots slots = shard.origins.value(origin);
+        const OriginSlots slots = shard.origins.value(id);
         if (slots.inFlight >= kMaxInFlightPerShard)
             continue;
         idle += int(std::count_if(slots.idleSince.cbegin(), slots.idleSince.cend(),
@@ -309,10 +320,10 @@ void RouteClient::releasePromise(const QUrl &url)
 
 bool RouteClient::keepsConnections(const QUrl &url) const
 {
-    return keepsConnections(originKey(url));
+    return keepsConnections(knownOriginId(originKey(url)));
 }
 
-bool RouteClient::keepsConnections(const QString &origin) const
+bool RouteClient::keepsConnections(int origin) const
 {
     const auto it = m_closingOrigins.constFind(origin);
     return it == m_closingOrigins.constEnd() || m_clock.elapsed() - *it > kClosingRetryMs;

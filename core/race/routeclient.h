@@ -145,13 +145,13 @@ private:
     {
         QNetworkAccessManager *manager = nullptr;
         ConnectionPool *pool = nullptr; // plain http: the shard's kept-alive connections, as Qt keeps its manager's
-        QHash<QString, OriginSlots> origins;
+        QHash<int, OriginSlots> origins; // by originId()
     };
     struct Tracked
     {
         int shard = -1;                              // -1: a Fresh request's own manager
         QNetworkAccessManager *ownManager = nullptr;
-        QString origin;
+        int origin = -1; // originId()
         bool expectedReuse = false;
         bool sawConnect = false;
         int sends = 0;
@@ -159,14 +159,17 @@ private:
     };
 
     QNetworkAccessManager *newManager();
-    int pickShard(const QString &origin, bool forWarmUp);
+    // Origins are hashed once per request: the per-shard and per-origin tables are keyed by this id.
+    int originId(const QString &origin);
+    int knownOriginId(const QString &origin) const { return m_originIds.value(origin, -1); }
+    int pickShard(int origin, bool forWarmUp);
     ReplyPtr send(const QByteArray &method, QNetworkRequest request, Connection connection, bool forWarmUp,
                   const QByteArray &body, QIODevice *bodyDevice = nullptr);
     void prepare(QNetworkRequest &request) const;
     void track(QNetworkReply *reply, Tracked tracked);
     void release(QObject *reply, bool finished);
     void pruneIdle(OriginSlots &slots) const;
-    bool keepsConnections(const QString &origin) const;
+    bool keepsConnections(int origin) const;
 
     const QString m_routeId;
     const QUrl m_relay;
@@ -176,8 +179,9 @@ private:
     int m_maxManagers = kDefaultMaxManagers;
     std::vector<Shard> m_shards;
     QHash<QObject *, Tracked> m_tracked;
-    QHash<QString, qint64> m_closingOrigins; // origin -> when it was taken as not keeping connections
-    QHash<QString, int> m_surprises;         // origin -> expected reuses in a row that turned out fresh
+    QHash<QString, int> m_originIds;
+    QHash<int, qint64> m_closingOrigins; // origin -> when it was taken as not keeping connections
+    QHash<int, int> m_surprises;         // origin -> expected reuses in a row that turned out fresh
     QHash<QString, int> m_promised;
     std::vector<ReplyPtr> m_warmUps;
     QElapsedTimer m_clock;

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void chunkedPostReachesTheOriginOnce();
     void clientRangeAndConditionalRequests();
     void cachedRouteServesManyRequestsWithOneRace();
+    void slowClientGetsWholeBodiesOnOneConnection();
 };
 
 void TestEdgeClients::initTestCase()
@@ -122,6 +123,37 @@ void TestEdgeClients::cachedRouteServesManyRequestsWithOneRace()
     const Curl after = curlEdge({QStringLiteral("-o"), QStringLiteral("/dev/null"), url(QStringLiteral("/obj/after?size=4000"))});
     QVERIFY2(after.exitCode == 0, after.err.constData());
     QCOMPARE(accessLineFor(QStringLiteral("/obj/after?size=4000")).value(QStringLiteral("route")).toString(), moved);
+}
+
+void TestEdgeClients::slowClientGetsWholeBodiesOnOneConnection()
+{
+    // A client slower than the origin: the edge's socket fills, then the response stream, then the
+    // delivery waits for room. Every wake-up on the way back must come; a lost one leaves the response
+    // hanging until the delivery's deadline (seen with a flush inside a bytesWritten handler).
+    // The lab's links carry 4 MB/s: unlimited here, so the origin outruns the client. curl's rate limit
+    // reads in bursts; which rates lost the wake-up varied (10 MB/s did, every time).
+    for (const QString &region : {QStringLiteral("fast"), QStringLiteral("slow")}) {
+        for (const QString &link : {lab::Topology::edgeToRelayLinkId(region),
+                                    lab::Topology::relayToOriginLinkId(region, QStringLiteral("plain"))})
+            RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.bandwidthBytesPerSec = 0; i.latencyMs = 0; }));
+    }
+    RELAYRACE_VERIFY_OK(m_lab.impair(lab::Topology::directLinkId(QStringLiteral("plain")),
+                                     [](lab::Impairment &i) { i.bandwidthBytesPerSec = 0; i.latencyMs = 0; }));
+    const qint64 size = 6'000'000;
+    for (const QString &rate : {QStringLiteral("10M"), QStringLiteral("25M"), QStringLiteral("4M")}) {
+        const QString a = QStringLiteral("/obj/slow-a-%1").arg(rate), b = QStringLiteral("/obj/slow-b-%1").arg(rate);
+        const Curl c = curlEdge({QStringLiteral("--limit-rate"), rate, QStringLiteral("--max-time"), QStringLiteral("20"),
+                                 QStringLiteral("-o"), m_dir.filePath(QStringLiteral("slow-a.bin")),
+                                 url(QStringLiteral("%1?size=%2").arg(a).arg(size)),
+                                 QStringLiteral("-o"), m_dir.filePath(QStringLiteral("slow-b.bin")),
+                                 url(QStringLiteral("%1?size=%2").arg(b).arg(size / 2)),
+                                 QStringLiteral("-w"), QStringLiteral("%{http_code}:%{size_download}:%{num_connects} ")});
+        // curl's exit code is the last transfer's: each one's status, size and connection is checked.
+        QVERIFY2(c.exitCode == 0, qPrintable(rate + u' ' + QString::fromUtf8(c.err)));
+        QCOMPARE(c.out.trimmed(), QStringLiteral("200:%1:1 200:%2:0").arg(size).arg(size / 2).toUtf8());
+        QCOMPARE(fileSha256(QStringLiteral("slow-a.bin")), lab::contentSha256(a.toUtf8(), size));
+        QCOMPARE(fileSha256(QStringLiteral("slow-b.bin")), lab::contentSha256(b.toUtf8(), size / 2));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEdgeClients)

@@ -13,6 +13,7 @@
 #include "model/trigger.h"
 
 #include <QDateTime>
+#include <QScopedValueRollback>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -281,6 +282,29 @@ void EdgeConnection::onResponseHead()
 
 void EdgeConnection::pump()
 {
+    // The socket is flushed at once, not on the event loop's next pass (a poll and two notifier changes
+    // less per response). flush() may emit bytesWritten, which calls pump(): never inside itself (a
+    // nested pump would finish the same response twice) but once more after it. Inside a bytesWritten
+    // handler Qt emits no second one, and a flush that empties the socket leaves no later one either:
+    // whenever the flush wrote, pump again (the stream may hold what the socket now has room for).
+    if (m_pumping) {
+        m_pumpAgain = true;
+        return;
+    }
+    const QScopedValueRollback pumping(m_pumping, true);
+    do {
+        m_pumpAgain = false;
+        pumpOnce();
+        const qint64 queued = m_closed ? 0 : m_socket->bytesToWrite();
+        if (queued > 0) {
+            m_socket->flush();
+            m_pumpAgain = m_pumpAgain || (!m_closed && m_socket->bytesToWrite() < queued);
+        }
+    } while (m_pumpAgain && !m_closed);
+}
+
+void EdgeConnection::pumpOnce()
+{
     if (!m_stream || m_closed)
         return;
     if (!m_headSent) {
@@ -299,8 +323,6 @@ void EdgeConnection::pump()
     }
     if (m_stream->isEnded() && m_stream->available() == 0)
         finishResponse();
-    else
-        m_socket->flush(); // now, not on the event loop's next pass (one poll and two notifier changes less)
 }
 
 void EdgeConnection::finishResponse()
@@ -331,7 +353,6 @@ void EdgeConnection::finishResponse()
     }
     if (m_framing.kind == ClientFraming::Kind::Chunked)
         m_socket->write(kLastChunk);
-    m_socket->flush();
     logAccess(m_status, QStringLiteral("ok"), &result);
     // A response that ended before its streamed request body did: the rest of that body is still on
     // the connection, which can carry no other request.

@@ -67,6 +67,7 @@ private:
     void dispatch();
     void onResponseHead();
     void pump();
+    void pumpOnce();
     void finishResponse();
     void answerOwn(int status, const QString &message, bool close);
     void logAccess(int status, const QString &outcome, const engine::ServeResult *result);
@@ -104,6 +105,8 @@ private:
     bool m_clientClosed = false; // after the whole body, before the engine's end
     bool m_closeWhenIdle = false;
     bool m_closed = false; // reads nothing more
+    bool m_pumping = false;
+    bool m_pumpAgain = false;
     bool m_gone = false;   // closed() emitted
 };
 

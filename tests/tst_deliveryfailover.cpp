@@ -33,6 +33,8 @@ private Q_SLOTS:
     void resetMidBodyResumesWithRangeOnTheNextRoute();
     void stallMidBodyIsDetectedWithinTheAdaptiveBound();
     void blackholeAtConnectFailsOverAfterTheStallBound();
+    void lastRouteLeftWaitsForASlowOrigin();
+    void lastRouteLeftEndsAtItsReadTimeout();
     void killedTinyproxyMidBodyResumesOnTheNextRoute();
     void relaysOwn503FailsOverButTheOrigins503IsDelivered();
 };
@@ -186,6 +188,43 @@ void TestDeliveryFailover::blackholeAtConnectFailsOverAfterTheStallBound()
     QCOMPARE(run.events.first().outcome, model::FailoverEvent::Outcome::Restarted);
     QVERIFY2(run.result.attempts.first().error.contains(QStringLiteral("250 ms")), qPrintable(run.result.attempts.first().error));
     QVERIFY(clock.elapsed() >= 250);
+}
+
+void TestDeliveryFailover::lastRouteLeftWaitsForASlowOrigin()
+{
+    // One route, 800 ms round trips, a hint that puts its stall bound at the 250 ms floor: with
+    // nowhere to fail over to, the route's silence is waited for (the read timeout), not answered
+    // "every route failed" (seen under load through the edge: 13 x 502 at 1,000 clients).
+    constexpr qint64 size = 200'000;
+    impair(m_direct.get(), [](Impairment &i) { i.latencyMs = 800; });
+    DeliveryRequest req = request(QStringLiteral("/obj/slow-origin?size=%1").arg(size), {QStringLiteral("direct")});
+    req.stall.smoothedTtfbMs.insert(QStringLiteral("direct"), 50);
+    QElapsedTimer clock;
+    clock.start();
+    const Run run = deliver(req);
+    QVERIFY(run.finished);
+    QVERIFY2(run.result.ok, qPrintable(run.result.error));
+    QCOMPARE(sha256Hex(run.body), contentSha256("/obj/slow-origin", size));
+    QVERIFY(run.events.isEmpty());
+    QVERIFY2(clock.elapsed() >= 800, qPrintable(QString::number(clock.elapsed())));
+}
+
+void TestDeliveryFailover::lastRouteLeftEndsAtItsReadTimeout()
+{
+    constexpr qint64 size = 1'000'000;
+    impair(m_direct.get(), [](Impairment &i) { i.stallAfterBytes = 100'000; });
+    DeliveryRequest req = request(QStringLiteral("/obj/last-stall?size=%1").arg(size), {QStringLiteral("direct")});
+    req.stall.smoothedTtfbMs.insert(QStringLiteral("direct"), 50); // bound: the 250 ms floor
+    req.stall.lastRouteMs = 1500;
+    QElapsedTimer clock;
+    clock.start();
+    const Run run = deliver(req);
+    QVERIFY(run.finished);
+    QVERIFY(!run.result.ok);
+    QVERIFY2(run.result.error.contains(QStringLiteral("no body bytes for 1500 ms (the read timeout of the last route left)")),
+             qPrintable(run.result.error));
+    QVERIFY2(clock.elapsed() >= 1500 && clock.elapsed() < 20'000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(run.body.size() > 50'000 && run.body.size() < size); // what came before the silence, then the error
 }
 
 void TestDeliveryFailover::killedTinyproxyMidBodyResumesOnTheNextRoute()

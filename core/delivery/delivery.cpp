@@ -176,7 +176,21 @@ void Delivery::armStallTimer()
         m_stallTimer->stop();
         return;
     }
-    m_stallTimer->start(int(std::ceil(stallBoundMs(currentRoute()))));
+    m_stallTimer->start(int(std::ceil(stallLimitMs())));
+}
+
+bool Delivery::onLastRoute() const
+{
+    return m_routeIndex + 1 >= m_request.routes.size();
+}
+
+double Delivery::stallLimitMs() const
+{
+    const double bound = stallBoundMs(currentRoute());
+    // A tail check only asks whether the body ended: its bound stays the route's.
+    if (!onLastRoute() || m_tailCheck)
+        return bound;
+    return std::max(bound, double(m_request.stall.lastRouteMs));
 }
 
 void Delivery::startAttempt()
@@ -429,14 +443,14 @@ void Delivery::onStall()
     if (m_finished || !m_reply)
         return;
     const double bound = stallBoundMs(currentRoute());
+    const double limit = stallLimitMs();
     // Before the response head it is the route (connection, relay, request) that does not answer;
     // after it, the body that stopped moving.
     const QString reason = m_headAccepted ? QStringLiteral("stall") : QStringLiteral("timeout");
     const QString what = m_headAccepted ? QStringLiteral("no body bytes") : QStringLiteral("no response");
-    routeFailed({reason,
-                 QStringLiteral("%1: %2 for %3 ms (the stall bound of this route)")
-                     .arg(currentRoute(), what)
-                     .arg(qRound(bound)),
+    const QString which = limit > bound ? QStringLiteral("the read timeout of the last route left")
+                                        : QStringLiteral("the stall bound of this route");
+    routeFailed({reason, QStringLiteral("%1: %2 for %3 ms (%4)").arg(currentRoute(), what).arg(qRound(limit)).arg(which),
                  false});
 }
 

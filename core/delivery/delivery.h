@@ -46,6 +46,10 @@ struct StallSettings
     // the request on a far route, and 20 times less than nginx's 60 s defaults.
     int initialMs = 2000;
     QHash<QString, double> smoothedTtfbMs; // route id -> smoothed TTFB from races (hints)
+    // The last route left in the order has nowhere to fail over to: its silence is a read timeout of
+    // at least this many ms (a proxy's; nginx's proxy_read_timeout is 60 s), not the bound, so a slow
+    // but working origin under load is waited for instead of answered with an error.
+    int lastRouteMs = 30'000;
 
     // The bound for a route whose smoothed TTFB is this many ms (<= 0: no estimate yet). The one rule
     // for every body that streams to a requester (Delivery, a race's winner in engine::EngineRequest).
@@ -193,6 +197,8 @@ private:
     void onReplyFinished();
     void onSinkDrained();
     void onStall();
+    bool onLastRoute() const; // no route after this attempt's
+    double stallLimitMs() const; // this attempt's: the bound, or the last route's read timeout
     void onDeadline();
     void armStallTimer();
     void routeFailed(const Failure &failure);

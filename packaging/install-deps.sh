@@ -14,7 +14,7 @@ PACKAGES=(
   # runtime
   qt6-qpa-plugins libqt6svg6 fonts-dejavu-core
   # tests: real peers on loopback
-  openssl curl tinyproxy squid dnsmasq-base nginx-light wrk xvfb xauth graphviz
+  openssl curl tinyproxy squid dnsmasq-base nginx-light wrk xvfb xauth graphviz prometheus
   appstream desktop-file-utils sqlite3 procps
 )
 

@@ -21,11 +21,11 @@ Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, con
                                            const QCommandLineOption &mapOption, const QCommandLineOption &listen,
                                            const QCommandLineOption &host, const QCommandLineOption &edgeRegion,
                                            const QCommandLineOption &caFile, const QCommandLineOption &accessLog,
-                                           const QCommandLineOption &history)
+                                           const QCommandLineOption &history, const QCommandLineOption &admin)
 {
     if (parser.isSet(config)) {
-        if (parser.isSet(mapOption) || parser.isSet(listen))
-            return makeError(QStringLiteral("--config and the short form (--map, --listen) do not mix"));
+        if (parser.isSet(mapOption) || parser.isSet(listen) || parser.isSet(admin))
+            return makeError(QStringLiteral("--config and the short form (--map, --listen, --admin) do not mix"));
         return edge::readEdgeConfig(parser.value(config));
     }
     if (!parser.isSet(mapOption))
@@ -44,6 +44,12 @@ Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, con
     c.caFile = parser.value(caFile);
     c.accessLog = parser.value(accessLog);
     c.history = parser.value(history);
+    if (parser.isSet(admin)) {
+        const auto adminListener = edge::parseListen(parser.value(admin));
+        if (!adminListener)
+            return makeError(QStringLiteral("--admin: ") + adminListener.error());
+        c.admin = *adminListener;
+    }
     return c;
 }
 
@@ -134,16 +140,20 @@ int runEdge(const QStringList &arguments)
                                        QStringLiteral("file"));
     const QCommandLineOption history(QStringLiteral("history"), QStringLiteral("Short form: the history (SQLite)."),
                                      QStringLiteral("file"));
+    const QCommandLineOption admin(QStringLiteral("admin"),
+                                   QStringLiteral("Short form: the admin listener (/metrics, /healthz, /readyz; "
+                                                  "docs/api.md), e.g. 127.0.0.1:9901."),
+                                   QStringLiteral("addr:port"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("The demo lab and an edge for its providers (Host <provider>.demo); "
                                                  "prints a curl command to try."));
-    parser.addOptions({config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, demo});
+    parser.addOptions({config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin, demo});
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace edge")); rc >= 0)
         return rc;
     if (parser.isSet(demo))
         return runDemoEdge(parser, listen);
     const Result<edge::EdgeConfig> read =
-        configFromOptions(parser, config, mapOption, listen, host, edgeRegion, caFile, accessLog, history);
+        configFromOptions(parser, config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin);
     if (!read) {
         printError(read.error());
         return ExitUsage;

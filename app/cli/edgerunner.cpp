@@ -5,6 +5,7 @@
 #include "command.h"
 
 #include "delivery/failoverlog.h"
+#include "edge/adminserver.h"
 #include "edge/edgeserver.h"
 #include "engine/localengine.h"
 #include "log/jsonlineslog.h"
@@ -144,6 +145,14 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
         std::printf("relayrace edge: listening on %s:%u%s for %s\n", qPrintable(l.address.toString()), unsigned(*port),
                     l.tls() ? " (TLS)" : "", qPrintable(QStringList(edgeSettings.hosts.keys()).join(QStringLiteral(", "))));
     }
+    if (m_config.admin) {
+        m_admin = std::make_unique<edge::AdminServer>(m_server.get(), m_engine.get());
+        const Result<quint16> port = m_admin->listen(m_config.admin->address, m_config.admin->port);
+        if (!port)
+            return makeError(port.error());
+        std::printf("relayrace edge: admin listening on %s:%u (/metrics, /healthz, /readyz)\n",
+                    qPrintable(m_config.admin->address.toString()), unsigned(*port));
+    }
     std::fflush(stdout);
 
     m_edgeLag = new LoopLagMeter(thread());
@@ -201,6 +210,9 @@ Result<void> EdgeRunner::reload()
         needRestart << QStringLiteral("ca_file");
     if (next.accessLog != m_config.accessLog || next.failoverLog != m_config.failoverLog || next.history != m_config.history)
         needRestart << QStringLiteral("logs");
+    const auto adminAt = [](const edge::EdgeConfig &c) { return c.admin ? describe(*c.admin) : QString(); };
+    if (adminAt(next) != adminAt(m_config))
+        needRestart << QStringLiteral("admin");
 
     for (const auto &[port, tls] : std::as_const(certificates))
         m_server->setTlsConfiguration(port, tls);
@@ -238,6 +250,7 @@ Result<void> EdgeRunner::reload()
         m_config.accessLog = previous.accessLog;
         m_config.failoverLog = previous.failoverLog;
         m_config.history = previous.history;
+        m_config.admin = previous.admin;
     }
     return {};
 }

@@ -23,6 +23,7 @@ namespace relayrace::engine {
 class LocalEngine;
 }
 namespace relayrace::edge {
+class AdminServer;
 class EdgeServer;
 }
 
@@ -69,6 +70,7 @@ private:
     edge::EdgeConfig m_config;
     std::unique_ptr<engine::LocalEngine> m_engine;
     std::unique_ptr<edge::EdgeServer> m_server;
+    std::unique_ptr<edge::AdminServer> m_admin; // after m_server: destroyed first
     SignalWatcher *m_signals = nullptr;
     map::MapSource *m_mapSource = nullptr; // DNS maps: fetched, verified, refreshed before expiry
     LoopLagMeter *m_edgeLag = nullptr;

@@ -90,7 +90,7 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     const QJsonObject root = doc.object();
     Reader r;
     r.known(root, {}, {QStringLiteral("listen"), QStringLiteral("providers"), QStringLiteral("edge_region"),
-                       QStringLiteral("ca_file"), QStringLiteral("limits"), QStringLiteral("logs")});
+                       QStringLiteral("ca_file"), QStringLiteral("limits"), QStringLiteral("logs"), QStringLiteral("admin")});
     EdgeConfig config;
     const QJsonArray listen = root.value(QStringLiteral("listen")).toArray();
     if (listen.isEmpty())
@@ -157,6 +157,15 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
             provider.hosts.append(host);
         }
         config.providers.append(provider);
+    }
+    if (root.contains(QStringLiteral("admin"))) { // {"listen": "ADDRESS:PORT"}
+        const QJsonObject admin = root.value(QStringLiteral("admin")).toObject();
+        r.known(admin, QStringLiteral("admin"), {QStringLiteral("listen")});
+        const auto listener = parseListen(r.text(admin, QStringLiteral("admin."), QStringLiteral("listen")));
+        if (listener)
+            config.admin = *listener;
+        else
+            r.fail(QStringLiteral("admin.listen"), listener.error());
     }
     config.edgeRegion = r.text(root, {}, QStringLiteral("edge_region"), config.edgeRegion);
     config.caFile = resolved(baseDir, r.text(root, {}, QStringLiteral("ca_file")));

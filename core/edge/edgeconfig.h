@@ -9,6 +9,8 @@
 #include <QHostAddress>
 #include <QList>
 #include <QString>
+
+#include <optional>
 #include <QStringList>
 
 namespace relayrace::edge {
@@ -40,6 +42,7 @@ struct EdgeConfig
     };
     QList<Listener> listeners;
     QList<Provider> providers;
+    std::optional<Listener> admin; // the admin listener (docs/api.md); none unless configured
     QString edgeRegion = QStringLiteral("default");
     QString caFile;
     EdgeLimits limits;

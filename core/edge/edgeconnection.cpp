@@ -391,6 +391,7 @@ void EdgeConnection::answerOwn(int status, const QString &message, bool closeAft
 
 void EdgeConnection::logAccess(int status, const QString &outcome, const engine::ServeResult *result)
 {
+    m_server->metrics().countRequest(m_provider, status, m_bodySent, m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e9 : 0.0);
     log::JsonLinesLog *accessLog = m_server->accessLog();
     if (!accessLog)
         return;

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "edge/edgemetrics.h"
 #include "util/result.h"
 
 #include <QHash>
@@ -73,6 +74,8 @@ public:
     engine::EngineFront *front() const { return m_front; }
     const EdgeSettings &settings() const { return m_settings; }
     log::JsonLinesLog *accessLog() const { return m_accessLog.get(); }
+    EdgeMetrics &metrics() { return m_metrics; }
+    const EdgeMetrics &metrics() const { return m_metrics; }
     // The provider serving a Host header value (port and case ignored); empty when none.
     QString providerFor(const QByteArray &host) const;
     // An id for the next request ("<start time>-<n>"), in its access log line and its failover events.
@@ -88,6 +91,7 @@ private:
     engine::EngineFront *m_front;
     EdgeSettings m_settings;
     std::shared_ptr<log::JsonLinesLog> m_accessLog;
+    EdgeMetrics m_metrics;
     QList<QTcpServer *> m_servers;
     QList<EdgeConnection *> m_connections;
     bool m_accepting = true;

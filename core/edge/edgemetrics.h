@@ -1,0 +1,46 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QMap>
+#include <QString>
+
+namespace relayrace::util {
+class PrometheusText;
+}
+
+namespace relayrace::edge {
+
+// What the edge's client side counts for /metrics: requests by provider and status class, body bytes
+// sent, request durations (a histogram), open connections. Counted where the access log is written
+// (one call per request), on the client I/O thread; read there by the admin server. Labels are
+// bounded: the provider ids of the config ("" for a request that matched none) and five status
+// classes, never paths or client addresses.
+class EdgeMetrics final
+{
+public:
+    // Upper bounds in seconds: from a cached small object on loopback to a large one on a far route.
+    static inline const QList<double> kDurationBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                      0.25,  0.5,    1,     2.5,  5,     10,  30};
+
+    void countRequest(const QString &provider, int status, qint64 bodyBytes, double seconds);
+    void setOpenConnections(int open) { m_open = open; }
+
+    qint64 requests(const QString &provider, int statusClass) const;
+    void render(util::PrometheusText &out) const;
+
+private:
+    struct PerProvider
+    {
+        QMap<int, qint64> byClass; // 1..5 (1xx..5xx); 0: no response went out
+        qint64 bodyBytes = 0;
+        QList<qint64> buckets = QList<qint64>(kDurationBounds.size() + 1, 0); // not cumulative; last: > all
+        double secondsSum = 0;
+    };
+    QMap<QString, PerProvider> m_providers;
+    int m_open = 0;
+};
+
+} // namespace relayrace::edge

@@ -6,6 +6,7 @@
 #include "support/edgelab.h"
 
 #include "edge/adminserver.h"
+#include "edge/edgeconfig.h"
 
 #include <QRegularExpression>
 
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void healthAndReadiness();
     void metricsCountWhatTheEdgeServedAndPassPromtool();
     void onlyGetAndKnownPaths();
+    void configNamesTheAdminListener();
 
 private:
     QString adminUrl(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(m_adminPort).arg(path); }
@@ -135,6 +137,26 @@ void TestEdgeAdmin::onlyGetAndKnownPaths()
     const Curl unknown = curl({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}"),
                                adminUrl(QStringLiteral("/secrets"))});
     QCOMPARE(unknown.out, QByteArray("404"));
+}
+
+void TestEdgeAdmin::configNamesTheAdminListener()
+{
+    const QByteArray base = R"({"listen": ["127.0.0.1:8080"], "providers": [{"map": "m.json"}])";
+    const Result<edge::EdgeConfig> none = edge::parseEdgeConfig(base + '}', QStringLiteral("/etc/relayrace"));
+    QVERIFY(none);
+    QVERIFY(!none->admin); // off unless set
+    const Result<edge::EdgeConfig> set =
+        edge::parseEdgeConfig(base + R"(, "admin": {"listen": "127.0.0.1:9901"}})", QStringLiteral("/etc/relayrace"));
+    QVERIFY(set);
+    QVERIFY(set->admin);
+    QCOMPARE(set->admin->port, quint16(9901));
+    QCOMPARE(set->admin->address, QHostAddress(QHostAddress::LocalHost));
+    for (const QByteArray &bad : {QByteArray(R"("admin": {"listen": "9901"})"), QByteArray(R"("admin": {"listen": "here:1"})"),
+                                  QByteArray(R"("admin": {"port": 9901})")}) {
+        const Result<edge::EdgeConfig> refused = edge::parseEdgeConfig(base + ", " + bad + '}', QStringLiteral("/etc/relayrace"));
+        QVERIFY2(!refused, bad.constData());
+        QVERIFY2(refused.error().contains(QStringLiteral("admin")), qPrintable(refused.error()));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEdgeAdmin)

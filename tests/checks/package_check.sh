@@ -81,6 +81,7 @@ python3 - "$scratch/etc/relayrace/edge.json" "$smoke/edge.json" "maps/$(basename
 import json, os, sys
 config = json.load(open(sys.argv[1]))
 config["listen"] = ["127.0.0.1:0"]
+config["admin"] = {"listen": "127.0.0.1:0"}
 config["providers"][0]["map"] = sys.argv[3]
 config["logs"] = {k: os.path.basename(v) for k, v in config["logs"].items()}  # beside the config
 json.dump(config, open(sys.argv[2], "w"))
@@ -92,12 +93,15 @@ for _ in $(seq 100); do
   if grep -q 'listening on' "$smoke/out" || ! kill -0 "$edge" 2>/dev/null; then break; fi
   sleep 0.1
 done
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$smoke/out")
+port=$(sed -n 's/^relayrace edge: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$smoke/out" | head -n 1)
+admin_port=$(sed -n 's/^relayrace edge: admin listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$smoke/out")
 [ -n "$port" ] || fail "edge with the shipped config did not start: $(cat "$smoke/err")"
 status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: unknown.invalid' "http://127.0.0.1:$port/" || true)
+health=$(curl -s "http://127.0.0.1:${admin_port:-0}/healthz" || true)
 kill -TERM "$edge"
 rc=0; wait "$edge" || rc=$?
 [ "$status" = 421 ] || fail "edge with the shipped config: expected 421 for an unknown Host, got $status"
 [ "$rc" = 0 ] || fail "edge with the shipped config: exit $rc on SIGTERM (expected 0): $(cat "$smoke/err")"
-echo "edge.json: accepted by the packaged edge (port $port, 421 for an unknown Host, exit 0 on SIGTERM)"
+[ "$health" = ok ] || fail "edge with the shipped config: its admin listener (${admin_port:-none}) answered '$health' to /healthz"
+echo "edge.json: accepted by the packaged edge (port $port, 421 for an unknown Host, admin /healthz ok, exit 0 on SIGTERM)"
 echo "package check: ok"

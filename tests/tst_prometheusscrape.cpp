@@ -1,0 +1,200 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+// A real Prometheus (Debian's prometheus package, on loopback with a generated config) scrapes two
+// `relayrace edge` processes while they serve traffic: a PromQL query over its HTTP API returns, per
+// edge, what that edge's own /metrics says and what the test sent it; the packaged alerting rules
+// load into it and pass `promtool check rules`.
+#include "support/edgelab.h"
+
+#include "map/mapcodec.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QUrlQuery>
+
+using namespace relayrace;
+using namespace relayrace::testsupport;
+
+namespace {
+
+const QString kRelayrace = QStringLiteral(RELAYRACE_BINARY_DIR "/app/relayrace");
+const QString kRules = QStringLiteral(RELAYRACE_SOURCE_DIR "/packaging/prometheus/relayrace-rules.yml");
+
+struct Edge
+{
+    std::shared_ptr<QProcess> process;
+    quint16 port = 0;
+    quint16 admin = 0;
+};
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : quint16(0);
+}
+
+} // namespace
+
+class TestPrometheusScrape final : public QObject, private EdgeLabTest
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void prometheusSeesWhatEachEdgeServed();
+
+private:
+    Edge startEdgeProcess(const QString &name);
+    // PromQL over Prometheus's HTTP API: instance -> value of a vector result.
+    QHash<QString, double> query(const QString &promql) const;
+
+    QList<Edge> m_edges;
+    std::unique_ptr<QProcess> m_prometheus;
+    quint16 m_prometheusPort = 0;
+};
+
+void TestPrometheusScrape::initTestCase()
+{
+    for (const QString &tool : {QStringLiteral("prometheus"), QStringLiteral("promtool"), QStringLiteral("curl")})
+        QVERIFY2(!QStandardPaths::findExecutable(tool).isEmpty(),
+                 qPrintable(tool + QStringLiteral(" is not installed (packaging/install-deps.sh installs it)")));
+    QVERIFY2(QFileInfo::exists(kRelayrace), "the relayrace CLI is built");
+    RELAYRACE_VERIFY_OK(startLab());
+    QFile map(m_dir.filePath(QStringLiteral("plain.map.json")));
+    QVERIFY(map.open(QIODevice::WriteOnly));
+    map.write(map::serializeRouteMap(routeMap(QStringLiteral("plain"))));
+}
+
+void TestPrometheusScrape::cleanupTestCase()
+{
+    if (m_prometheus) {
+        m_prometheus->terminate();
+        m_prometheus->waitForFinished(10'000);
+    }
+    for (Edge &e : m_edges) {
+        e.process->terminate();
+        e.process->waitForFinished(35'000);
+    }
+    m_lab.stop();
+}
+
+Edge TestPrometheusScrape::startEdgeProcess(const QString &name)
+{
+    Edge edge;
+    edge.process = std::make_shared<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(name));
+    edge.process->setProcessEnvironment(env);
+    edge.process->start(kRelayrace, {QStringLiteral("edge"), QStringLiteral("--map"), m_dir.filePath(QStringLiteral("plain.map.json")),
+                                     QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--host"), kHost,
+                                     QStringLiteral("--ca-file"), m_lab.host()->endpoints().caFile,
+                                     QStringLiteral("--admin"), QStringLiteral("127.0.0.1:0"),
+                                     QStringLiteral("--access-log"), m_dir.filePath(name + QStringLiteral("-access.jsonl"))});
+    QByteArray out;
+    static const QRegularExpression ports(QStringLiteral("listening on 127.0.0.1:(\\d+) for .*\\n.*admin listening on 127.0.0.1:(\\d+)"));
+    QRegularExpressionMatch match;
+    (void)QTest::qWaitFor([&] {
+        out += edge.process->readAllStandardOutput();
+        match = ports.match(QString::fromUtf8(out));
+        return match.hasMatch() || edge.process->state() == QProcess::NotRunning;
+    }, kTimeoutMs);
+    if (match.hasMatch()) {
+        edge.port = quint16(match.captured(1).toUInt());
+        edge.admin = quint16(match.captured(2).toUInt());
+    } else {
+        qWarning("edge %s: %s %s", qPrintable(name), out.constData(), edge.process->readAllStandardError().constData());
+    }
+    return edge;
+}
+
+QHash<QString, double> TestPrometheusScrape::query(const QString &promql) const
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("query"), promql);
+    const Curl c = curl({QStringLiteral("http://127.0.0.1:%1/api/v1/query?%2")
+                             .arg(m_prometheusPort)
+                             .arg(q.toString(QUrl::FullyEncoded))});
+    QHash<QString, double> values;
+    const QJsonArray result = QJsonDocument::fromJson(c.out).object().value(QStringLiteral("data")).toObject()
+                                  .value(QStringLiteral("result")).toArray();
+    for (const QJsonValue &series : result) {
+        const QJsonObject o = series.toObject();
+        values.insert(o.value(QStringLiteral("metric")).toObject().value(QStringLiteral("instance")).toString(),
+                      o.value(QStringLiteral("value")).toArray().at(1).toString().toDouble());
+    }
+    return values;
+}
+
+void TestPrometheusScrape::prometheusSeesWhatEachEdgeServed()
+{
+    // Two edges, each with its own traffic: 5 and 9 requests.
+    const QList<int> sent{5, 9};
+    for (int i = 0; i < sent.size(); ++i) {
+        m_edges.append(startEdgeProcess(QStringLiteral("edge-%1").arg(i)));
+        QVERIFY2(m_edges.last().port && m_edges.last().admin, "the edge process did not start");
+        QStringList arguments{QStringLiteral("-H"), QStringLiteral("Host: ") + kHost, QStringLiteral("-w"), QStringLiteral("%{http_code} ")};
+        for (int r = 0; r < sent.at(i); ++r)
+            arguments << QStringLiteral("-o") << QStringLiteral("/dev/null")
+                      << QStringLiteral("http://127.0.0.1:%1/obj/prom-%2-%3?size=20000").arg(m_edges.last().port).arg(i).arg(r);
+        const Curl c = curl(arguments);
+        QCOMPARE(c.out.trimmed().split(' ').count("200"), sent.at(i));
+    }
+
+    // Prometheus, scraping both admin listeners every second, with the packaged rules.
+    QProcess check;
+    check.start(QStringLiteral("promtool"), {QStringLiteral("check"), QStringLiteral("rules"), kRules});
+    QVERIFY(check.waitForFinished(30'000));
+    const QByteArray checked = check.readAllStandardOutput() + check.readAllStandardError();
+    QVERIFY2(check.exitCode() == 0, checked.constData());
+    QFile config(m_dir.filePath(QStringLiteral("prometheus.yml")));
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write(QStringLiteral("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                                "rule_files: [\"%1\"]\n"
+                                "scrape_configs:\n"
+                                "  - job_name: relayrace-edge\n"
+                                "    static_configs: [{targets: [\"127.0.0.1:%2\", \"127.0.0.1:%3\"]}]\n")
+                     .arg(kRules)
+                     .arg(m_edges.at(0).admin)
+                     .arg(m_edges.at(1).admin)
+                     .toUtf8());
+    config.close();
+    m_prometheusPort = freePort();
+    m_prometheus = std::make_unique<QProcess>();
+    m_prometheus->setProcessChannelMode(QProcess::MergedChannels);
+    m_prometheus->start(QStringLiteral("prometheus"),
+                        {QStringLiteral("--config.file=") + config.fileName(),
+                         QStringLiteral("--storage.tsdb.path=") + m_dir.filePath(QStringLiteral("tsdb")),
+                         QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(m_prometheusPort)});
+    QVERIFY(m_prometheus->waitForStarted(10'000));
+
+    // Both edges scraped, each with its own figures.
+    const QString served = QStringLiteral(R"(sum by (instance) (relayrace_edge_requests_total{code_class="2xx"}))");
+    QHash<QString, double> byInstance;
+    const bool scraped = QTest::qWaitFor([&] {
+        byInstance = query(served);
+        return byInstance.size() == 2;
+    }, 60'000);
+    QVERIFY2(scraped, m_prometheus->readAll().right(2000).constData());
+    const QHash<QString, double> races = query(QStringLiteral("sum by (instance) (relayrace_races_total)"));
+    for (int i = 0; i < sent.size(); ++i) {
+        const QString instance = QStringLiteral("127.0.0.1:%1").arg(m_edges.at(i).admin);
+        QCOMPARE(byInstance.value(instance, -1), double(sent.at(i)));
+        // The edge's own word for its races, summed over trigger and outcome.
+        const Curl own = curl({QStringLiteral("http://%1/metrics").arg(instance)});
+        double ownRaces = 0;
+        static const QRegularExpression line(QStringLiteral(R"(^relayrace_races_total\{[^}]*\} (\d+)$)"), QRegularExpression::MultilineOption);
+        for (auto it = line.globalMatch(QString::fromUtf8(own.out)); it.hasNext();)
+            ownRaces += it.next().captured(1).toDouble();
+        QVERIFY(ownRaces >= 1); // the lab's map races on the first request
+        QCOMPARE(races.value(instance, -1), ownRaces);
+        qInfo("%s: Prometheus has %g requests and %g races; the edge says %g races", qPrintable(instance),
+              byInstance.value(instance), races.value(instance), ownRaces);
+    }
+    // The rules are loaded and evaluated.
+    const Curl rules = curl({QStringLiteral("http://127.0.0.1:%1/api/v1/rules").arg(m_prometheusPort)});
+    QVERIFY2(rules.out.contains("RelayraceRouteFlapping") && rules.out.contains("RelayraceMapExpiresSoon"), rules.out.left(500).constData());
+}
+
+QTEST_GUILESS_MAIN(TestPrometheusScrape)
+#include "tst_prometheusscrape.moc"

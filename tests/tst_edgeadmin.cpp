@@ -8,6 +8,7 @@
 #include "edge/adminserver.h"
 #include "edge/edgeconfig.h"
 
+#include <QJsonArray>
 #include <QRegularExpression>
 
 using namespace relayrace;
@@ -23,6 +24,7 @@ private Q_SLOTS:
     void metricsCountWhatTheEdgeServedAndPassPromtool();
     void onlyGetAndKnownPaths();
     void configNamesTheAdminListener();
+    void apiAsksForTheBearerToken();
 
 private:
     QString adminUrl(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(m_adminPort).arg(path); }
@@ -157,6 +159,47 @@ void TestEdgeAdmin::configNamesTheAdminListener()
         QVERIFY2(!refused, bad.constData());
         QVERIFY2(refused.error().contains(QStringLiteral("admin")), qPrintable(refused.error()));
     }
+}
+
+void TestEdgeAdmin::apiAsksForTheBearerToken()
+{
+    const QString providers = adminUrl(QStringLiteral("/api/v1/providers"));
+    const auto status = [](const QStringList &arguments) {
+        return curl(QStringList{QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}")} + arguments).out;
+    };
+    QCOMPARE(status({providers}), QByteArray("403")); // no token configured: the API is off
+    const QByteArray token = "s3cret-token-for-the-admin-api";
+    m_admin->setToken(token);
+    const Curl none = curl({QStringLiteral("-i"), providers});
+    QVERIFY2(none.out.startsWith("HTTP/1.1 401") && none.out.contains("WWW-Authenticate: Bearer"), none.out.constData());
+    QCOMPARE(status({QStringLiteral("-H"), QStringLiteral("Authorization: Bearer wrong-token-of-another-edge"), providers}), QByteArray("401"));
+    QCOMPARE(status({QStringLiteral("-H"), QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(token.left(10)), providers}), QByteArray("401"));
+    // /metrics, /healthz and /readyz never ask.
+    QCOMPARE(status({adminUrl(QStringLiteral("/metrics"))}), QByteArray("200"));
+
+    const QStringList auth{QStringLiteral("-H"), QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(token)};
+    const Curl list = curl(auth + QStringList{providers});
+    const QJsonArray array = QJsonDocument::fromJson(list.out).array();
+    QCOMPARE(array.size(), 1);
+    const QJsonObject plain = array.first().toObject();
+    const engine::ProviderSnapshot snapshot = m_engine->snapshot(QStringLiteral("plain"));
+    QCOMPARE(plain.value(QStringLiteral("provider")).toString(), QStringLiteral("plain"));
+    QCOMPARE(plain.value(QStringLiteral("races")).toInteger(), snapshot.races);
+    QCOMPARE(plain.value(QStringLiteral("requests")).toInteger(), snapshot.requests);
+    QCOMPARE(plain.value(QStringLiteral("optimal_route")).toString(), snapshot.optimalRoute);
+    QCOMPARE(plain.value(QStringLiteral("routes")).toArray().size(), snapshot.routes.size());
+
+    const Curl map = curl(auth + QStringList{adminUrl(QStringLiteral("/api/v1/providers/plain/map"))});
+    QCOMPARE(QJsonDocument::fromJson(map.out).object().value(QStringLiteral("origin")).toString(),
+             m_engine->routeMap(QStringLiteral("plain"))->origin.toString());
+    QCOMPARE(status(auth + QStringList{adminUrl(QStringLiteral("/api/v1/providers/nobody/map"))}), QByteArray("404"));
+    // The token is in no log the edge writes.
+    for (const QString &name : {QStringLiteral("access.jsonl"), QStringLiteral("failover.jsonl")}) {
+        QFile file(m_dir.filePath(name));
+        if (file.open(QIODevice::ReadOnly))
+            QVERIFY(!file.readAll().contains(token));
+    }
+    m_admin->setToken({});
 }
 
 QTEST_GUILESS_MAIN(TestEdgeAdmin)

@@ -64,6 +64,9 @@ void TestPrometheusScrape::initTestCase()
     QFile map(m_dir.filePath(QStringLiteral("plain.map.json")));
     QVERIFY(map.open(QIODevice::WriteOnly));
     map.write(map::serializeRouteMap(routeMap(QStringLiteral("plain"))));
+    QFile token(m_dir.filePath(QStringLiteral("admin.token")));
+    QVERIFY(token.open(QIODevice::WriteOnly));
+    token.write("token-for-the-scrape-test\n");
 }
 
 void TestPrometheusScrape::cleanupTestCase()
@@ -90,6 +93,7 @@ Edge TestPrometheusScrape::startEdgeProcess(const QString &name)
                                      QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--host"), kHost,
                                      QStringLiteral("--ca-file"), m_lab.host()->endpoints().caFile,
                                      QStringLiteral("--admin"), QStringLiteral("127.0.0.1:0"),
+                                     QStringLiteral("--admin-token-file"), m_dir.filePath(QStringLiteral("admin.token")),
                                      QStringLiteral("--access-log"), m_dir.filePath(name + QStringLiteral("-access.jsonl"))});
     QByteArray out;
     static const QRegularExpression ports(QStringLiteral("listening on 127.0.0.1:(\\d+) for .*\\n.*admin listening on 127.0.0.1:(\\d+)"));
@@ -188,8 +192,15 @@ void TestPrometheusScrape::prometheusSeesWhatEachEdgeServed()
             ownRaces += it.next().captured(1).toDouble();
         QVERIFY(ownRaces >= 1); // the lab's map races on the first request
         QCOMPARE(races.value(instance, -1), ownRaces);
-        qInfo("%s: Prometheus has %g requests and %g races; the edge says %g races", qPrintable(instance),
-              byInstance.value(instance), races.value(instance), ownRaces);
+        // ... and its JSON API's (the providers' race counters).
+        const Curl api = curl({QStringLiteral("-H"), QStringLiteral("Authorization: Bearer token-for-the-scrape-test"),
+                               QStringLiteral("http://%1/api/v1/providers").arg(instance)});
+        double apiRaces = 0;
+        for (const QJsonValue &provider : QJsonDocument::fromJson(api.out).array())
+            apiRaces += provider.toObject().value(QStringLiteral("races")).toDouble();
+        QCOMPARE(races.value(instance, -1), apiRaces);
+        qInfo("%s: Prometheus has %g requests and %g races; the edge's /metrics says %g races, its API %g",
+              qPrintable(instance), byInstance.value(instance), races.value(instance), ownRaces, apiRaces);
     }
     // The rules are loaded and evaluated.
     const Curl rules = curl({QStringLiteral("http://127.0.0.1:%1/api/v1/rules").arg(m_prometheusPort)});

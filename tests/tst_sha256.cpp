@@ -16,6 +16,7 @@ class TestSha256 final : public QObject
 private Q_SLOTS:
     void knownVectors();
     void piecesEqualWholeAndQt();
+    void secretsEqualOnlyWhenEqual();
 };
 
 void TestSha256::knownVectors()
@@ -38,6 +39,16 @@ void TestSha256::piecesEqualWholeAndQt()
     for (qsizetype at = 0, step = 1; at < data.size(); at += step, step = step * 3 % 70'001 + 1)
         pieces.addData(QByteArrayView(data.constData() + at, std::min(step, data.size() - at)));
     QCOMPARE(pieces.resultHex(), QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex());
+}
+
+void TestSha256::secretsEqualOnlyWhenEqual()
+{
+    QVERIFY(relayrace::secretsEqual("token-0123456789", "token-0123456789"));
+    QVERIFY(!relayrace::secretsEqual("token-0123456789", "token-0123456788"));
+    QVERIFY(!relayrace::secretsEqual("token-0123456789", "token-012345678"));   // a prefix
+    QVERIFY(!relayrace::secretsEqual("token-0123456789", "token-01234567890")); // longer
+    QVERIFY(!relayrace::secretsEqual("token-0123456789", ""));
+    QVERIFY(relayrace::secretsEqual("", ""));
 }
 
 QTEST_GUILESS_MAIN(TestSha256)

@@ -21,7 +21,8 @@ Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, con
                                            const QCommandLineOption &mapOption, const QCommandLineOption &listen,
                                            const QCommandLineOption &host, const QCommandLineOption &edgeRegion,
                                            const QCommandLineOption &caFile, const QCommandLineOption &accessLog,
-                                           const QCommandLineOption &history, const QCommandLineOption &admin)
+                                           const QCommandLineOption &history, const QCommandLineOption &admin,
+                                           const QCommandLineOption &adminToken)
 {
     if (parser.isSet(config)) {
         if (parser.isSet(mapOption) || parser.isSet(listen) || parser.isSet(admin))
@@ -49,6 +50,7 @@ Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, con
         if (!adminListener)
             return makeError(QStringLiteral("--admin: ") + adminListener.error());
         c.admin = *adminListener;
+        c.adminTokenFile = parser.value(adminToken);
     }
     return c;
 }
@@ -144,16 +146,19 @@ int runEdge(const QStringList &arguments)
                                    QStringLiteral("Short form: the admin listener (/metrics, /healthz, /readyz; "
                                                   "docs/api.md), e.g. 127.0.0.1:9901."),
                                    QStringLiteral("addr:port"));
+    const QCommandLineOption adminToken(QStringLiteral("admin-token-file"),
+                                        QStringLiteral("Short form: the admin API's bearer token (a file)."),
+                                        QStringLiteral("file"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("The demo lab and an edge for its providers (Host <provider>.demo); "
                                                  "prints a curl command to try."));
-    parser.addOptions({config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin, demo});
+    parser.addOptions({config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin, adminToken, demo});
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace edge")); rc >= 0)
         return rc;
     if (parser.isSet(demo))
         return runDemoEdge(parser, listen);
     const Result<edge::EdgeConfig> read =
-        configFromOptions(parser, config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin);
+        configFromOptions(parser, config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin, adminToken);
     if (!read) {
         printError(read.error());
         return ExitUsage;

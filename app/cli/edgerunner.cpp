@@ -147,6 +147,15 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
     }
     if (m_config.admin) {
         m_admin = std::make_unique<edge::AdminServer>(m_server.get(), m_engine.get());
+        if (!m_config.adminTokenFile.isEmpty()) {
+            QFile tokenFile(m_config.adminTokenFile);
+            if (!tokenFile.open(QIODevice::ReadOnly))
+                return makeError(QStringLiteral("admin token %1: %2").arg(m_config.adminTokenFile, tokenFile.errorString()));
+            const QByteArray token = tokenFile.read(4096).trimmed();
+            if (token.size() < 16)
+                return makeError(QStringLiteral("admin token %1: shorter than 16 characters").arg(m_config.adminTokenFile));
+            m_admin->setToken(token);
+        }
         const Result<quint16> port = m_admin->listen(m_config.admin->address, m_config.admin->port);
         if (!port)
             return makeError(port.error());
@@ -210,7 +219,7 @@ Result<void> EdgeRunner::reload()
         needRestart << QStringLiteral("ca_file");
     if (next.accessLog != m_config.accessLog || next.failoverLog != m_config.failoverLog || next.history != m_config.history)
         needRestart << QStringLiteral("logs");
-    const auto adminAt = [](const edge::EdgeConfig &c) { return c.admin ? describe(*c.admin) : QString(); };
+    const auto adminAt = [](const edge::EdgeConfig &c) { return c.admin ? describe(*c.admin) + u' ' + c.adminTokenFile : QString(); };
     if (adminAt(next) != adminAt(m_config))
         needRestart << QStringLiteral("admin");
 
@@ -251,6 +260,7 @@ Result<void> EdgeRunner::reload()
         m_config.failoverLog = previous.failoverLog;
         m_config.history = previous.history;
         m_config.admin = previous.admin;
+        m_config.adminTokenFile = previous.adminTokenFile;
     }
     return {};
 }

@@ -2,14 +2,19 @@
 // SPDX-License-Identifier: MIT
 #include "edge/adminserver.h"
 
+#include "edge/adminjson.h"
 #include "edge/edgeserver.h"
 #include "engine/enginefront.h"
 #include "model/trigger.h"
+#include "map/mapcodec.h"
 #include "util/prometheustext.h"
+#include "util/sha256.h"
 
 #include <QDateTime>
 #include <QHttpServer>
 #include <QHttpServerResponse>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QTcpServer>
 
 
@@ -41,6 +46,43 @@ AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *
             return text(QByteArrayLiteral("ready\n"), QHttpServerResponse::StatusCode::Ok);
         const QString body = QStringLiteral("not ready:\n") + why.join(u'\n') + u'\n';
         return text(body.toUtf8(), QHttpServerResponse::StatusCode::ServiceUnavailable);
+    });
+
+    // The JSON API (docs/api.md): a bearer token, compared in constant time, never logged.
+    const auto refusal = [this, text](const QHttpServerRequest &request) -> std::optional<QHttpServerResponse> {
+        if (m_token.isEmpty())
+            return text(QByteArrayLiteral("the admin API is off: no token is configured (admin.token_file)\n"),
+                        QHttpServerResponse::StatusCode::Forbidden);
+        const QByteArray given = request.value(QByteArrayLiteral("Authorization"));
+        if (given.startsWith("Bearer ") && secretsEqual(given.mid(7).trimmed(), m_token))
+            return std::nullopt;
+        QHttpServerResponse response = text(QByteArrayLiteral("a bearer token is required\n"), QHttpServerResponse::StatusCode::Unauthorized);
+        response.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"relayrace\""));
+        return response;
+    };
+    const auto json = [](const QJsonValue &value) {
+        const QByteArray body = value.isArray() ? QJsonDocument(value.toArray()).toJson() : QJsonDocument(value.toObject()).toJson();
+        return QHttpServerResponse(QByteArrayLiteral("application/json"), body);
+    };
+    m_http->route(QStringLiteral("/api/v1/providers"), QHttpServerRequest::Method::Get,
+                  [this, refusal, json](const QHttpServerRequest &request) {
+        if (auto refused = refusal(request))
+            return std::move(*refused);
+        QStringList ids = m_front->providers();
+        ids.sort();
+        QJsonArray providers;
+        for (const QString &id : std::as_const(ids))
+            providers.append(providerJson(m_front->snapshot(id)));
+        return json(providers);
+    });
+    m_http->route(QStringLiteral("/api/v1/providers/<arg>/map"), QHttpServerRequest::Method::Get,
+                  [this, refusal, text](const QString &id, const QHttpServerRequest &request) {
+        if (auto refused = refusal(request))
+            return std::move(*refused);
+        const std::optional<map::RouteMap> routeMap = m_front->routeMap(id);
+        if (!routeMap)
+            return text(QStringLiteral("no provider '%1'\n").arg(id).toUtf8(), QHttpServerResponse::StatusCode::NotFound);
+        return QHttpServerResponse(QByteArrayLiteral("application/json"), map::serializeRouteMap(*routeMap));
     });
 }
 

@@ -35,6 +35,10 @@ public:
     AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *parent = nullptr);
     ~AdminServer() override;
 
+    // The bearer token the JSON API asks for (Authorization: Bearer <token>); without one the API
+    // answers 403. /metrics, /healthz and /readyz never ask.
+    void setToken(const QByteArray &token) { m_token = token; }
+
     // Starts listening; the port (the one chosen when 0 was asked), or why not.
     Result<quint16> listen(const QHostAddress &address, quint16 port);
 
@@ -47,6 +51,7 @@ private:
     engine::EngineFront *m_front;
     std::unique_ptr<QHttpServer> m_http;
     QTcpServer *m_tcp = nullptr;
+    QByteArray m_token;
     // Counted from the front's signals since the edge started (labels: provider, trigger, outcome /
     // provider, reason, outcome / provider).
     QMap<std::tuple<QString, QString, QString>, qint64> m_races; // sorted: the same order on every scrape

@@ -158,9 +158,10 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
         }
         config.providers.append(provider);
     }
-    if (root.contains(QStringLiteral("admin"))) { // {"listen": "ADDRESS:PORT"}
+    if (root.contains(QStringLiteral("admin"))) { // {"listen": "ADDRESS:PORT", "token_file": FILE}
         const QJsonObject admin = root.value(QStringLiteral("admin")).toObject();
-        r.known(admin, QStringLiteral("admin"), {QStringLiteral("listen")});
+        r.known(admin, QStringLiteral("admin"), {QStringLiteral("listen"), QStringLiteral("token_file")});
+        config.adminTokenFile = resolved(baseDir, r.text(admin, QStringLiteral("admin."), QStringLiteral("token_file")));
         const auto listener = parseListen(r.text(admin, QStringLiteral("admin."), QStringLiteral("listen")));
         if (listener)
             config.admin = *listener;

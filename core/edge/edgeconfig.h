@@ -43,6 +43,7 @@ struct EdgeConfig
     QList<Listener> listeners;
     QList<Provider> providers;
     std::optional<Listener> admin; // the admin listener (docs/api.md); none unless configured
+    QString adminTokenFile;        // the JSON API's bearer token; empty: the API is off
     QString edgeRegion = QStringLiteral("default");
     QString caFile;
     EdgeLimits limits;

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "util/sha256.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace relayrace {
@@ -44,6 +45,15 @@ QByteArray Sha256::resultHex()
     EVP_DigestFinal_ex(d->ctx, digest, &length);
     d->started = false;
     return QByteArray(reinterpret_cast<const char *>(digest), int(length)).toHex();
+}
+
+bool secretsEqual(QByteArrayView a, QByteArrayView b)
+{
+    Sha256 ha, hb;
+    ha.addData(a);
+    hb.addData(b);
+    const QByteArray da = ha.resultHex(), db = hb.resultHex();
+    return da.size() == db.size() && CRYPTO_memcmp(da.constData(), db.constData(), size_t(da.size())) == 0;
 }
 
 } // namespace relayrace

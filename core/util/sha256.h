@@ -27,4 +27,8 @@ private:
     Private *d;
 };
 
+// Whether two secrets are equal, in time that depends on neither their contents nor their lengths: the
+// SHA-256 digests of both are compared with OpenSSL's CRYPTO_memcmp (the admin API's bearer token).
+bool secretsEqual(QByteArrayView a, QByteArrayView b);
+
 } // namespace relayrace

@@ -5,8 +5,8 @@
 #include "edge/adminjson.h"
 #include "edge/edgeserver.h"
 #include "engine/enginefront.h"
-#include "model/trigger.h"
 #include "map/mapcodec.h"
+#include "model/trigger.h"
 #include "util/prometheustext.h"
 #include "util/sha256.h"
 
@@ -17,8 +17,21 @@
 #include <QJsonDocument>
 #include <QTcpServer>
 
-
 namespace relayrace::edge {
+
+namespace {
+
+// One sample per (provider, label b, label c) counted from the front's signals.
+void renderCounts(util::PrometheusText &out, QByteArrayView name, QByteArrayView b, QByteArrayView c,
+                  const QMap<std::tuple<QString, QString, QString>, qint64> &counts)
+{
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        const auto &[provider, first, second] = it.key();
+        out.sample(name, {{"provider", provider}, {b, first}, {c, second}}, double(*it));
+    }
+}
+
+} // namespace
 
 AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *parent)
     : QObject(parent), m_edge(edge), m_front(front), m_http(std::make_unique<QHttpServer>())
@@ -60,12 +73,8 @@ AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *
         response.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"relayrace\""));
         return response;
     };
-    const auto json = [](const QJsonValue &value) {
-        const QByteArray body = value.isArray() ? QJsonDocument(value.toArray()).toJson() : QJsonDocument(value.toObject()).toJson();
-        return QHttpServerResponse(QByteArrayLiteral("application/json"), body);
-    };
     m_http->route(QStringLiteral("/api/v1/providers"), QHttpServerRequest::Method::Get,
-                  [this, refusal, json](const QHttpServerRequest &request) {
+                  [this, refusal](const QHttpServerRequest &request) {
         if (auto refused = refusal(request))
             return std::move(*refused);
         QStringList ids = m_front->providers();
@@ -73,7 +82,7 @@ AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *
         QJsonArray providers;
         for (const QString &id : std::as_const(ids))
             providers.append(providerJson(m_front->snapshot(id)));
-        return json(providers);
+        return QHttpServerResponse(QByteArrayLiteral("application/json"), QJsonDocument(providers).toJson());
     });
     m_http->route(QStringLiteral("/api/v1/providers/<arg>/map"), QHttpServerRequest::Method::Get,
                   [this, refusal, text](const QString &id, const QHttpServerRequest &request) {
@@ -119,8 +128,7 @@ QStringList AdminServer::notReady() const
 QByteArray AdminServer::metricsText() const
 {
     util::PrometheusText out;
-    m_edge->metrics().setOpenConnections(m_edge->connectionCount());
-    m_edge->metrics().render(out);
+    m_edge->metrics().render(out, m_edge->connectionCount());
 
     const QStringList providers = [this] {
         QStringList list = m_front->providers();
@@ -128,18 +136,12 @@ QByteArray AdminServer::metricsText() const
         return list;
     }();
     out.family("relayrace_races_total", "counter", "Races finished since the edge started, by trigger and outcome.");
-    for (auto it = m_races.cbegin(); it != m_races.cend(); ++it) {
-        const auto &[provider, trigger, outcome] = it.key();
-        out.sample("relayrace_races_total", {{"provider", provider}, {"trigger", trigger}, {"outcome", outcome}}, double(*it));
-    }
+    renderCounts(out, "relayrace_races_total", "trigger", "outcome", m_races);
     out.family("relayrace_races_skipped_by_budget_total", "counter", "Races the race budget refused (each owed race once).");
     for (const QString &id : providers)
         out.sample("relayrace_races_skipped_by_budget_total", {{"provider", id}}, double(m_front->snapshot(id).racesSkippedByBudget));
     out.family("relayrace_failovers_total", "counter", "Deliveries that left a route mid-way, by reason and outcome.");
-    for (auto it = m_failovers.cbegin(); it != m_failovers.cend(); ++it) {
-        const auto &[provider, reason, outcome] = it.key();
-        out.sample("relayrace_failovers_total", {{"provider", provider}, {"reason", reason}, {"outcome", outcome}}, double(*it));
-    }
+    renderCounts(out, "relayrace_failovers_total", "reason", "outcome", m_failovers);
     out.family("relayrace_optimal_route_changes_total", "counter", "Times a race moved the optimal route.");
     for (const QString &id : providers)
         out.sample("relayrace_optimal_route_changes_total", {{"provider", id}}, double(m_routeChanges.value(id)));

@@ -391,7 +391,8 @@ void EdgeConnection::answerOwn(int status, const QString &message, bool closeAft
 
 void EdgeConnection::logAccess(int status, const QString &outcome, const engine::ServeResult *result)
 {
-    m_server->metrics().countRequest(m_provider, status, m_bodySent, m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e9 : 0.0);
+    const double elapsedMs = m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0;
+    m_server->metrics().countRequest(m_provider, status, m_bodySent, elapsedMs / 1e3);
     log::JsonLinesLog *accessLog = m_server->accessLog();
     if (!accessLog)
         return;
@@ -406,7 +407,7 @@ void EdgeConnection::logAccess(int status, const QString &outcome, const engine:
         .addLatin1("path", m_head.target)
         .add("status", status)
         .add("bytes", m_bodySent)
-        .add("duration_ms", m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0)
+        .add("duration_ms", elapsedMs)
         .add("outcome", outcome);
     if (result) {
         line.add("provider", m_provider)

@@ -25,7 +25,7 @@ qint64 EdgeMetrics::requests(const QString &provider, int statusClass) const
     return it == m_providers.cend() ? 0 : it->byClass.value(statusClass);
 }
 
-void EdgeMetrics::render(util::PrometheusText &out) const
+void EdgeMetrics::render(util::PrometheusText &out, int openConnections) const
 {
     out.family("relayrace_edge_requests_total", "counter",
                "Requests the edge answered, by provider (empty: the Host matched none) and status class (none: the client left first).");
@@ -50,7 +50,7 @@ void EdgeMetrics::render(util::PrometheusText &out) const
                       it->secondsSum);
     }
     out.family("relayrace_edge_client_connections", "gauge", "Client connections open now.");
-    out.sample("relayrace_edge_client_connections", {}, m_open);
+    out.sample("relayrace_edge_client_connections", {}, openConnections);
 }
 
 } // namespace relayrace::edge

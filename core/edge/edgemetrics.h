@@ -26,10 +26,10 @@ public:
                                                       0.25,  0.5,    1,     2.5,  5,     10,  30};
 
     void countRequest(const QString &provider, int status, qint64 bodyBytes, double seconds);
-    void setOpenConnections(int open) { m_open = open; }
 
     qint64 requests(const QString &provider, int statusClass) const;
-    void render(util::PrometheusText &out) const;
+    // openConnections: the edge's count now (the gauge relayrace_edge_client_connections).
+    void render(util::PrometheusText &out, int openConnections) const;
 
 private:
     struct PerProvider
@@ -40,7 +40,6 @@ private:
         double secondsSum = 0;
     };
     QMap<QString, PerProvider> m_providers;
-    int m_open = 0;
 };
 
 } // namespace relayrace::edge

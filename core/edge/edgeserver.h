@@ -75,7 +75,6 @@ public:
     const EdgeSettings &settings() const { return m_settings; }
     log::JsonLinesLog *accessLog() const { return m_accessLog.get(); }
     EdgeMetrics &metrics() { return m_metrics; }
-    const EdgeMetrics &metrics() const { return m_metrics; }
     // The provider serving a Host header value (port and case ignored); empty when none.
     QString providerFor(const QByteArray &host) const;
     // An id for the next request ("<start time>-<n>"), in its access log line and its failover events.

@@ -179,7 +179,7 @@ void TestEdgeAdmin::apiAsksForTheBearerToken()
 
     const QStringList auth{QStringLiteral("-H"), QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(token)};
     const Curl list = curl(auth + QStringList{providers});
-    const QJsonArray array = QJsonDocument::fromJson(list.out).array();
+    const QJsonArray array = QJsonDocument::fromJson(list.out).object().value(QStringLiteral("providers")).toArray();
     QCOMPARE(array.size(), 1);
     const QJsonObject plain = array.first().toObject();
     const engine::ProviderSnapshot snapshot = m_engine->snapshot(QStringLiteral("plain"));

@@ -196,7 +196,7 @@ void TestPrometheusScrape::prometheusSeesWhatEachEdgeServed()
         const Curl api = curl({QStringLiteral("-H"), QStringLiteral("Authorization: Bearer token-for-the-scrape-test"),
                                QStringLiteral("http://%1/api/v1/providers").arg(instance)});
         double apiRaces = 0;
-        for (const QJsonValue &provider : QJsonDocument::fromJson(api.out).array())
+        for (const QJsonValue &provider : QJsonDocument::fromJson(api.out).object().value(QStringLiteral("providers")).toArray())
             apiRaces += provider.toObject().value(QStringLiteral("races")).toDouble();
         QCOMPARE(races.value(instance, -1), apiRaces);
         qInfo("%s: Prometheus has %g requests and %g races; the edge's /metrics says %g races, its API %g",

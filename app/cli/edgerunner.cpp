@@ -156,10 +156,11 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
                 return makeError(QStringLiteral("admin token %1: shorter than 16 characters").arg(m_config.adminTokenFile));
             m_admin->setToken(token);
         }
+        m_admin->setReloadHandler([this] { return reload(); }); // POST /api/v1/reload: as SIGHUP
         const Result<quint16> port = m_admin->listen(m_config.admin->address, m_config.admin->port);
         if (!port)
             return makeError(port.error());
-        std::printf("relayrace edge: admin listening on %s:%u (/metrics, /healthz, /readyz)\n",
+        std::printf("relayrace edge: admin listening on %s:%u (/metrics, /healthz, /readyz, /api/v1)\n",
                     qPrintable(m_config.admin->address.toString()), unsigned(*port));
     }
     std::fflush(stdout);

@@ -2,19 +2,15 @@
 // SPDX-License-Identifier: MIT
 #include "edge/adminserver.h"
 
-#include "edge/adminjson.h"
+#include "edge/eventhub.h"
 #include "edge/edgeserver.h"
 #include "engine/enginefront.h"
-#include "map/mapcodec.h"
 #include "model/trigger.h"
 #include "util/prometheustext.h"
-#include "util/sha256.h"
 
 #include <QDateTime>
 #include <QHttpServer>
 #include <QHttpServerResponse>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QTcpServer>
 
 namespace relayrace::edge {
@@ -34,7 +30,8 @@ void renderCounts(util::PrometheusText &out, QByteArrayView name, QByteArrayView
 } // namespace
 
 AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *parent)
-    : QObject(parent), m_edge(edge), m_front(front), m_http(std::make_unique<QHttpServer>())
+    : QObject(parent), m_edge(edge), m_front(front), m_http(std::make_unique<QHttpServer>()),
+      m_events(new EventHub(front, this))
 {
     connect(front, &engine::EngineFront::raceFinished, this, [this](quint64, const model::RaceResult &r) {
         ++m_races[{r.provider, model::triggerName(r.trigger), r.ok() ? QStringLiteral("won") : QStringLiteral("failed")}];
@@ -61,38 +58,7 @@ AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *
         return text(body.toUtf8(), QHttpServerResponse::StatusCode::ServiceUnavailable);
     });
 
-    // The JSON API (docs/api.md): a bearer token, compared in constant time, never logged.
-    const auto refusal = [this, text](const QHttpServerRequest &request) -> std::optional<QHttpServerResponse> {
-        if (m_token.isEmpty())
-            return text(QByteArrayLiteral("the admin API is off: no token is configured (admin.token_file)\n"),
-                        QHttpServerResponse::StatusCode::Forbidden);
-        const QByteArray given = request.value(QByteArrayLiteral("Authorization"));
-        if (given.startsWith("Bearer ") && secretsEqual(given.mid(7).trimmed(), m_token))
-            return std::nullopt;
-        QHttpServerResponse response = text(QByteArrayLiteral("a bearer token is required\n"), QHttpServerResponse::StatusCode::Unauthorized);
-        response.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"relayrace\""));
-        return response;
-    };
-    m_http->route(QStringLiteral("/api/v1/providers"), QHttpServerRequest::Method::Get,
-                  [this, refusal](const QHttpServerRequest &request) {
-        if (auto refused = refusal(request))
-            return std::move(*refused);
-        QStringList ids = m_front->providers();
-        ids.sort();
-        QJsonArray providers;
-        for (const QString &id : std::as_const(ids))
-            providers.append(providerJson(m_front->snapshot(id)));
-        return QHttpServerResponse(QByteArrayLiteral("application/json"), QJsonDocument(providers).toJson());
-    });
-    m_http->route(QStringLiteral("/api/v1/providers/<arg>/map"), QHttpServerRequest::Method::Get,
-                  [this, refusal, text](const QString &id, const QHttpServerRequest &request) {
-        if (auto refused = refusal(request))
-            return std::move(*refused);
-        const std::optional<map::RouteMap> routeMap = m_front->routeMap(id);
-        if (!routeMap)
-            return text(QStringLiteral("no provider '%1'\n").arg(id).toUtf8(), QHttpServerResponse::StatusCode::NotFound);
-        return QHttpServerResponse(QByteArrayLiteral("application/json"), map::serializeRouteMap(*routeMap));
-    });
+    installApi();
 }
 
 AdminServer::~AdminServer() = default;
@@ -156,6 +122,10 @@ QByteArray AdminServer::metricsText() const
         if (expires.isValid())
             out.sample("relayrace_map_expiry_timestamp_seconds", {{"provider", id}}, double(expires.toSecsSinceEpoch()));
     }
+    out.family("relayrace_admin_event_subscribers", "gauge", "Connections subscribed to /api/v1/events.");
+    out.sample("relayrace_admin_event_subscribers", {}, double(m_events->subscribers()));
+    out.family("relayrace_admin_event_subscribers_dropped_total", "counter", "Event subscribers disconnected for not reading.");
+    out.sample("relayrace_admin_event_subscribers_dropped_total", {}, double(m_events->dropped()));
     return out.text();
 }
 

@@ -2,17 +2,24 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "engine/historyanswer.h"
 #include "util/result.h"
 
+#include <QHash>
+#include <QHttpServerResponse>
 #include <QMap>
 #include <QHostAddress>
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <tuple>
 
 class QHttpServer;
+class QHttpServerRequest;
+class QHttpServerResponder;
 class QTcpServer;
 
 namespace relayrace::engine {
@@ -22,9 +29,12 @@ class EngineFront;
 namespace relayrace::edge {
 
 class EdgeServer;
+class EventHub;
 
 // The edge's admin listener (docs/api.md): GET /metrics (the Prometheus text format), /healthz (the
-// process answers), /readyz (every provider has a map that has not expired). Built on Qt's
+// process answers), /readyz (every provider has a map that has not expired); behind a bearer token,
+// the JSON API (providers, maps, recent races, route changes, failovers), the live events
+// (/api/v1/events, Server-Sent Events) and the actions (race now, race every, reload). Built on Qt's
 // QHttpServer, on the client I/O thread, beside the edge it reports on; what it says of the engine
 // comes from the engine front's mirror and signals, never from the engine's thread.
 class AdminServer final : public QObject
@@ -38,6 +48,8 @@ public:
     // The bearer token the JSON API asks for (Authorization: Bearer <token>); without one the API
     // answers 403. /metrics, /healthz and /readyz never ask.
     void setToken(const QByteArray &token) { m_token = token; }
+    // What POST /api/v1/reload runs (the edge's SIGHUP reload); without one it answers 501.
+    void setReloadHandler(std::function<Result<void>()> reload) { m_reload = std::move(reload); }
 
     // Starts listening; the port (the one chosen when 0 was asked), or why not.
     Result<quint16> listen(const QHostAddress &address, quint16 port);
@@ -46,12 +58,24 @@ public:
     // Empty when ready; else one line per provider that is not.
     QStringList notReady() const;
 
+    EventHub *events() const { return m_events; }
+
 private:
+    void installApi();
+    // Why a request to the JSON API is refused (no token configured, a wrong or missing one); none
+    // when it may go on.
+    std::optional<QHttpServerResponse> refusal(const QHttpServerRequest &request) const;
+    void answerHistory(engine::HistoryQuery::Kind kind, const QString &provider, const QHttpServerRequest &request,
+                       QHttpServerResponder &&responder);
+
     EdgeServer *m_edge;
     engine::EngineFront *m_front;
     std::unique_ptr<QHttpServer> m_http;
     QTcpServer *m_tcp = nullptr;
     QByteArray m_token;
+    std::function<Result<void>()> m_reload;
+    EventHub *m_events;
+    QHash<quint64, std::shared_ptr<QHttpServerResponder>> m_pendingHistory; // by the front's ticket
     // Counted from the front's signals since the edge started (labels: provider, trigger, outcome /
     // provider, reason, outcome / provider).
     QMap<std::tuple<QString, QString, QString>, qint64> m_races; // sorted: the same order on every scrape

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "model/failoverevent.h"
 
+#include "util/jsonfields.h"
+
 #include <QJsonValue>
 
 #include <cmath>
@@ -56,74 +58,13 @@ QJsonObject toJson(const FailoverEvent &event)
     };
 }
 
-namespace {
-
-// Reads one field of a failover log line; the first problem found is kept in *error (later reads are
-// then harmless no-ops, so fromJson reads straight through and checks once).
-class FieldReader final
-{
-public:
-    FieldReader(const QJsonObject &object, QString *error) : m_object(object), m_error(error) {}
-
-    QString text(const QString &field, bool required)
-    {
-        const QJsonValue value = m_object.value(field);
-        if (value.isUndefined() || value.isNull()) {
-            if (required)
-                fail(QStringLiteral("missing %1").arg(field));
-            return {};
-        }
-        if (!value.isString()) {
-            fail(QStringLiteral("%1: expected a string").arg(field));
-            return {};
-        }
-        if (required && value.toString().isEmpty())
-            fail(QStringLiteral("%1: empty").arg(field));
-        return value.toString();
-    }
-
-    // A non-negative number; absent or null gives absent.
-    double number(const QString &field, double absent, bool integral)
-    {
-        const QJsonValue value = m_object.value(field);
-        if (value.isUndefined() || value.isNull())
-            return absent;
-        // 2^53: past it a JSON number no longer holds every integer exactly.
-        constexpr double kMaxExact = 9007199254740992.0;
-        const double number = value.toDouble(-1);
-        if (!value.isDouble() || !(number >= 0) || number > kMaxExact || (integral && number != std::floor(number))) {
-            fail(QStringLiteral("%1: expected a non-negative %2").arg(field, integral ? QStringLiteral("integer")
-                                                                                        : QStringLiteral("number")));
-            return absent;
-        }
-        return number;
-    }
-
-private:
-    void fail(QString message)
-    {
-        if (m_error->isEmpty())
-            *m_error = std::move(message);
-    }
-
-    const QJsonObject &m_object;
-    QString *m_error;
-};
-
-} // namespace
-
 Result<FailoverEvent> fromJson(const QJsonObject &object)
 {
-    QString error;
-    FieldReader read(object, &error);
+    util::JsonFields read(object);
     FailoverEvent event;
-    const QString at = read.text(QStringLiteral("at"), false);
-    if (!at.isEmpty()) {
-        event.at = QDateTime::fromString(at, Qt::ISODateWithMs);
-        if (!event.at.isValid())
-            return makeError(QStringLiteral("at: not an ISO 8601 time: \"%1\"").arg(at));
-        event.at = event.at.toUTC();
-    }
+    event.at = read.time(QStringLiteral("at"));
+    if (!read.ok())
+        return makeError(read.error());
     event.provider = read.text(QStringLiteral("provider"), true);
     event.request = read.text(QStringLiteral("request"), false);
     event.client = read.text(QStringLiteral("client"), false);
@@ -136,8 +77,8 @@ Result<FailoverEvent> fromJson(const QJsonObject &object)
     event.resumeOffset = qint64(read.number(QStringLiteral("resume_offset"), -1, true));
     event.recoverMs = read.number(QStringLiteral("recover_ms"), -1, false);
     const QString outcome = read.text(QStringLiteral("outcome"), true);
-    if (!error.isEmpty())
-        return makeError(error);
+    if (!read.ok())
+        return makeError(read.error());
     const auto parsed = outcomeFromName(outcome);
     if (!parsed)
         return makeError(QStringLiteral("outcome: unknown \"%1\" (expected resumed, restarted or failed)").arg(outcome));

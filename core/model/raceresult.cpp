@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "model/raceresult.h"
 
+#include "util/jsonfields.h"
+
 #include <QJsonArray>
 #include <QJsonValue>
 
@@ -89,6 +91,69 @@ QJsonObject toJson(const RaceResult &result)
         {QStringLiteral("ok"), result.ok()},
         {QStringLiteral("error"), textOrNull(result.error)},
     };
+}
+
+namespace {
+
+Result<RouteOutcome> routeFromJson(const QJsonObject &object)
+{
+    util::JsonFields read(object);
+    RouteOutcome outcome;
+    outcome.routeId = read.text(QStringLiteral("id"), true);
+    outcome.relay = read.text(QStringLiteral("relay"));
+    const QString state = read.text(QStringLiteral("state"), true);
+    outcome.connectMs = read.number(QStringLiteral("connect_ms"), -1, false);
+    outcome.ttfbMs = read.number(QStringLiteral("ttfb_ms"), -1, false);
+    outcome.timeToThresholdMs = read.number(QStringLiteral("time_to_threshold_ms"), -1, false);
+    outcome.projectedMs = read.number(QStringLiteral("projected_ms"), -1, false);
+    outcome.bytes = read.integer(QStringLiteral("bytes"));
+    outcome.error = read.text(QStringLiteral("error"));
+    outcome.freshConnection = read.boolean(QStringLiteral("fresh_connection"));
+    outcome.queuedMs = read.number(QStringLiteral("queued_ms"), 0, false);
+    outcome.throughputBytesPerSec = read.number(QStringLiteral("throughput_bps"), 0, false);
+    outcome.httpStatus = int(read.integer(QStringLiteral("http_status")));
+    if (!read.ok())
+        return makeError(read.error());
+    for (const auto known : {RouteOutcome::State::Connecting, RouteOutcome::State::Racing, RouteOutcome::State::Won,
+                             RouteOutcome::State::Lost, RouteOutcome::State::Failed}) {
+        if (stateName(known) == state) {
+            outcome.state = known;
+            return outcome;
+        }
+    }
+    return makeError(QStringLiteral("state: unknown \"%1\"").arg(state));
+}
+
+} // namespace
+
+Result<RaceResult> raceResultFromJson(const QJsonObject &object)
+{
+    util::JsonFields read(object);
+    RaceResult result;
+    result.provider = read.text(QStringLiteral("provider"), true);
+    const QString trigger = read.text(QStringLiteral("trigger"), true);
+    result.winner = read.text(QStringLiteral("winner"));
+    result.marginMs = read.number(QStringLiteral("margin_ms"), -1, false);
+    result.wastedBytes = read.integer(QStringLiteral("wasted_bytes"));
+    result.thresholdBytes = read.integer(QStringLiteral("threshold_bytes"));
+    result.object = read.text(QStringLiteral("object"));
+    result.fairness = read.text(QStringLiteral("fairness"));
+    result.startedAt = read.time(QStringLiteral("started_at"));
+    result.error = read.text(QStringLiteral("error"));
+    if (!read.ok())
+        return makeError(read.error());
+    const std::optional<Trigger> parsed = triggerFromName(trigger);
+    if (!parsed)
+        return makeError(QStringLiteral("trigger: unknown \"%1\"").arg(trigger));
+    result.trigger = *parsed;
+    const QJsonArray routes = object.value(QStringLiteral("routes")).toArray();
+    for (qsizetype i = 0; i < routes.size(); ++i) {
+        Result<RouteOutcome> route = routeFromJson(routes.at(i).toObject());
+        if (!route)
+            return makeError(QStringLiteral("routes[%1]: %2").arg(i).arg(route.error()));
+        result.routes.append(std::move(route).value());
+    }
+    return result;
 }
 
 } // namespace relayrace::model

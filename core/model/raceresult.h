@@ -3,6 +3,7 @@
 #pragma once
 
 #include "model/trigger.h"
+#include "util/result.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -70,6 +71,8 @@ QString stateName(RouteOutcome::State state);
 // relay, no error, a time never reached or unknown) are null rather than -1 or "".
 QJsonObject toJson(const RaceResult &result);
 QJsonObject toJson(const RouteOutcome &outcome);
+// The inverse of toJson (a race from an edge's admin API); times come back rounded to 0.1 ms.
+Result<RaceResult> raceResultFromJson(const QJsonObject &object);
 
 } // namespace relayrace::model
 

@@ -61,6 +61,8 @@ protected:
         engine::EngineSettings settings;
         settings.caCertificates = m_lab.caCertificates();
         settings.failoverLogPath = m_dir.filePath(QStringLiteral("failover.jsonl"));
+        if (m_keepHistory)
+            settings.historyPath = m_dir.filePath(QStringLiteral("history.sqlite"));
         m_engine = std::make_unique<engine::LocalEngine>(settings);
         m_engine->setMap(routeMap(QStringLiteral("plain"), race), QStringLiteral("test"));
         edge::EdgeSettings edgeSettings;
@@ -87,6 +89,8 @@ protected:
     }
 
     QString url(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path); }
+
+    bool m_keepHistory = false; // set before startEdge(): the engine keeps its history in m_dir
 
     // curl with "Host: plain.example" and these arguments.
     static Curl curlEdge(QStringList arguments)

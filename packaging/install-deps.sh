@@ -10,7 +10,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config file dpkg-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-httpserver-dev
   libqt6sql6-sqlite qcoro-qt6-dev libspdlog-dev libfmt-dev libssl-dev libgl-dev libqt6opengl6-dev libhttp-parser-dev
-  libjemalloc-dev
+  libjemalloc-dev qtkeychain-qt6-dev
   # runtime
   qt6-qpa-plugins libqt6svg6 fonts-dejavu-core
   # tests: real peers on loopback

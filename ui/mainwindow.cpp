@@ -20,10 +20,14 @@
 #include "race/liveracepanel.h"
 #include "topology/topologyview.h"
 #include "welcomepane.h"
+#include "fleet/fleetpanel.h"
+#include "fleet/tokenstore.h"
+#include "remote/remoteengine.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -68,15 +72,10 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     if (m_options.failoverLogPath.isEmpty())
         m_options.failoverLogPath = delivery::FailoverLog::defaultPath(QStringLiteral("relayrace-console"));
 
-    m_providers = new ProvidersPanel(this);
-    m_topology = new TopologyView(this);
-    m_liveRace = new LiveRacePanel(this);
-    m_history = new HistoryPanel(this);
+    buildPanels();
     m_exporter = new HistoryExporter(this);
     connect(m_exporter, &HistoryExporter::exported, this, &MainWindow::onHistoryExported);
-    m_failovers = new FailoverInspector(this);
     m_labPanel = new LabPanel(this);
-    m_history->setHistoryPath(m_options.historyPath);
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("panelTabs"));
@@ -114,7 +113,15 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     connect(m_welcome, &WelcomePane::startDemoRequested, this, &MainWindow::startDemo);
     connect(m_welcome, &WelcomePane::openMapRequested, this, &MainWindow::openMapDialog);
     connect(m_welcome, &WelcomePane::fetchMapRequested, this, &MainWindow::fetchMapDialog);
-    connect(m_providers, &ProvidersPanel::providerSelected, this, &MainWindow::selectProvider);
+    m_fleet = new FleetPanel(this);
+    m_fleetDock = new QDockWidget(tr("Fleet"), this);
+    m_fleetDock->setObjectName(QStringLiteral("fleetDock"));
+    m_fleetDock->setWidget(m_fleet);
+    addDockWidget(Qt::LeftDockWidgetArea, m_fleetDock);
+    m_fleetDock->hide(); // shown once an edge is attached
+    connect(m_fleet, &FleetPanel::frontSelected, this, &MainWindow::useFront);
+    m_tokens = new TokenStore(this);
+    connect(m_tokens, &TokenStore::loaded, this, &MainWindow::onTokenLoaded);
     restoreLayout();
     showStatus(engine::EngineStatus{});
     statusBar()->showMessage(tr("No maps loaded"));
@@ -128,60 +135,13 @@ MainWindow::~MainWindow()
     // The demo's users, then the engine (its thread stops), then the lab it races over.
     delete m_demoTraffic;
     m_demoTraffic = nullptr;
+    m_front = nullptr;
+    qDeleteAll(m_edges);
+    m_edges.clear();
     delete m_engine;
     m_engine = nullptr;
     delete m_labHost;
     m_labHost = nullptr;
-}
-
-void MainWindow::buildActions()
-{
-    auto *file = menuBar()->addMenu(tr("&File"));
-    auto *toolbar = addToolBar(tr("Main"));
-    toolbar->setObjectName(QStringLiteral("mainToolbar"));
-    const auto add = [&](QMenu *menu, const QString &name, const QString &text, const QKeySequence &key,
-                         auto slot) {
-        QAction *action = menu->addAction(text, this, slot);
-        action->setObjectName(name);
-        action->setShortcut(key);
-        action->setToolTip(text.split(u'\t').first().remove(u'&') +
-                           (key.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(key.toString())));
-        return action;
-    };
-    toolbar->addAction(add(file, QStringLiteral("actionDemo"), tr("Start the &demo"), QKeySequence(Qt::CTRL | Qt::Key_D),
-                           &MainWindow::startDemo));
-    toolbar->addAction(add(file, QStringLiteral("actionOpenMap"), tr("&Open map…"), QKeySequence::Open,
-                           &MainWindow::openMapDialog));
-    add(file, QStringLiteral("actionFetchMap"), tr("&Fetch map by name…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
-        &MainWindow::fetchMapDialog);
-    file->addSeparator();
-    toolbar->addAction(add(file, QStringLiteral("actionExportMap"), tr("&Export route map…"),
-                           QKeySequence(Qt::CTRL | Qt::Key_E), &MainWindow::exportDialog));
-    add(file, QStringLiteral("actionExportHistory"), tr("Export &history CSV…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
-        &MainWindow::exportHistoryDialog);
-    add(file, QStringLiteral("actionOpenFailoverLog"), tr("Open a failover &log file…"), QKeySequence(), [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Failover log"), QString(),
-                                                          tr("JSON lines (*.jsonl *.json);;All files (*)"));
-        if (path.isEmpty())
-            return;
-        const auto opened = m_failovers->openLogFile(path);
-        statusBar()->showMessage(opened ? tr("%1: %2 events").arg(path).arg(*opened) : opened.error());
-        m_tabs->setCurrentWidget(m_failovers);
-    });
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    auto *race = menuBar()->addMenu(tr("&Race"));
-    toolbar->addAction(add(race, QStringLiteral("actionRaceNow"), tr("Race &now…"), QKeySequence(Qt::CTRL | Qt::Key_R),
-                           &MainWindow::raceNowDialog));
-    add(race, QStringLiteral("actionRaceEvery"), tr("Race &every…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
-        &MainWindow::raceEveryDialog);
-    add(race, QStringLiteral("actionRefreshHistory"), tr("Refresh &history"), QKeySequence::Refresh,
-        [this] { m_history->reload(); });
-
-    auto *view = menuBar()->addMenu(tr("&View"));
-    add(view, QStringLiteral("actionFit"), tr("&Fit topology"), QKeySequence(Qt::CTRL | Qt::Key_0),
-        [this] { m_topology->fitAll(); });
 }
 
 void MainWindow::ensureEngine()
@@ -195,27 +155,8 @@ void MainWindow::ensureEngine()
     if (m_labHost && m_labHost->isReady() && !m_labHost->endpoints().caFile.isEmpty())
         settings.caCertificates = QSslCertificate::fromPath(m_labHost->endpoints().caFile);
     m_engine = new engine::LocalEngine(settings, this);
-    using Front = engine::EngineFront;
-    connect(m_engine, &Front::providerChanged, m_providers, &ProvidersPanel::updateProvider);
-    connect(m_engine, &Front::mapChanged, this, &MainWindow::onMapChanged);
-    connect(m_engine, &Front::raceStarted, m_liveRace, &LiveRacePanel::onRaceStarted);
-    connect(m_engine, &Front::routeProgress, m_liveRace, &LiveRacePanel::onRouteProgress);
-    connect(m_engine, &Front::raceFinished, m_liveRace, &LiveRacePanel::onRaceFinished);
-    connect(m_engine, &Front::raceStarted, m_topology, &TopologyView::onRaceStarted);
-    connect(m_engine, &Front::routeProgress, m_topology, &TopologyView::onRouteProgress);
-    connect(m_engine, &Front::raceFinished, m_topology, qOverload<quint64, const model::RaceResult &>(&TopologyView::onRaceFinished));
-    connect(m_engine, &Front::raceFinished, m_history, &HistoryPanel::onRaceFinished);
-    connect(m_engine, &Front::routeChanged, m_topology, &TopologyView::onRouteChanged);
-    connect(m_engine, &Front::failover, m_failovers, &FailoverInspector::addEvent);
-    connect(m_engine, &Front::failover, m_topology, &TopologyView::onFailover);
-    connect(m_engine, &Front::statusChanged, this, &MainWindow::showStatus);
-    connect(m_engine, &Front::raceRefused, this, [this](const engine::RaceRefusal &refusal) {
-        statusBar()->showMessage(tr("%1: race not run: %2").arg(refusal.provider, refusal.reason), 5000);
-    });
-    connect(m_engine, &Front::raceQueued, this, [this](quint64, const QString &provider, int position) {
-        statusBar()->showMessage(tr("%1: a race is running; yours starts after it (%2 waiting)").arg(provider).arg(position), 5000);
-    });
-    m_engineState->setText(tr("engine running"));
+    m_fleet->addFront(m_engine, tr("embedded engine"));
+    useFront(m_engine);
 }
 
 void MainWindow::startDemo()
@@ -260,6 +201,7 @@ void MainWindow::addMap(const map::RouteMap &map, const QString &trust)
 {
     ensureEngine();
     m_engine->setMap(map, trust);
+    useFront(m_engine); // a map loaded here goes to the embedded engine: show it
     m_stack->setCurrentWidget(m_vertical);
 }
 
@@ -272,7 +214,7 @@ void MainWindow::onMapChanged(const map::RouteMap &map)
 
 void MainWindow::selectProvider(const QString &provider)
 {
-    if (provider.isEmpty() || !m_engine || !m_engine->routeMap(provider))
+    if (provider.isEmpty() || !m_front || !m_front->routeMap(provider))
         return;
     m_currentProvider = provider;
     m_topology->setProvider(provider);
@@ -298,20 +240,20 @@ bool MainWindow::openMap(const QString &path)
 
 void MainWindow::raceNow(const QString &provider, const QString &path, qint64 thresholdBytes)
 {
-    if (m_engine)
-        m_engine->raceNow(engine::RaceOrder{provider, path, thresholdBytes, model::Trigger::Manual, 0});
+    if (m_front)
+        m_front->raceNow(engine::RaceOrder{provider, path, thresholdBytes, model::Trigger::Manual, 0});
 }
 
 void MainWindow::setRaceInterval(int intervalMs)
 {
     m_raceIntervalMs = intervalMs;
-    if (m_engine)
-        m_engine->setRaceInterval(QString(), intervalMs); // every provider, and those to come
+    if (m_front)
+        m_front->setRaceInterval(QString(), intervalMs); // every provider, and those to come
 }
 
 void MainWindow::raceNowDialog()
 {
-    const QStringList providers = m_engine ? m_engine->providers() : QStringList();
+    const QStringList providers = m_front ? m_front->providers() : QStringList();
     if (providers.isEmpty()) {
         statusBar()->showMessage(tr("Load a map or start the demo first"), 5000);
         return;
@@ -364,7 +306,7 @@ void MainWindow::fetchMapDialog()
 
 bool MainWindow::exportRouteMap(const QString &path)
 {
-    const std::optional<map::RouteMap> current = m_engine ? m_engine->routeMap(m_currentProvider) : std::nullopt;
+    const std::optional<map::RouteMap> current = m_front ? m_front->routeMap(m_currentProvider) : std::nullopt;
     if (!current)
         return false;
     const QString suffix = QFileInfo(path).suffix().toLower();

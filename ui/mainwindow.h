@@ -2,8 +2,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QList>
 #include <QMainWindow>
+#include <QMetaObject>
+#include <QUrl>
 
+class QDockWidget;
 class QLabel;
 class QSplitter;
 class QStackedWidget;
@@ -18,6 +22,10 @@ class DemoTraffic;
 namespace relayrace::engine {
 class EngineFront;
 struct EngineStatus;
+struct HistoryAnswer;
+}
+namespace relayrace::remote {
+class RemoteEngine;
 }
 namespace relayrace::map {
 class MapFetcher;
@@ -27,17 +35,21 @@ struct RouteMap;
 namespace relayrace::ui {
 
 class FailoverInspector;
+class FleetPanel;
 class HistoryExporter;
 class HistoryPanel;
 class LabPanel;
 class LiveRacePanel;
 class ProvidersPanel;
+class TokenStore;
 class TopologyView;
 class WelcomePane;
 
-// Layout and wiring only: each panel owns its model and its logic; the engine is reached through its
-// front (engine::EngineFront: here a LocalEngine on a thread of its own), whose signals feed the
-// panels and whose mirror holds the loaded maps.
+// Layout and wiring only: each panel owns its model and its logic; an engine is reached through its
+// front (engine::EngineFront), whose signals feed the panels and whose mirror holds the loaded maps.
+// The fleet: the embedded engine (a LocalEngine on a thread of its own, for the demo and opened
+// maps) and every edge attached (remote::RemoteEngine over its admin API); the panels show one of
+// them at a time, the fleet panel switches.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -61,6 +73,11 @@ public:
     bool openMap(const QString &path);
     void raceNow(const QString &provider, const QString &path = QString(), qint64 thresholdBytes = 0);
     void setRaceInterval(int intervalMs); // every provider; 0 stops
+    // Attaches to an edge's admin API (or shows it, when attached already) and shows it.
+    remote::RemoteEngine *attachEdge(const QUrl &adminUrl, const QByteArray &token);
+    // Binds the panels to this front (new panels, fed from its mirror, its stored failovers and
+    // its signals from now on).
+    void useFront(engine::EngineFront *front);
 
     // Route-map exports of the current provider, by extension (.json .dot .svg .png).
     bool exportRouteMap(const QString &path);
@@ -70,7 +87,11 @@ public:
 
     QString currentProvider() const { return m_currentProvider; }
     lab::LabHost *labHost() const { return m_labHost; }
-    engine::EngineFront *engine() const { return m_engine; }
+    engine::EngineFront *engine() const { return m_engine; }   // the embedded engine; null until needed
+    engine::EngineFront *front() const { return m_front; }     // the one the panels show
+    const QList<remote::RemoteEngine *> &edges() const { return m_edges; }
+    FleetPanel *fleetPanel() const { return m_fleet; }
+    TokenStore *tokenStore() const { return m_tokens; }
     LabPanel *labPanel() const { return m_labPanel; }
     ProvidersPanel *providersPanel() const { return m_providers; }
     LiveRacePanel *liveRacePanel() const { return m_liveRace; }
@@ -88,7 +109,12 @@ protected:
 
 private:
     void buildActions();
+    void buildPanels();
     void ensureEngine();
+    void attachEdgeDialog();
+    void onTokenLoaded(const QUrl &edge, const QByteArray &token, const QString &where);
+    void onHistoryAnswered(const engine::HistoryAnswer &answer);
+    void showFrontState(engine::EngineFront *front);
     void addMap(const map::RouteMap &map, const QString &trust);
     void onMapChanged(const map::RouteMap &map);
     void selectProvider(const QString &provider);
@@ -121,6 +147,13 @@ private:
     QLabel *m_freshness = nullptr;
     lab::LabHost *m_labHost = nullptr;
     engine::EngineFront *m_engine = nullptr;
+    engine::EngineFront *m_front = nullptr;
+    QList<remote::RemoteEngine *> m_edges;
+    QList<QMetaObject::Connection> m_frontConnections; // the current front's, to its panels
+    quint64 m_failoverHistoryTicket = 0;
+    FleetPanel *m_fleet = nullptr;
+    QDockWidget *m_fleetDock = nullptr;
+    TokenStore *m_tokens = nullptr;
     demo::DemoTraffic *m_demoTraffic = nullptr;
     map::MapFetcher *m_fetcher = nullptr;
     QString m_currentProvider;

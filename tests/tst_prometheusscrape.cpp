@@ -5,12 +5,12 @@
 // edge, what that edge's own /metrics says and what the test sent it; the packaged alerting rules
 // load into it and pass `promtool check rules`.
 #include "support/edgelab.h"
+#include "support/edgeprocess.h"
 
 #include "map/mapcodec.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
-#include <QTcpServer>
 #include <QUrlQuery>
 
 using namespace relayrace;
@@ -18,21 +18,7 @@ using namespace relayrace::testsupport;
 
 namespace {
 
-const QString kRelayrace = QStringLiteral(RELAYRACE_BINARY_DIR "/app/relayrace");
 const QString kRules = QStringLiteral(RELAYRACE_SOURCE_DIR "/packaging/prometheus/relayrace-rules.yml");
-
-struct Edge
-{
-    std::shared_ptr<QProcess> process;
-    quint16 port = 0;
-    quint16 admin = 0;
-};
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : quint16(0);
-}
 
 } // namespace
 
@@ -45,11 +31,11 @@ private Q_SLOTS:
     void prometheusSeesWhatEachEdgeServed();
 
 private:
-    Edge startEdgeProcess(const QString &name);
+    EdgeProcess startEdge(const QString &name);
     // PromQL over Prometheus's HTTP API: instance -> value of a vector result.
     QHash<QString, double> query(const QString &promql) const;
 
-    QList<Edge> m_edges;
+    QList<EdgeProcess> m_edges;
     std::unique_ptr<QProcess> m_prometheus;
     quint16 m_prometheusPort = 0;
 };
@@ -59,7 +45,7 @@ void TestPrometheusScrape::initTestCase()
     for (const QString &tool : {QStringLiteral("prometheus"), QStringLiteral("promtool"), QStringLiteral("curl")})
         QVERIFY2(!QStandardPaths::findExecutable(tool).isEmpty(),
                  qPrintable(tool + QStringLiteral(" is not installed (packaging/install-deps.sh installs it)")));
-    QVERIFY2(QFileInfo::exists(kRelayrace), "the relayrace CLI is built");
+    QVERIFY2(QFileInfo::exists(kRelayraceCli), "the relayrace CLI is built");
     RELAYRACE_VERIFY_OK(startLab());
     QFile map(m_dir.filePath(QStringLiteral("plain.map.json")));
     QVERIFY(map.open(QIODevice::WriteOnly));
@@ -75,40 +61,25 @@ void TestPrometheusScrape::cleanupTestCase()
         m_prometheus->terminate();
         m_prometheus->waitForFinished(10'000);
     }
-    for (Edge &e : m_edges) {
+    for (EdgeProcess &e : m_edges) {
         e.process->terminate();
         e.process->waitForFinished(35'000);
     }
     m_lab.stop();
 }
 
-Edge TestPrometheusScrape::startEdgeProcess(const QString &name)
+EdgeProcess TestPrometheusScrape::startEdge(const QString &name)
 {
-    Edge edge;
-    edge.process = std::make_shared<QProcess>();
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(name));
-    edge.process->setProcessEnvironment(env);
-    edge.process->start(kRelayrace, {QStringLiteral("edge"), QStringLiteral("--map"), m_dir.filePath(QStringLiteral("plain.map.json")),
-                                     QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--host"), kHost,
-                                     QStringLiteral("--ca-file"), m_lab.host()->endpoints().caFile,
-                                     QStringLiteral("--admin"), QStringLiteral("127.0.0.1:0"),
-                                     QStringLiteral("--admin-token-file"), m_dir.filePath(QStringLiteral("admin.token")),
-                                     QStringLiteral("--access-log"), m_dir.filePath(name + QStringLiteral("-access.jsonl"))});
-    QByteArray out;
-    static const QRegularExpression ports(QStringLiteral("listening on 127.0.0.1:(\\d+) for .*\\n.*admin listening on 127.0.0.1:(\\d+)"));
-    QRegularExpressionMatch match;
-    (void)QTest::qWaitFor([&] {
-        out += edge.process->readAllStandardOutput();
-        match = ports.match(QString::fromUtf8(out));
-        return match.hasMatch() || edge.process->state() == QProcess::NotRunning;
-    }, kTimeoutMs);
-    if (match.hasMatch()) {
-        edge.port = quint16(match.captured(1).toUInt());
-        edge.admin = quint16(match.captured(2).toUInt());
-    } else {
-        qWarning("edge %s: %s %s", qPrintable(name), out.constData(), edge.process->readAllStandardError().constData());
-    }
+    EdgeProcessOptions options;
+    options.mapFile = m_dir.filePath(QStringLiteral("plain.map.json"));
+    options.host = kHost;
+    options.caFile = m_lab.host()->endpoints().caFile;
+    options.tokenFile = m_dir.filePath(QStringLiteral("admin.token"));
+    options.stateDir = m_dir.filePath(name);
+    options.extra = {QStringLiteral("--access-log"), m_dir.filePath(name + QStringLiteral("-access.jsonl"))};
+    EdgeProcess edge = startEdgeProcess(options, kTimeoutMs);
+    if (!edge.admin)
+        qWarning("edge %s: %s", qPrintable(name), edge.output.constData());
     return edge;
 }
 
@@ -135,7 +106,7 @@ void TestPrometheusScrape::prometheusSeesWhatEachEdgeServed()
     // Two edges, each with its own traffic: 5 and 9 requests.
     const QList<int> sent{5, 9};
     for (int i = 0; i < sent.size(); ++i) {
-        m_edges.append(startEdgeProcess(QStringLiteral("edge-%1").arg(i)));
+        m_edges.append(startEdge(QStringLiteral("edge-%1").arg(i)));
         QVERIFY2(m_edges.last().port && m_edges.last().admin, "the edge process did not start");
         QStringList arguments{QStringLiteral("-H"), QStringLiteral("Host: ") + kHost, QStringLiteral("-w"), QStringLiteral("%{http_code} ")};
         for (int r = 0; r < sent.at(i); ++r)

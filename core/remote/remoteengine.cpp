@@ -194,11 +194,12 @@ void RemoteEngine::dispatch(const wire::SseEvent &event)
         if (!start)
             return unreadable(start.error());
         engine::RaceStart s = std::move(start).value();
+        s.raceId = localRaceId(s.raceId);
         s.orderId = m_orders.value(qint64(s.orderId), 0); // ours, or nobody's here
         Q_EMIT raceStarted(s);
     } else if (name == "route_progress") {
         util::JsonFields read(data);
-        const quint64 raceId = quint64(read.integer(QStringLiteral("race_id")));
+        const quint64 raceId = localRaceId(quint64(read.integer(QStringLiteral("race_id"))));
         const QString route = read.text(QStringLiteral("route"), true);
         const qint64 bytes = read.integer(QStringLiteral("bytes"));
         const qint64 threshold = read.integer(QStringLiteral("threshold_bytes"));
@@ -209,7 +210,7 @@ void RemoteEngine::dispatch(const wire::SseEvent &event)
         auto result = model::raceResultFromJson(data.value(QStringLiteral("result")).toObject());
         if (!result)
             return unreadable(result.error());
-        Q_EMIT raceFinished(quint64(data.value(QStringLiteral("race_id")).toInteger()), *result);
+        Q_EMIT raceFinished(localRaceId(quint64(data.value(QStringLiteral("race_id")).toInteger())), *result);
     } else if (name == "race_refused") {
         auto refusal = wire::raceRefusalFromJson(data);
         if (!refusal)
@@ -282,9 +283,18 @@ void RemoteEngine::hello(const QJsonObject &hello)
     }
     if (auto status = wire::statusFromJson(hello.value(QStringLiteral("status")).toObject()))
         Q_EMIT statusChanged(*status);
+    m_raceIds.clear();
     m_greeted = true;
     m_retryMs = kFirstRetryMs;
     setState(State::Connected, m_base.toString());
+}
+
+quint64 RemoteEngine::localRaceId(quint64 edgeRaceId)
+{
+    auto it = m_raceIds.find(edgeRaceId);
+    if (it == m_raceIds.end())
+        it = m_raceIds.insert(edgeRaceId, ++m_lastRaceId);
+    return *it;
 }
 
 void RemoteEngine::setMap(const map::RouteMap &map, const QString &)

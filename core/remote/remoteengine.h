@@ -93,6 +93,11 @@ private:
     bool m_greeted = false;           // this stream's hello arrived
     qint64 m_eventsRead = 0;
     QHash<qint64, quint64> m_orders;  // the edge's order id -> ours, for the races we asked for
+    // Race ids are the edge's engine's, from 1 again when it restarts: each stream's are mapped to
+    // ids of this front's own, increasing across streams, so a restarted edge's race 1 is a new race.
+    QHash<quint64, quint64> m_raceIds;
+    quint64 m_lastRaceId = 0;
+    quint64 localRaceId(quint64 edgeRaceId);
 };
 
 } // namespace relayrace::remote

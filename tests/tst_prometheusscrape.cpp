@@ -29,6 +29,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void prometheusSeesWhatEachEdgeServed();
+    void statusCommandReadsEachEdge();
 
 private:
     EdgeProcess startEdge(const QString &name);
@@ -176,6 +177,41 @@ void TestPrometheusScrape::prometheusSeesWhatEachEdgeServed()
     // The rules are loaded and evaluated.
     const Curl rules = curl({QStringLiteral("http://127.0.0.1:%1/api/v1/rules").arg(m_prometheusPort)});
     QVERIFY2(rules.out.contains("RelayraceRouteFlapping") && rules.out.contains("RelayraceMapExpiresSoon"), rules.out.left(500).constData());
+}
+
+void TestPrometheusScrape::statusCommandReadsEachEdge()
+{
+    QVERIFY(m_edges.size() == 2);
+    const auto run = [](const QStringList &arguments) {
+        QProcess status;
+        status.start(kRelayraceCli, QStringList{QStringLiteral("status")} + arguments);
+        bool done = status.waitForStarted(10'000);
+        done = done && QTest::qWaitFor([&] { return status.state() == QProcess::NotRunning; }, kTimeoutMs);
+        return std::tuple{done ? status.exitCode() : -1, status.readAllStandardOutput(), status.readAllStandardError()};
+    };
+    const QString token = m_dir.filePath(QStringLiteral("admin.token"));
+    for (const EdgeProcess &edge : std::as_const(m_edges)) {
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(edge.admin);
+        const auto [code, out, err] = run({QStringLiteral("--edge"), url, QStringLiteral("--token-file"), token, QStringLiteral("--json")});
+        QVERIFY2(code == 0, err.constData());
+        const QJsonObject plain = QJsonDocument::fromJson(out).object().value(QStringLiteral("providers")).toArray().first().toObject();
+        const Curl api = curl({QStringLiteral("-H"), QStringLiteral("Authorization: Bearer token-for-the-scrape-test"), url + QStringLiteral("/api/v1/providers")});
+        const QJsonObject own = QJsonDocument::fromJson(api.out).object().value(QStringLiteral("providers")).toArray().first().toObject();
+        QCOMPARE(plain.value(QStringLiteral("provider")).toString(), QStringLiteral("plain"));
+        QCOMPARE(plain.value(QStringLiteral("requests")).toInteger(), own.value(QStringLiteral("requests")).toInteger());
+        QCOMPARE(plain.value(QStringLiteral("races")).toInteger(), own.value(QStringLiteral("races")).toInteger());
+
+        const auto [textCode, text, textErr] = run({QStringLiteral("--edge"), url, QStringLiteral("--token-file"), token});
+        QVERIFY2(textCode == 0, textErr.constData());
+        QVERIFY2(text.contains("API version 1, 1 providers"), text.constData());
+        QVERIFY2(text.contains(own.value(QStringLiteral("optimal_route")).toString().toUtf8()), text.constData());
+        QVERIFY2(text.contains("routes direct, via:fast, via:slow"), text.constData());
+    }
+    // Without the token: a named refusal and a hint, exit 1; a URL that is none: exit 2.
+    const auto [refused, out, err] = run({QStringLiteral("--edge"), QStringLiteral("http://127.0.0.1:%1").arg(m_edges.first().admin)});
+    QCOMPARE(refused, 1);
+    QVERIFY2(err.contains("HTTP 401: a bearer token is required") && err.contains("--token-file"), err.constData());
+    QCOMPARE(std::get<0>(run({QStringLiteral("--edge"), QStringLiteral("ftp://x")})), 2);
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusScrape)

@@ -4,6 +4,7 @@
 
 #include "log/logging.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace relayrace::cli {
@@ -21,8 +22,29 @@ const QList<Command> &commands()
         {"log", "show failover events from the history", &runLog},
         {"map", "make, sign, verify, fetch, show and export route maps", &runMap},
         {"race", "race one request over the direct route and the map's alternates", &runRace},
+        {"status", "show a running edge's providers, routes and counters (its admin API)", &runStatus},
     };
     return list;
+}
+
+QString textTable(const QList<QStringList> &rows)
+{
+    QList<qsizetype> widths;
+    for (const QStringList &row : rows) {
+        for (qsizetype i = 0; i < row.size(); ++i) {
+            if (widths.size() <= i)
+                widths.append(0);
+            widths[i] = std::max(widths[i], row.at(i).size());
+        }
+    }
+    QString out;
+    for (const QStringList &row : rows) {
+        QString line;
+        for (qsizetype i = 0; i < row.size(); ++i)
+            line += i + 1 < row.size() ? row.at(i).leftJustified(widths.at(i) + 2) : row.at(i);
+        out += line + u'\n';
+    }
+    return out;
 }
 
 void printError(const QString &message)

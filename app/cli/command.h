@@ -36,6 +36,8 @@ void setUpLogging(const QCommandLineParser &parser);
 
 // Prints "relayrace: <message>" on stderr.
 void printError(const QString &message);
+// Rows as columns padded to their widest cell, one line per row.
+QString textTable(const QList<QStringList> &rows);
 
 int runLab(const QStringList &arguments);
 int runDemo(const QStringList &arguments);
@@ -44,6 +46,7 @@ int runLog(const QStringList &arguments);
 int runRace(const QStringList &arguments);
 int runFetch(const QStringList &arguments);
 int runEdge(const QStringList &arguments);
+int runStatus(const QStringList &arguments);
 
 // For commands that take a map and a request target: URL|PATH as a path (and query) on the map's
 // origin (a URL elsewhere is an error), and a --ca-file's certificates (empty path: none).

@@ -34,26 +34,6 @@ std::optional<QDateTime> parseSince(const QString &value)
     return at.toUTC();
 }
 
-QString table(const QList<QStringList> &rows)
-{
-    QList<qsizetype> widths;
-    for (const QStringList &row : rows) {
-        for (qsizetype i = 0; i < row.size(); ++i) {
-            if (widths.size() <= i)
-                widths.append(0);
-            widths[i] = std::max(widths[i], row.at(i).size());
-        }
-    }
-    QString out;
-    for (const QStringList &row : rows) {
-        QString line;
-        for (qsizetype i = 0; i < row.size(); ++i)
-            line += i + 1 < row.size() ? row.at(i).leftJustified(widths.at(i) + 2) : row.at(i);
-        out += line + u'\n';
-    }
-    return out;
-}
-
 QString eventTable(const QList<model::FailoverEvent> &events)
 {
     QList<QStringList> rows{{QStringLiteral("TIME (UTC)"), QStringLiteral("PROVIDER"), QStringLiteral("REQUEST"),
@@ -67,7 +47,7 @@ QString eventTable(const QList<model::FailoverEvent> &events)
                      e.recoverMs < 0 ? QStringLiteral("-") : QString::number(e.recoverMs, 'f', 1) + QStringLiteral(" ms"),
                      model::outcomeName(e.outcome)});
     }
-    return table(rows);
+    return textTable(rows);
 }
 
 } // namespace

@@ -100,9 +100,22 @@ void TestEdgeAdmin::metricsCountWhatTheEdgeServedAndPassPromtool()
     QVERIFY2(scrape.exitCode == 0, scrape.err.constData());
     QVERIFY2(scrape.out.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"), scrape.out.left(400).constData());
     const QByteArray metrics = scrape.out.mid(scrape.out.indexOf("\r\n\r\n") + 4);
-    QCOMPARE(sampleValue(metrics, R"(relayrace_edge_requests_total{provider="plain",code_class="2xx"})"), 20.0);
-    QCOMPARE(sampleValue(metrics, R"(relayrace_edge_requests_total{provider="",code_class="4xx"})"), 1.0);
-    QCOMPARE(sampleValue(metrics, R"(relayrace_edge_response_body_bytes_total{provider="plain"})"), 20 * 30000.0);
+    // By route: every response the access log says a route delivered, counted under that route.
+    QHash<QString, int> byRoute;
+    for (const QJsonObject &line : accessLines()) {
+        if (line.value(QStringLiteral("status")).toInt() == 200)
+            ++byRoute[line.value(QStringLiteral("route")).toString()];
+    }
+    double plain2xx = 0, plainBytes = 0;
+    for (auto it = byRoute.cbegin(); it != byRoute.cend(); ++it) {
+        const double n = sampleValue(metrics, QStringLiteral(R"(relayrace_edge_requests_total{provider="plain",route="%1",code_class="2xx"})").arg(it.key()).toUtf8());
+        QCOMPARE(n, double(it.value()));
+        plain2xx += n;
+        plainBytes += sampleValue(metrics, QStringLiteral(R"(relayrace_edge_response_body_bytes_total{provider="plain",route="%1"})").arg(it.key()).toUtf8());
+    }
+    QCOMPARE(plain2xx, 20.0);
+    QCOMPARE(plainBytes, 20 * 30000.0);
+    QCOMPARE(sampleValue(metrics, R"(relayrace_edge_requests_total{provider="",route="none",code_class="4xx"})"), 1.0);
     QCOMPARE(sampleValue(metrics, R"(relayrace_edge_request_duration_seconds_count{provider="plain"})"), 20.0);
     QCOMPARE(sampleValue(metrics, R"(relayrace_edge_request_duration_seconds_bucket{provider="plain",le="+Inf"})"), 20.0);
     // The lab's map races on the first request: one race, won, by the "t1"... whatever trigger the
@@ -118,6 +131,17 @@ void TestEdgeAdmin::metricsCountWhatTheEdgeServedAndPassPromtool()
     QVERIFY(!optimal.isEmpty());
     QCOMPARE(sampleValue(metrics, QStringLiteral(R"(relayrace_optimal_route_info{provider="plain",route="%1"})").arg(optimal).toUtf8()), 1.0);
     QVERIFY(sampleValue(metrics, R"(relayrace_map_expiry_timestamp_seconds{provider="plain"})") > QDateTime::currentSecsSinceEpoch());
+    QCOMPARE(sampleValue(metrics, R"(relayrace_map_info{provider="plain",trust="test"})"), 1.0);
+    QVERIFY(sampleValue(metrics, R"(relayrace_map_generated_timestamp_seconds{provider="plain"})") > 0);
+    // The races' histograms: one decision per race won, one TTFB per route that had a first byte.
+    double decisions = 0;
+    static const QRegularExpression decided(QStringLiteral(R"(^relayrace_race_decision_seconds_count\{provider="plain",trigger="[a-z0-9_]+"\} (\d+)$)"),
+                                            QRegularExpression::MultilineOption);
+    for (auto it = decided.globalMatch(QString::fromUtf8(metrics)); it.hasNext();)
+        decisions += it.next().captured(1).toDouble();
+    QCOMPARE(decisions, racesWon);
+    QVERIFY(sampleValue(metrics, QStringLiteral(R"(relayrace_route_ttfb_seconds_count{provider="plain",route="%1"})").arg(optimal).toUtf8()) >= 1);
+    QVERIFY(sampleValue(metrics, QStringLiteral(R"(relayrace_route_time_to_threshold_seconds_count{provider="plain",route="%1"})").arg(optimal).toUtf8()) >= 1);
 
     // Prometheus's own checker reads it as a scrape would.
     QProcess promtool;

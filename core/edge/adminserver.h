@@ -30,6 +30,7 @@ namespace relayrace::edge {
 
 class EdgeServer;
 class EventHub;
+class FrontMetrics;
 
 // The edge's admin listener (docs/api.md): GET /metrics (the Prometheus text format), /healthz (the
 // process answers), /readyz (every provider has a map that has not expired); behind a bearer token,
@@ -75,12 +76,8 @@ private:
     QByteArray m_token;
     std::function<Result<void>()> m_reload;
     EventHub *m_events;
+    FrontMetrics *m_frontMetrics;
     QHash<quint64, std::shared_ptr<QHttpServerResponder>> m_pendingHistory; // by the front's ticket
-    // Counted from the front's signals since the edge started (labels: provider, trigger, outcome /
-    // provider, reason, outcome / provider).
-    QMap<std::tuple<QString, QString, QString>, qint64> m_races; // sorted: the same order on every scrape
-    QMap<std::tuple<QString, QString, QString>, qint64> m_failovers;
-    QMap<QString, qint64> m_routeChanges;
 };
 
 } // namespace relayrace::edge

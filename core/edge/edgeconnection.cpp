@@ -392,7 +392,7 @@ void EdgeConnection::answerOwn(int status, const QString &message, bool closeAft
 void EdgeConnection::logAccess(int status, const QString &outcome, const engine::ServeResult *result)
 {
     const double elapsedMs = m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0;
-    m_server->metrics().countRequest(m_provider, status, m_bodySent, elapsedMs / 1e3);
+    m_server->metrics().countRequest(m_provider, result ? result->route : QString(), status, m_bodySent, elapsedMs / 1e3);
     log::JsonLinesLog *accessLog = m_server->accessLog();
     if (!accessLog)
         return;

@@ -7,9 +7,7 @@
 #include <QMap>
 #include <QString>
 
-namespace relayrace::util {
-class PrometheusText;
-}
+#include "util/prometheustext.h"
 
 namespace relayrace::edge {
 
@@ -25,7 +23,8 @@ public:
     static inline const QList<double> kDurationBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                       0.25,  0.5,    1,     2.5,  5,     10,  30};
 
-    void countRequest(const QString &provider, int status, qint64 bodyBytes, double seconds);
+    // route: the one that delivered the response; empty when none did (the edge's own answer).
+    void countRequest(const QString &provider, const QString &route, int status, qint64 bodyBytes, double seconds);
 
     qint64 requests(const QString &provider, int statusClass) const;
     // openConnections: the edge's count now (the gauge relayrace_edge_client_connections).
@@ -34,10 +33,9 @@ public:
 private:
     struct PerProvider
     {
-        QMap<int, qint64> byClass; // 1..5 (1xx..5xx); 0: no response went out
-        qint64 bodyBytes = 0;
-        QList<qint64> buckets = QList<qint64>(kDurationBounds.size() + 1, 0); // not cumulative; last: > all
-        double secondsSum = 0;
+        QMap<std::pair<QString, int>, qint64> byRouteClass; // (route, 1..5 for 1xx..5xx; 0: no response went out)
+        QMap<QString, qint64> bodyBytes;                    // by route
+        util::Histogram duration{&kDurationBounds};
     };
     QMap<QString, PerProvider> m_providers;
 };

@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: MIT
 #include "util/prometheustext.h"
 
+#include <algorithm>
+#include <numeric>
+
 #include <QLocale>
 
 #include <cmath>
@@ -75,6 +78,29 @@ void PrometheusText::histogram(QByteArrayView name, const Labels &labels, const 
     m_text.append('\n').append(base).append("_count");
     appendLabels(labels);
     m_text.append(' ').append(QByteArray::number(count)).append('\n');
+}
+
+void Histogram::observe(double value)
+{
+    value = std::max(value, 0.0);
+    const auto bound = std::lower_bound(m_bounds->cbegin(), m_bounds->cend(), value);
+    ++m_buckets[bound - m_bounds->cbegin()];
+    m_sum += value;
+}
+
+qint64 Histogram::count() const
+{
+    return std::accumulate(m_buckets.cbegin(), m_buckets.cend(), qint64(0));
+}
+
+void Histogram::render(PrometheusText &out, QByteArrayView name, const PrometheusText::Labels &labels) const
+{
+    QList<qint64> cumulative;
+    cumulative.reserve(m_buckets.size());
+    qint64 running = 0;
+    for (const qint64 n : m_buckets)
+        cumulative.append(running += n);
+    out.histogram(name, labels, *m_bounds, cumulative, m_sum);
 }
 
 } // namespace relayrace::util

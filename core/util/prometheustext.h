@@ -38,4 +38,21 @@ private:
     QByteArray m_text;
 };
 
+// One histogram's state: observations counted into buckets of fixed upper bounds (seconds, say), and
+// their sum; rendered by PrometheusText::histogram.
+class Histogram final
+{
+public:
+    explicit Histogram(const QList<double> *upperBounds) : m_bounds(upperBounds), m_buckets(upperBounds->size() + 1, 0) {}
+
+    void observe(double value);
+    void render(PrometheusText &out, QByteArrayView name, const PrometheusText::Labels &labels) const;
+    qint64 count() const;
+
+private:
+    const QList<double> *m_bounds;  // the family's: outlives every histogram of it
+    QList<qint64> m_buckets;        // not cumulative; the last counts what is above every bound
+    double m_sum = 0;
+};
+
 } // namespace relayrace::util

@@ -15,7 +15,8 @@
 namespace relayrace::edge {
 
 EventHub::EventHub(engine::EngineFront *front, QObject *parent)
-    : QObject(parent), m_front(front), m_progressTimer(new QTimer(this)), m_heartbeat(new QTimer(this))
+    : QObject(parent), m_front(front), m_progressTimer(new QTimer(this)), m_heartbeat(new QTimer(this)),
+      m_flushTimer(new QTimer(this))
 {
     using Front = engine::EngineFront;
     const auto send = [this](QByteArrayView name, const QJsonObject &data) {
@@ -67,6 +68,9 @@ EventHub::EventHub(engine::EngineFront *front, QObject *parent)
     m_progressTimer->setSingleShot(true);
     m_progressTimer->setInterval(kProgressIntervalMs);
     connect(m_progressTimer, &QTimer::timeout, this, &EventHub::flushProgress);
+    m_flushTimer->setSingleShot(true);
+    m_flushTimer->setInterval(kFlushIntervalMs);
+    connect(m_flushTimer, &QTimer::timeout, this, &EventHub::flush);
     m_heartbeat->setInterval(kHeartbeatMs);
     connect(m_heartbeat, &QTimer::timeout, this, [this] { broadcast(wire::sseComment("heartbeat")); });
 }
@@ -84,6 +88,7 @@ bool EventHub::subscribe(QTcpSocket *socket)
     m_subscribers.removeAll(nullptr);
     if (m_subscribers.size() >= kMaxSubscribers)
         return false;
+    flush(); // what is queued predates the hello this one gets: it goes to the others only
     m_subscribers.append(socket);
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { m_subscribers.removeAll(socket); });
     connect(socket, &QObject::destroyed, this, [this] { m_subscribers.removeAll(nullptr); });
@@ -123,6 +128,16 @@ void EventHub::flushProgress()
 
 void EventHub::broadcast(const QByteArray &frame)
 {
+    if (m_subscribers.isEmpty())
+        return;
+    m_pending.append(frame);
+    if (!m_flushTimer->isActive())
+        m_flushTimer->start();
+}
+
+void EventHub::flush()
+{
+    const QByteArray frames = std::exchange(m_pending, QByteArray());
     for (qsizetype i = 0; i < m_subscribers.size();) {
         QTcpSocket *socket = m_subscribers.at(i);
         if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
@@ -135,7 +150,7 @@ void EventHub::broadcast(const QByteArray &frame)
             socket->abort();
             continue;
         }
-        socket->write(frame);
+        socket->write(frames);
         ++i;
     }
     if (m_subscribers.isEmpty())

@@ -21,6 +21,8 @@
 #include "ui/race/liveracepanel.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QListWidget>
 #include <QLabel>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -41,6 +43,7 @@ private Q_SLOTS:
     void failoversShowLiveAndFromTheEdgesHistory();
     void wrongTokenReadsUnauthorized();
     void killedEdgeIsReconnectedWithoutStallingTheGui();
+    void fleetOfTwoDemoEdges();
 
 private:
     EdgeProcess startEdge();
@@ -225,6 +228,54 @@ void TestConsoleAttach::killedEdgeIsReconnectedWithoutStallingTheGui()
     // The console's own work between two ticks (waiting for a CPU on this 2-vCPU machine with an edge,
     // a lab and curl running is not the console's): never a frame's worth.
     QVERIFY2(longestRanMs < 16.0, qPrintable(QStringLiteral("the GUI thread ran %1 ms without a tick").arg(longestRanMs)));
+}
+
+void TestConsoleAttach::fleetOfTwoDemoEdges()
+{
+    // Two `relayrace edge --demo` processes (each with its demo lab), one console attached to both:
+    // the fleet lists both connected, the panels show the one selected; the picture is saved as an
+    // artifact (the README's).
+    QList<EdgeProcess> demos;
+    for (int i = 0; i < 2; ++i) {
+        demos.append(startEdgeProcess({QStringLiteral("--demo"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                       QStringLiteral("--admin"), QStringLiteral("127.0.0.1:0"),
+                                       QStringLiteral("--admin-token-file"), m_dir.filePath(QStringLiteral("admin.token"))},
+                                      m_dir.filePath(QStringLiteral("demo-%1").arg(i)), 2 * kTimeoutMs));
+        QVERIFY2(demos.last().admin, demos.last().output.constData());
+    }
+    ui::MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QList<remote::RemoteEngine *> edges;
+    for (const EdgeProcess &demo : std::as_const(demos))
+        edges.append(window.attachEdge(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(demo.admin)), kToken));
+    QCOMPARE(window.fleetPanel()->count(), 2);
+    for (remote::RemoteEngine *edge : std::as_const(edges))
+        QVERIFY2(QTest::qWaitFor([&] { return window.fleetPanel()->stateOf(edge) == u"connected"; }, kTimeoutMs), qPrintable(edge->stateDetail()));
+    QCOMPARE(window.front(), edges.last());
+    QTRY_COMPARE_WITH_TIMEOUT(window.providersPanel()->model()->rowCount(), 2, kTimeoutMs);
+    for (int round = 0; round < 2; ++round) {
+        for (const QString &provider : {QStringLiteral("acme"), QStringLiteral("globex")})
+            window.raceNow(provider);
+        QVERIFY(QTest::qWaitFor([&] { return window.liveRacePanel()->model()->raceCount() >= 2 * (round + 1)
+                                             && !window.liveRacePanel()->model()->lastWinner(QStringLiteral("globex")).isEmpty(); }, 2 * kTimeoutMs));
+    }
+    // The other edge, chosen in the fleet list: its own providers, no race of the first's.
+    window.fleetPanel()->list()->setCurrentRow(0);
+    QCOMPARE(window.front(), edges.first());
+    QTRY_COMPARE_WITH_TIMEOUT(window.providersPanel()->model()->rowCount(), 2, kTimeoutMs);
+    QCOMPARE(window.liveRacePanel()->model()->raceCount(), 0);
+    window.raceNow(QStringLiteral("acme"));
+    QVERIFY(QTest::qWaitFor([&] { return !window.liveRacePanel()->model()->lastWinner(QStringLiteral("acme")).isEmpty(); }, 2 * kTimeoutMs));
+    window.fleetPanel()->list()->setCurrentRow(1);
+    QCOMPARE(window.front(), edges.last());
+    QTest::qWait(500); // a coalesced repaint
+    QDir().mkpath(QStringLiteral(RELAYRACE_BINARY_DIR "/tests/artifacts"));
+    QVERIFY(window.grab().toImage().save(QStringLiteral(RELAYRACE_BINARY_DIR "/tests/artifacts/console-fleet.png")));
+    for (EdgeProcess &demo : demos) {
+        demo.process->terminate();
+        demo.process->waitForFinished(35'000);
+    }
 }
 
 QTEST_MAIN(TestConsoleAttach)

@@ -169,6 +169,7 @@ remote::RemoteEngine *MainWindow::attachEdge(const QUrl &adminUrl, const QByteAr
     m_fleetDock->show();
     m_stack->setCurrentWidget(m_vertical);
     useFront(edge);
+    statusBar()->showMessage(tr("Attached to the edge at %1").arg(adminUrl.toString()), 5000);
     QSettings settings;
     QStringList recent = settings.value(kRecentEdges).toStringList();
     recent.removeAll(adminUrl.toString());

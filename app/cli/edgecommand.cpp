@@ -17,6 +17,20 @@
 namespace relayrace::cli {
 namespace {
 
+// --admin ADDR:PORT [--admin-token-file FILE], the short form's and the demo's.
+Result<void> adminFromOptions(const QCommandLineParser &parser, const QCommandLineOption &admin,
+                              const QCommandLineOption &adminToken, edge::EdgeConfig &c)
+{
+    if (!parser.isSet(admin))
+        return {};
+    const auto adminListener = edge::parseListen(parser.value(admin));
+    if (!adminListener)
+        return makeError(QStringLiteral("--admin: ") + adminListener.error());
+    c.admin = *adminListener;
+    c.adminTokenFile = parser.value(adminToken);
+    return {};
+}
+
 Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, const QCommandLineOption &config,
                                            const QCommandLineOption &mapOption, const QCommandLineOption &listen,
                                            const QCommandLineOption &host, const QCommandLineOption &edgeRegion,
@@ -45,19 +59,15 @@ Result<edge::EdgeConfig> configFromOptions(const QCommandLineParser &parser, con
     c.caFile = parser.value(caFile);
     c.accessLog = parser.value(accessLog);
     c.history = parser.value(history);
-    if (parser.isSet(admin)) {
-        const auto adminListener = edge::parseListen(parser.value(admin));
-        if (!adminListener)
-            return makeError(QStringLiteral("--admin: ") + adminListener.error());
-        c.admin = *adminListener;
-        c.adminTokenFile = parser.value(adminToken);
-    }
+    if (const Result<void> set = adminFromOptions(parser, admin, adminToken, c); !set)
+        return makeError(set.error());
     return c;
 }
 
 // `relayrace edge --demo`: the demo lab on this machine and an edge in front of it, each provider
 // served for the Host "<provider>.demo"; runs until Ctrl-C.
-int runDemoEdge(const QCommandLineParser &parser, const QCommandLineOption &listen)
+int runDemoEdge(const QCommandLineParser &parser, const QCommandLineOption &listen, const QCommandLineOption &admin,
+                const QCommandLineOption &adminToken)
 {
     auto topology = lab::demoTopology();
     if (!topology) {
@@ -69,8 +79,13 @@ int runDemoEdge(const QCommandLineParser &parser, const QCommandLineOption &list
         printError(QStringLiteral("--listen: ") + listener.error());
         return ExitUsage;
     }
+    edge::EdgeConfig base;
+    if (const Result<void> set = adminFromOptions(parser, admin, adminToken, base); !set) {
+        printError(set.error());
+        return ExitUsage;
+    }
     setUpLogging(parser);
-    QTemporaryDir logs; // the demo's access and failover logs, gone with it
+    QTemporaryDir logs; // the demo's access and failover logs and its history, gone with it
     lab::LabHost host(std::move(topology).value());
     std::unique_ptr<EdgeRunner> runner;
     QObject::connect(&host, &lab::LabHost::failed, qApp, [](const QString &error) {
@@ -78,10 +93,11 @@ int runDemoEdge(const QCommandLineParser &parser, const QCommandLineOption &list
         QCoreApplication::exit(ExitFailure);
     });
     QObject::connect(&host, &lab::LabHost::ready, qApp, [&](const lab::LabEndpoints &endpoints) {
-        edge::EdgeConfig config;
+        edge::EdgeConfig config = base;
         config.listeners.append(*listener);
         config.accessLog = logs.filePath(QStringLiteral("access.jsonl"));
         config.failoverLog = logs.filePath(QStringLiteral("failover.jsonl"));
+        config.history = logs.filePath(QStringLiteral("history.sqlite"));
         QList<map::RouteMap> maps;
         for (const lab::LabEndpoints::Provider &p : endpoints.providers) {
             edge::EdgeConfig::Provider provider;
@@ -143,11 +159,11 @@ int runEdge(const QStringList &arguments)
     const QCommandLineOption history(QStringLiteral("history"), QStringLiteral("Short form: the history (SQLite)."),
                                      QStringLiteral("file"));
     const QCommandLineOption admin(QStringLiteral("admin"),
-                                   QStringLiteral("Short form: the admin listener (/metrics, /healthz, /readyz; "
-                                                  "docs/api.md), e.g. 127.0.0.1:9901."),
+                                   QStringLiteral("Short form and demo: the admin listener (/metrics, /healthz, "
+                                                  "/readyz, /api/v1; docs/api.md), e.g. 127.0.0.1:9901."),
                                    QStringLiteral("addr:port"));
     const QCommandLineOption adminToken(QStringLiteral("admin-token-file"),
-                                        QStringLiteral("Short form: the admin API's bearer token (a file)."),
+                                        QStringLiteral("Short form and demo: the admin API's bearer token (a file)."),
                                         QStringLiteral("file"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("The demo lab and an edge for its providers (Host <provider>.demo); "
@@ -156,7 +172,7 @@ int runEdge(const QStringList &arguments)
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace edge")); rc >= 0)
         return rc;
     if (parser.isSet(demo))
-        return runDemoEdge(parser, listen);
+        return runDemoEdge(parser, listen, admin, adminToken);
     const Result<edge::EdgeConfig> read =
         configFromOptions(parser, config, mapOption, listen, host, edgeRegion, caFile, accessLog, history, admin, adminToken);
     if (!read) {

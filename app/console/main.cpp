@@ -3,6 +3,7 @@
 // relayrace-console: the operator console. Without a display it runs the demo headless instead.
 #include "demo/headlessdemo.h"
 #include "log/logging.h"
+#include "ui/fleet/tokenstore.h"
 #include "ui/mainwindow.h"
 #include "util/eventdispatcher.h"
 #include "util/signalwatcher.h"
@@ -10,6 +11,8 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
+#include <QUrl>
 
 #include <cstdio>
 
@@ -53,7 +56,13 @@ int main(int argc, char **argv)
     const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Start the embedded demo lab at once."));
     const QCommandLineOption logLevel(QStringLiteral("log-level"), QStringLiteral("Console log level (default warn)."),
                                       QStringLiteral("level"), QStringLiteral("warn"));
-    parser.addOptions({help, version, demo, logLevel});
+    const QCommandLineOption attach(QStringLiteral("attach"),
+                                    QStringLiteral("Attach to an edge's admin API at once (repeatable), e.g. http://10.0.0.5:9901."),
+                                    QStringLiteral("url"));
+    const QCommandLineOption tokenFile(QStringLiteral("token-file"),
+                                       QStringLiteral("The admin token for --attach (a file); without it, the token kept for each edge."),
+                                       QStringLiteral("file"));
+    parser.addOptions({help, version, demo, logLevel, attach, tokenFile});
     if (!parser.parse(args)) {
         std::fprintf(stderr, "relayrace-console: %s (see 'relayrace-console --help')\n", qUtf8Printable(parser.errorText()));
         return 2;
@@ -75,6 +84,24 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "relayrace-console: unexpected argument '%s'\n", qUtf8Printable(parser.positionalArguments().first()));
         return 2;
     }
+    QByteArray token;
+    if (parser.isSet(tokenFile)) {
+        QFile file(parser.value(tokenFile));
+        if (!file.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "relayrace-console: %s: %s\n", qUtf8Printable(file.fileName()), qUtf8Printable(file.errorString()));
+            return 2;
+        }
+        token = file.read(4096).trimmed();
+    }
+    QList<QUrl> edges;
+    for (const QString &value : parser.values(attach)) {
+        const QUrl url = QUrl::fromUserInput(value);
+        if (!url.isValid() || url.host().isEmpty() || (url.scheme() != u"http" && url.scheme() != u"https")) {
+            std::fprintf(stderr, "relayrace-console: --attach '%s' is not an http or https URL\n", qUtf8Printable(value));
+            return 2;
+        }
+        edges.append(url.adjusted(QUrl::StripTrailingSlash));
+    }
     if (!haveDisplay()) {
         if (parser.isSet(demo))
             return runHeadless(argc, argv, *level);
@@ -94,5 +121,11 @@ int main(int argc, char **argv)
     window.show();
     if (parser.isSet(demo))
         window.startDemo();
+    for (const QUrl &edge : std::as_const(edges)) {
+        if (token.isEmpty())
+            window.tokenStore()->load(edge); // then attaches, or says that none is kept
+        else
+            window.attachEdge(edge, token);
+    }
     return QApplication::exec();
 }

@@ -43,21 +43,17 @@ struct EdgeProcessOptions
     QStringList extra;        // more arguments
 };
 
-// Starts an edge and waits (up to timeoutMs) until both listeners are up; port and admin stay 0 when
-// it did not start (output says why).
-inline EdgeProcess startEdgeProcess(const EdgeProcessOptions &o, int timeoutMs)
+// Starts `relayrace edge <arguments>` and waits (up to timeoutMs) until both listeners are up; port
+// and admin stay 0 when it did not start (output says why).
+inline EdgeProcess startEdgeProcess(const QStringList &arguments, const QString &stateDir, int timeoutMs)
 {
     EdgeProcess edge;
     edge.process = std::make_shared<QProcess>();
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("XDG_STATE_HOME"), o.stateDir);
+    env.insert(QStringLiteral("XDG_STATE_HOME"), stateDir);
     edge.process->setProcessEnvironment(env);
     edge.process->setProcessChannelMode(QProcess::MergedChannels);
-    edge.process->start(kRelayraceCli, QStringList{QStringLiteral("edge"), QStringLiteral("--map"), o.mapFile,
-                                                   QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--host"), o.host,
-                                                   QStringLiteral("--ca-file"), o.caFile,
-                                                   QStringLiteral("--admin"), QStringLiteral("127.0.0.1:%1").arg(o.adminPort),
-                                                   QStringLiteral("--admin-token-file"), o.tokenFile} + o.extra);
+    edge.process->start(kRelayraceCli, QStringList{QStringLiteral("edge")} + arguments);
     static const QRegularExpression client(QStringLiteral("edge: listening on 127.0.0.1:(\\d+) for "));
     static const QRegularExpression admin(QStringLiteral("edge: admin listening on 127.0.0.1:(\\d+)"));
     QRegularExpressionMatch clientMatch, adminMatch;
@@ -72,6 +68,16 @@ inline EdgeProcess startEdgeProcess(const EdgeProcessOptions &o, int timeoutMs)
         edge.admin = quint16(adminMatch.captured(1).toUInt());
     }
     return edge;
+}
+
+// An edge for one map file (the short form), its admin listener on o.adminPort.
+inline EdgeProcess startEdgeProcess(const EdgeProcessOptions &o, int timeoutMs)
+{
+    return startEdgeProcess(QStringList{QStringLiteral("--map"), o.mapFile, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                        QStringLiteral("--host"), o.host, QStringLiteral("--ca-file"), o.caFile,
+                                        QStringLiteral("--admin"), QStringLiteral("127.0.0.1:%1").arg(o.adminPort),
+                                        QStringLiteral("--admin-token-file"), o.tokenFile} + o.extra,
+                            o.stateDir, timeoutMs);
 }
 
 } // namespace relayrace::testsupport

@@ -177,6 +177,17 @@ void TestEdgeAdmin::configNamesTheAdminListener()
     QVERIFY(set->admin);
     QCOMPARE(set->admin->port, quint16(9901));
     QCOMPARE(set->admin->address, QHostAddress(QHostAddress::LocalHost));
+    QVERIFY(!set->admin->tls());
+    const Result<edge::EdgeConfig> tls = edge::parseEdgeConfig(
+        base + R"(, "admin": {"listen": "127.0.0.1:9901", "tls": {"certificate": "admin.crt", "key": "/k/admin.key"}}})", QStringLiteral("/etc/relayrace"));
+    if (!tls)
+        QFAIL(qPrintable(tls.error()));
+    QCOMPARE(tls->admin->certificateFile, QStringLiteral("/etc/relayrace/admin.crt"));
+    QCOMPARE(tls->admin->keyFile, QStringLiteral("/k/admin.key"));
+    const Result<edge::EdgeConfig> half = edge::parseEdgeConfig(
+        base + R"(, "admin": {"listen": "127.0.0.1:9901", "tls": {"certificate": "admin.crt"}}})", QStringLiteral("/etc/relayrace"));
+    QVERIFY(!half);
+    QVERIFY2(half.error().startsWith(QStringLiteral("admin.tls")), qPrintable(half.error()));
     for (const QByteArray &bad : {QByteArray(R"("admin": {"listen": "9901"})"), QByteArray(R"("admin": {"listen": "here:1"})"),
                                   QByteArray(R"("admin": {"port": 9901})")}) {
         const Result<edge::EdgeConfig> refused = edge::parseEdgeConfig(base + ", " + bad + '}', QStringLiteral("/etc/relayrace"));

@@ -7,6 +7,7 @@
 #include "support/edgelab.h"
 
 #include "edge/adminserver.h"
+#include "lab/labca.h"
 #include "remote/remoteengine.h"
 
 #include <QSignalSpy>
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void wrongTokenIsUnauthorized();
     void lostEdgeIsReconnected();
     void mapsStayTheEdgesOwn();
+    void tlsAdminListenerTrustedThroughItsCa();
 
 private:
     QUrl adminUrl() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort)); }
@@ -202,6 +204,40 @@ void TestRemoteEngine::mapsStayTheEdgesOwn()
     QVERIFY(QTest::qWaitFor([&] { return !served.isEmpty(); }, kTimeoutMs));
     QCOMPARE(served.first().first().toULongLong(), ticket);
     QVERIFY(!served.first().at(1).value<engine::ServeResult>().ok);
+}
+
+void TestRemoteEngine::tlsAdminListenerTrustedThroughItsCa()
+{
+    const Result<lab::LabCa> ca = lab::LabCa::generate(QStringLiteral("relayrace admin test"));
+    if (!ca)
+        QFAIL(qPrintable(ca.error()));
+    const QString certPem = m_dir.filePath(QStringLiteral("admin-cert.pem"));
+    const QString keyPem = m_dir.filePath(QStringLiteral("admin-key.pem"));
+    QFile cert(certPem), key(keyPem);
+    QVERIFY(cert.open(QIODevice::WriteOnly) && cert.write(ca->serverCertificate().toPem()) > 0);
+    QVERIFY(key.open(QIODevice::WriteOnly) && key.write(ca->serverKey().toPem()) > 0);
+    cert.close();
+    key.close();
+    const Result<QSslConfiguration> tls = edge::serverTlsConfiguration(certPem, keyPem);
+    if (!tls)
+        QFAIL(qPrintable(tls.error()));
+    edge::AdminServer admin(m_edge.get(), m_engine.get());
+    admin.setToken(kToken);
+    const Result<quint16> port = admin.listen(QHostAddress::LocalHost, 0, *tls);
+    if (!port)
+        QFAIL(qPrintable(port.error()));
+    const QUrl url(QStringLiteral("https://localhost:%1").arg(*port));
+    // Trusting the CA: connected, the edge's providers here.
+    remote::RemoteEngine trusted(url, kToken);
+    trusted.setCaCertificates({ca->caCertificate()});
+    QVERIFY2(QTest::qWaitFor([&] { return trusted.state() == remote::RemoteEngine::State::Connected; }, kTimeoutMs),
+             qPrintable(trusted.stateDetail()));
+    QCOMPARE(trusted.providers(), m_engine->providers());
+    // Not trusting it: never connected, the TLS error said.
+    remote::RemoteEngine untrusted(url, kToken);
+    QVERIFY(QTest::qWaitFor([&] { return untrusted.state() == remote::RemoteEngine::State::Reconnecting; }, kTimeoutMs));
+    QVERIFY2(untrusted.stateDetail().contains(QStringLiteral("certificate"), Qt::CaseInsensitive), qPrintable(untrusted.stateDetail()));
+    QVERIFY(untrusted.providers().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestRemoteEngine)

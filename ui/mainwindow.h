@@ -5,6 +5,7 @@
 #include <QList>
 #include <QMainWindow>
 #include <QMetaObject>
+#include <QSslCertificate>
 #include <QUrl>
 
 class QDockWidget;
@@ -75,6 +76,8 @@ public:
     void setRaceInterval(int intervalMs); // every provider; 0 stops
     // Attaches to an edge's admin API (or shows it, when attached already) and shows it.
     remote::RemoteEngine *attachEdge(const QUrl &adminUrl, const QByteArray &token);
+    // Certificates the edges attached from now on are trusted with besides the system's (https admin URLs).
+    void setEdgeCaCertificates(const QList<QSslCertificate> &certificates) { m_edgeCa = certificates; }
     // Binds the panels to this front (new panels, fed from its mirror, its stored failovers and
     // its signals from now on).
     void useFront(engine::EngineFront *front);
@@ -149,6 +152,7 @@ private:
     engine::EngineFront *m_engine = nullptr;
     engine::EngineFront *m_front = nullptr;
     QList<remote::RemoteEngine *> m_edges;
+    QList<QSslCertificate> m_edgeCa;
     QList<QMetaObject::Connection> m_frontConnections; // the current front's, to its panels
     quint64 m_failoverHistoryTicket = 0;
     FleetPanel *m_fleet = nullptr;

@@ -164,6 +164,7 @@ remote::RemoteEngine *MainWindow::attachEdge(const QUrl &adminUrl, const QByteAr
         }
     }
     auto *edge = new remote::RemoteEngine(adminUrl, token, this);
+    edge->setCaCertificates(m_edgeCa); // before its stream opens (the next event-loop turn)
     m_edges.append(edge);
     m_fleet->addFront(edge, adminUrl.authority());
     m_fleetDock->show();

@@ -157,11 +157,14 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
             m_admin->setToken(token);
         }
         m_admin->setReloadHandler([this] { return reload(); }); // POST /api/v1/reload: as SIGHUP
-        const Result<quint16> port = m_admin->listen(m_config.admin->address, m_config.admin->port);
+        const auto adminTls = tlsFor(*m_config.admin);
+        if (!adminTls)
+            return makeError(QStringLiteral("admin: %1").arg(adminTls.error()));
+        const Result<quint16> port = m_admin->listen(m_config.admin->address, m_config.admin->port, *adminTls);
         if (!port)
             return makeError(port.error());
-        std::printf("relayrace edge: admin listening on %s:%u (/metrics, /healthz, /readyz, /api/v1)\n",
-                    qPrintable(m_config.admin->address.toString()), unsigned(*port));
+        std::printf("relayrace edge: admin listening on %s:%u%s (/metrics, /healthz, /readyz, /api/v1)\n",
+                    qPrintable(m_config.admin->address.toString()), unsigned(*port), m_config.admin->tls() ? " (TLS)" : "");
     }
     std::fflush(stdout);
 
@@ -220,7 +223,9 @@ Result<void> EdgeRunner::reload()
         needRestart << QStringLiteral("ca_file");
     if (next.accessLog != m_config.accessLog || next.failoverLog != m_config.failoverLog || next.history != m_config.history)
         needRestart << QStringLiteral("logs");
-    const auto adminAt = [](const edge::EdgeConfig &c) { return c.admin ? describe(*c.admin) + u' ' + c.adminTokenFile : QString(); };
+    const auto adminAt = [](const edge::EdgeConfig &c) {
+        return c.admin ? QStringList{describe(*c.admin), c.admin->certificateFile, c.admin->keyFile, c.adminTokenFile}.join(u' ') : QString();
+    };
     if (adminAt(next) != adminAt(m_config))
         needRestart << QStringLiteral("admin");
 

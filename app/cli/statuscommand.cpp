@@ -13,7 +13,7 @@
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QTimer>
+#include <QSslConfiguration>
 
 #include <cstdio>
 
@@ -35,7 +35,7 @@ QString bytes(qint64 n)
 int runStatus(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    const QString usage = QStringLiteral("relayrace status --edge URL [--token-file F] [--json]");
+    const QString usage = QStringLiteral("relayrace status --edge URL [--token-file F] [--ca-file PEM] [--json]");
     parser.setApplicationDescription(QStringLiteral(
         "Shows a running edge's providers, their optimal routes and counters, from its admin API.\n\nUsage: ") + usage);
     const QCommandLineOption edge(QStringLiteral("edge"), QStringLiteral("The edge's admin URL (e.g. http://127.0.0.1:9901)."),
@@ -45,7 +45,9 @@ int runStatus(const QStringList &arguments)
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the API's answer: {\"version\", \"providers\": [...], \"status\"}."));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds to wait for the edge (default 10)."),
                                      QStringLiteral("SECONDS"), QStringLiteral("10"));
-    parser.addOptions({edge, tokenFile, json, timeout});
+    const QCommandLineOption caFile(QStringLiteral("ca-file"), QStringLiteral("Certificates to trust for an https URL besides the system's (PEM)."),
+                                    QStringLiteral("pem"));
+    parser.addOptions({edge, tokenFile, json, timeout, caFile});
     if (const int rc = parseCommandLine(parser, arguments, usage); rc >= 0)
         return rc;
     if (!parser.isSet(edge)) {
@@ -72,6 +74,11 @@ int runStatus(const QStringList &arguments)
         }
         token = file.read(4096).trimmed();
     }
+    const Result<QList<QSslCertificate>> ca = readCaFile(parser.value(caFile));
+    if (!ca) {
+        printError(ca.error());
+        return ExitFailure;
+    }
     setUpLogging(parser);
 
     QUrl url = base;
@@ -80,6 +87,11 @@ int runStatus(const QStringList &arguments)
     if (!token.isEmpty())
         request.setRawHeader(QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + token);
     request.setTransferTimeout(seconds * 1000);
+    if (!ca->isEmpty()) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(*ca);
+        request.setSslConfiguration(tls);
+    }
     QNetworkAccessManager net;
     QNetworkReply *reply = net.get(request);
     QEventLoop loop;

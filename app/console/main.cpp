@@ -12,6 +12,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QSslCertificate>
 #include <QUrl>
 
 #include <cstdio>
@@ -62,7 +63,10 @@ int main(int argc, char **argv)
     const QCommandLineOption tokenFile(QStringLiteral("token-file"),
                                        QStringLiteral("The admin token for --attach (a file); without it, the token kept for each edge."),
                                        QStringLiteral("file"));
-    parser.addOptions({help, version, demo, logLevel, attach, tokenFile});
+    const QCommandLineOption caFile(QStringLiteral("ca-file"),
+                                    QStringLiteral("Certificates to trust for https admin URLs besides the system's (PEM)."),
+                                    QStringLiteral("pem"));
+    parser.addOptions({help, version, demo, logLevel, attach, tokenFile, caFile});
     if (!parser.parse(args)) {
         std::fprintf(stderr, "relayrace-console: %s (see 'relayrace-console --help')\n", qUtf8Printable(parser.errorText()));
         return 2;
@@ -93,6 +97,14 @@ int main(int argc, char **argv)
         }
         token = file.read(4096).trimmed();
     }
+    QList<QSslCertificate> edgeCa;
+    if (parser.isSet(caFile)) {
+        edgeCa = QSslCertificate::fromPath(parser.value(caFile));
+        if (edgeCa.isEmpty()) {
+            std::fprintf(stderr, "relayrace-console: --ca-file %s: no PEM certificate read\n", qUtf8Printable(parser.value(caFile)));
+            return 2;
+        }
+    }
     QList<QUrl> edges;
     for (const QString &value : parser.values(attach)) {
         const QUrl url = QUrl::fromUserInput(value);
@@ -121,6 +133,7 @@ int main(int argc, char **argv)
     window.show();
     if (parser.isSet(demo))
         window.startDemo();
+    window.setEdgeCaCertificates(edgeCa);
     for (const QUrl &edge : std::as_const(edges)) {
         if (token.isEmpty())
             window.tokenStore()->load(edge); // then attaches, or says that none is kept

@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QHttpServer>
 #include <QHttpServerResponse>
+#include <QSslServer>
 #include <QTcpServer>
 
 namespace relayrace::edge {
@@ -40,9 +41,17 @@ AdminServer::AdminServer(EdgeServer *edge, engine::EngineFront *front, QObject *
 
 AdminServer::~AdminServer() = default;
 
-Result<quint16> AdminServer::listen(const QHostAddress &address, quint16 port)
+Result<quint16> AdminServer::listen(const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls)
 {
-    auto *tcp = new QTcpServer(this);
+    QTcpServer *tcp = nullptr;
+    if (tls) {
+        auto *ssl = new QSslServer(this); // QHttpServer takes its connections once their handshake is done
+        ssl->setSslConfiguration(*tls);
+        ssl->setHandshakeTimeout(10'000);
+        tcp = ssl;
+    } else {
+        tcp = new QTcpServer(this);
+    }
     if (!tcp->listen(address, port)) {
         const QString why = tcp->errorString();
         delete tcp;

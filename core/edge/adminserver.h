@@ -10,6 +10,7 @@
 #include <QMap>
 #include <QHostAddress>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QString>
 
 #include <functional>
@@ -52,8 +53,9 @@ public:
     // What POST /api/v1/reload runs (the edge's SIGHUP reload); without one it answers 501.
     void setReloadHandler(std::function<Result<void>()> reload) { m_reload = std::move(reload); }
 
-    // Starts listening; the port (the one chosen when 0 was asked), or why not.
-    Result<quint16> listen(const QHostAddress &address, quint16 port);
+    // Starts listening, with TLS when tls is given (QSslServer; a handshake must end within 10 s); the
+    // port (the one chosen when 0 was asked), or why not.
+    Result<quint16> listen(const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls = std::nullopt);
 
     QByteArray metricsText() const;
     // Empty when ready; else one line per provider that is not.

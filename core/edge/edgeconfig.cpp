@@ -89,6 +89,18 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
         return makeError(QStringLiteral("expected a JSON object"));
     const QJsonObject root = doc.object();
     Reader r;
+    // A listener's "tls": {"certificate": PEM, "key": PEM}, when the object at path has one.
+    const auto readTls = [&r, &baseDir](const QJsonObject &o, const QString &path, EdgeConfig::Listener &l) {
+        if (!o.contains(QStringLiteral("tls")))
+            return;
+        const QJsonObject tls = o.value(QStringLiteral("tls")).toObject();
+        const QString tp = path + QStringLiteral(".tls.");
+        r.known(tls, tp.chopped(1), {QStringLiteral("certificate"), QStringLiteral("key")});
+        l.certificateFile = resolved(baseDir, r.text(tls, tp, QStringLiteral("certificate")));
+        l.keyFile = resolved(baseDir, r.text(tls, tp, QStringLiteral("key")));
+        if (l.certificateFile.isEmpty() || l.keyFile.isEmpty())
+            r.fail(tp.chopped(1), QStringLiteral("needs \"certificate\" and \"key\" (PEM files)"));
+    };
     r.known(root, {}, {QStringLiteral("listen"), QStringLiteral("providers"), QStringLiteral("edge_region"),
                        QStringLiteral("ca_file"), QStringLiteral("limits"), QStringLiteral("logs"), QStringLiteral("admin")});
     EdgeConfig config;
@@ -108,15 +120,7 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
             continue;
         }
         EdgeConfig::Listener l = *listener;
-        if (o.contains(QStringLiteral("tls"))) {
-            const QJsonObject tls = o.value(QStringLiteral("tls")).toObject();
-            const QString tp = path + QStringLiteral(".tls.");
-            r.known(tls, tp.chopped(1), {QStringLiteral("certificate"), QStringLiteral("key")});
-            l.certificateFile = resolved(baseDir, r.text(tls, tp, QStringLiteral("certificate")));
-            l.keyFile = resolved(baseDir, r.text(tls, tp, QStringLiteral("key")));
-            if (l.certificateFile.isEmpty() || l.keyFile.isEmpty())
-                r.fail(tp.chopped(1), QStringLiteral("needs \"certificate\" and \"key\" (PEM files)"));
-        }
+        readTls(o, path, l);
         config.listeners.append(l);
     }
     const QJsonArray providers = root.value(QStringLiteral("providers")).toArray();
@@ -158,15 +162,18 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
         }
         config.providers.append(provider);
     }
-    if (root.contains(QStringLiteral("admin"))) { // {"listen": "ADDRESS:PORT", "token_file": FILE}
+    // {"listen": "ADDRESS:PORT", "token_file": FILE, "tls": {"certificate": PEM, "key": PEM}}
+    if (root.contains(QStringLiteral("admin"))) {
         const QJsonObject admin = root.value(QStringLiteral("admin")).toObject();
-        r.known(admin, QStringLiteral("admin"), {QStringLiteral("listen"), QStringLiteral("token_file")});
+        r.known(admin, QStringLiteral("admin"), {QStringLiteral("listen"), QStringLiteral("token_file"), QStringLiteral("tls")});
         config.adminTokenFile = resolved(baseDir, r.text(admin, QStringLiteral("admin."), QStringLiteral("token_file")));
         const auto listener = parseListen(r.text(admin, QStringLiteral("admin."), QStringLiteral("listen")));
-        if (listener)
+        if (listener) {
             config.admin = *listener;
-        else
+            readTls(admin, QStringLiteral("admin"), *config.admin);
+        } else {
             r.fail(QStringLiteral("admin.listen"), listener.error());
+        }
     }
     config.edgeRegion = r.text(root, {}, QStringLiteral("edge_region"), config.edgeRegion);
     config.caFile = resolved(baseDir, r.text(root, {}, QStringLiteral("ca_file")));

@@ -13,6 +13,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSet>
+#include <QSslConfiguration>
 #include <QTimer>
 
 namespace relayrace::remote {
@@ -103,6 +104,11 @@ QNetworkReply *RemoteEngine::send(const QString &path, const QByteArray &verb, c
     QNetworkRequest request(url);
     request.setRawHeader(QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + m_token);
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    if (!m_ca.isEmpty()) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(m_ca);
+        request.setSslConfiguration(tls);
+    }
     if (verb == "POST") {
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
         return m_net->post(request, body);

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QPointer>
+#include <QSslCertificate>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -54,6 +55,9 @@ public:
     qint64 eventsRead() const { return m_eventsRead; }
 
     void setToken(const QByteArray &token);
+    // Certificates to trust besides the system's, for an https admin URL (a private CA); verification
+    // is always on. Applies from the next request (reconnect() to reopen the stream with them).
+    void setCaCertificates(const QList<QSslCertificate> &certificates) { m_ca = certificates; }
     void reconnect();
 
     void setMap(const map::RouteMap &map, const QString &trust) override;
@@ -82,6 +86,7 @@ private:
 
     QUrl m_base;
     QByteArray m_token;
+    QList<QSslCertificate> m_ca;
     QNetworkAccessManager *m_net;
     QPointer<QNetworkReply> m_stream;
     wire::SseParser m_parser;

@@ -143,14 +143,9 @@ void TestConsoleAttach::racesShowAsTheyHappen()
 
 void TestConsoleAttach::failoversShowLiveAndFromTheEdgesHistory()
 {
-    const QStringList links{lab::Topology::edgeToRelayLinkId(QStringLiteral("fast")),
-                            lab::Topology::edgeToRelayLinkId(QStringLiteral("slow")),
-                            lab::Topology::directLinkId(QStringLiteral("plain"))};
-    for (const QString &link : links)
-        RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = 400'000; }));
+    RELAYRACE_VERIFY_OK(resetPlainRoutesAfter(400'000));
     const Curl c = get(QStringLiteral("/obj/console-failover?size=1000000"));
-    for (const QString &link : links)
-        RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = -1; }));
+    RELAYRACE_VERIFY_OK(resetPlainRoutesAfter(-1));
     QCOMPARE(c.out, QByteArray("200"));
     ui::FailoverModel *live = m_window->failoverInspector()->model();
     QVERIFY2(QTest::qWaitFor([&] { return live->rowCount() >= 2; }, kTimeoutMs), "the edge's failovers did not show live");

@@ -117,15 +117,10 @@ void TestEdgeApi::historyAnswersWhatTheEngineKept()
 void TestEdgeApi::failoversWithTheFiltersOfRelayraceLog()
 {
     // Every route resets its connection after 400,000 bytes: a 1,000,000-byte body fails over twice.
-    const QStringList links{lab::Topology::edgeToRelayLinkId(QStringLiteral("fast")),
-                            lab::Topology::edgeToRelayLinkId(QStringLiteral("slow")),
-                            lab::Topology::directLinkId(QStringLiteral("plain"))};
-    for (const QString &link : links)
-        RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = 400'000; }));
+    RELAYRACE_VERIFY_OK(resetPlainRoutesAfter(400'000));
     const Curl c = curlEdge({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}"),
                              url(QStringLiteral("/obj/api-failover?size=1000000"))});
-    for (const QString &link : links)
-        RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = -1; }));
+    RELAYRACE_VERIFY_OK(resetPlainRoutesAfter(-1));
     QCOMPARE(c.out, QByteArray("200"));
 
     engine::HistoryQuery query;

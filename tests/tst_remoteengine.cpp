@@ -103,15 +103,10 @@ void TestRemoteEngine::racesAndFailoversArriveLive()
     QVERIFY(QTest::qWaitFor([&] { return m_remote->snapshot(QStringLiteral("plain")).races == racesBefore + 1; }, kTimeoutMs));
 
     // A failover on the edge, seen here as it happens.
-    const QStringList links{lab::Topology::edgeToRelayLinkId(QStringLiteral("fast")),
-                            lab::Topology::edgeToRelayLinkId(QStringLiteral("slow")),
-                            lab::Topology::directLinkId(QStringLiteral("plain"))};
-    for (const QString &link : links)
-        RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = 400'000; }));
+    RELAYRACE_VERIFY_OK(resetPlainRoutesAfter(400'000));
     const Curl c = curlEdge({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}"),
                              url(QStringLiteral("/obj/remote-failover?size=1000000"))});
-    for (const QString &link : links)
-        RELAYRACE_VERIFY_OK(m_lab.impair(link, [](lab::Impairment &i) { i.resetAfterBytes = -1; }));
+    RELAYRACE_VERIFY_OK(resetPlainRoutesAfter(-1));
     QCOMPARE(c.out, QByteArray("200"));
     QVERIFY2(QTest::qWaitFor([&] { return failovers.size() >= 2; }, kTimeoutMs), "the edge's failovers did not arrive");
     const auto event = failovers.first().first().value<model::FailoverEvent>();

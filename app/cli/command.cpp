@@ -27,7 +27,7 @@ const QList<Command> &commands()
     return list;
 }
 
-QString textTable(const QList<QStringList> &rows)
+QString textTable(const QList<QStringList> &rows, const QString &indent)
 {
     QList<qsizetype> widths;
     for (const QStringList &row : rows) {
@@ -39,10 +39,10 @@ QString textTable(const QList<QStringList> &rows)
     }
     QString out;
     for (const QStringList &row : rows) {
-        QString line;
+        QString line = indent;
         for (qsizetype i = 0; i < row.size(); ++i)
             line += i + 1 < row.size() ? row.at(i).leftJustified(widths.at(i) + 2) : row.at(i);
-        out += line + u'\n';
+        out += line.trimmed().isEmpty() ? QString() : line + u'\n'; // a row of empty cells: no line
     }
     return out;
 }

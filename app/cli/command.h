@@ -36,8 +36,9 @@ void setUpLogging(const QCommandLineParser &parser);
 
 // Prints "relayrace: <message>" on stderr.
 void printError(const QString &message);
-// Rows as columns padded to their widest cell, one line per row.
-QString textTable(const QList<QStringList> &rows);
+// Rows as columns padded to their widest cell (the last column is not), one line per row, each
+// starting with indent; a row of empty cells gives no line.
+QString textTable(const QList<QStringList> &rows, const QString &indent = {});
 
 int runLab(const QStringList &arguments);
 int runDemo(const QStringList &arguments);

@@ -44,26 +44,6 @@ QString iso(const QDateTime &at)
     return at.toUTC().toString(Qt::ISODate);
 }
 
-// Columns padded to their widest cell; the last column is not padded.
-QString table(const QList<QStringList> &rows, const QString &indent)
-{
-    QList<qsizetype> widths;
-    for (const QStringList &row : rows) {
-        for (qsizetype i = 0; i < row.size(); ++i) {
-            if (widths.size() <= i)
-                widths.append(0);
-            widths[i] = std::max(widths[i], row.at(i).size());
-        }
-    }
-    QString out;
-    for (const QStringList &row : rows) {
-        QString line = indent;
-        for (qsizetype i = 0; i < row.size(); ++i)
-            line += i + 1 < row.size() ? row.at(i).leftJustified(widths.at(i) + 2) : row.at(i);
-        out += line.trimmed().isEmpty() ? QString() : line + u'\n';
-    }
-    return out;
-}
 
 QString summary(const RouteMap &m, const QString &path, const QDateTime &now)
 {
@@ -73,14 +53,14 @@ QString summary(const RouteMap &m, const QString &path, const QDateTime &now)
     QString expiry = relative(now.secsTo(m.expiresAt()));
     if (m.isExpired(now))
         expiry = QStringLiteral("EXPIRED ") + expiry;
-    out += table({{QStringLiteral("origin"), m.origin.toString()},
+    out += textTable({{QStringLiteral("origin"), m.origin.toString()},
                   {QStringLiteral("test object"), m.testObject},
                   {QStringLiteral("generated"), QStringLiteral("%1 (%2)").arg(iso(m.generatedAt), relative(now.secsTo(m.generatedAt)))},
                   {QStringLiteral("expires"), QStringLiteral("%1 (%2; valid for %3)").arg(iso(m.expiresAt()), expiry, duration(m.validForS))},
                   {QStringLiteral("direct route"), m.direct ? QStringLiteral("a candidate") : QStringLiteral("not a candidate")}},
                  QStringLiteral("  "));
     out += QStringLiteral("\nRace\n");
-    out += table({{QStringLiteral("object"), race.object == RaceSettings::Object::TestObject
+    out += textTable({{QStringLiteral("object"), race.object == RaceSettings::Object::TestObject
                                                  ? QStringLiteral("test_object (race on %1, then send the request over the winner)").arg(m.testObject)
                                                  : QStringLiteral("requested (race on the request itself)")},
                   {QStringLiteral("threshold"), QStringLiteral("%1 bytes").arg(race.thresholdBytes)},
@@ -99,7 +79,7 @@ QString summary(const RouteMap &m, const QString &path, const QDateTime &now)
                                      : QStringLiteral("unknown"),
                      QString::number(r.samples), r.wellConnected ? QStringLiteral("yes") : QStringLiteral("no")});
     }
-    out += m.regions.isEmpty() ? QStringLiteral("  (none)\n") : table(rows, QStringLiteral("  "));
+    out += m.regions.isEmpty() ? QStringLiteral("  (none)\n") : textTable(rows, QStringLiteral("  "));
     out += QStringLiteral("\nAlternates per edge region (in order)\n");
     rows.clear();
     for (auto it = m.alternates.constBegin(); it != m.alternates.constEnd(); ++it) {
@@ -110,7 +90,7 @@ QString summary(const RouteMap &m, const QString &path, const QDateTime &now)
             routes.append(QStringLiteral("+ ") + map::directRouteId());
         rows.append({it.key() == u"default" ? QStringLiteral("default (any other)") : it.key(), routes.join(QStringLiteral("  "))});
     }
-    out += rows.isEmpty() ? QStringLiteral("  (none: direct only)\n") : table(rows, QStringLiteral("  "));
+    out += rows.isEmpty() ? QStringLiteral("  (none: direct only)\n") : textTable(rows, QStringLiteral("  "));
     return out;
 }
 

@@ -54,6 +54,20 @@ protected:
         return m_lab.start(kEngineLabTopology);
     }
 
+    // Every route of the "plain" provider (its direct link and the links to the relays "fast" and
+    // "slow") resets a connection after bytes (-1: never again): a body longer than a route carries
+    // fails over.
+    Result<void> resetPlainRoutesAfter(qint64 bytes)
+    {
+        for (const QString &link : {lab::Topology::edgeToRelayLinkId(QStringLiteral("fast")),
+                                    lab::Topology::edgeToRelayLinkId(QStringLiteral("slow")),
+                                    lab::Topology::directLinkId(QStringLiteral("plain"))}) {
+            if (Result<void> r = m_lab.impair(link, [bytes](lab::Impairment &i) { i.resetAfterBytes = bytes; }); !r)
+                return r;
+        }
+        return {};
+    }
+
     // The lab's map of provider with only regions as alternates and, unless settings says otherwise,
     // a race on the first request and nothing else for an hour.
     map::RouteMap routeMap(const QString &provider, const std::function<void(map::RaceSettings &)> &settings = {},

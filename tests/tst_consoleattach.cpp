@@ -14,6 +14,7 @@
 #include "ui/failover/failovermodel.h"
 #include "ui/fleet/fleetpanel.h"
 #include "ui/fleet/tokenstore.h"
+#include "ui/history/historypanel.h"
 #include "ui/mainwindow.h"
 #include "ui/providers/providerspanel.h"
 #include "ui/providers/providersmodel.h"
@@ -25,6 +26,7 @@
 #include <QListWidget>
 #include <QLabel>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -41,6 +43,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void racesShowAsTheyHappen();
     void failoversShowLiveAndFromTheEdgesHistory();
+    void historyChartsReadTheEdge();
     void wrongTokenReadsUnauthorized();
     void killedEdgeIsReconnectedWithoutStallingTheGui();
     void fleetOfTwoDemoEdges();
@@ -158,6 +161,22 @@ void TestConsoleAttach::failoversShowLiveAndFromTheEdgesHistory()
     ui::FailoverModel *past = later.failoverInspector()->model();
     QVERIFY2(QTest::qWaitFor([&] { return past->rowCount() >= live->rowCount(); }, kTimeoutMs), "the edge's stored failovers did not show");
     QCOMPARE(past->events().first().request, live->events().first().request);
+}
+
+void TestConsoleAttach::historyChartsReadTheEdge()
+{
+    // The History tab of an attached edge: its races, read over its API on the panel's worker thread.
+    ui::HistoryPanel *history = m_window->historyPanel();
+    QCOMPARE(history->provider(), QStringLiteral("plain"));
+    QSignalSpy loaded(history, &ui::HistoryPanel::loaded);
+    history->reload();
+    QVERIFY(loaded.wait(kTimeoutMs));
+    QVERIFY2(history->lastError().isEmpty(), qPrintable(history->lastError()));
+    const qint64 races = m_window->front()->snapshot(QStringLiteral("plain")).races;
+    QVERIFY(races >= 2);
+    QCOMPARE(history->data().races, races);
+    QVERIFY(history->data().routes.contains(m_window->front()->snapshot(QStringLiteral("plain")).optimalRoute));
+    QVERIFY(!history->data().changes.isEmpty());
 }
 
 void TestConsoleAttach::wrongTokenReadsUnauthorized()

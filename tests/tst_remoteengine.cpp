@@ -9,6 +9,7 @@
 #include "edge/adminserver.h"
 #include "lab/labca.h"
 #include "remote/remoteengine.h"
+#include "remote/remotehistory.h"
 
 #include <QSignalSpy>
 
@@ -24,6 +25,7 @@ private Q_SLOTS:
     void mirrorIsTheEdges();
     void racesAndFailoversArriveLive();
     void historyIsTheEdges();
+    void chartRowsAreTheEdges();
     void wrongTokenIsUnauthorized();
     void lostEdgeIsReconnected();
     void mapsStayTheEdgesOwn();
@@ -146,6 +148,64 @@ void TestRemoteEngine::historyIsTheEdges()
     QVERIFY(QTest::qWaitFor([&] { return remoteAnswers.size() == 2; }, kTimeoutMs));
     const QString error = remoteAnswers.last().first().value<engine::HistoryAnswer>().error;
     QVERIFY2(error.contains(QStringLiteral("no provider 'nobody'")) && error.contains(QStringLiteral("404")), qPrintable(error));
+}
+
+void TestRemoteEngine::chartRowsAreTheEdges()
+{
+    // What the history charts of an attached edge read, through its API, against the engine's own
+    // answers (the same store): route samples, winners, race counts and route changes, whole and
+    // from a race on.
+    const auto engineAnswer = [this](engine::HistoryQuery query) {
+        QSignalSpy answers(m_engine.get(), &engine::EngineFront::historyAnswered);
+        const quint64 ticket = m_engine->queryHistory(query);
+        engine::HistoryAnswer got;
+        (void)QTest::qWaitFor([&] {
+            for (const QList<QVariant> &a : std::as_const(answers)) {
+                if (a.first().value<engine::HistoryAnswer>().ticket == ticket)
+                    got = a.first().value<engine::HistoryAnswer>();
+            }
+            return got.ticket == ticket;
+        }, kTimeoutMs);
+        return got;
+    };
+    remote::RemoteHistory history(adminUrl(), kToken, {});
+    const QString plain = QStringLiteral("plain");
+    const auto samples = history.routeSamples(plain, {}, {});
+    if (!samples)
+        QFAIL(qPrintable(samples.error()));
+    engine::HistoryQuery query;
+    query.kind = engine::HistoryQuery::Kind::RouteSamples;
+    query.provider = plain;
+    const engine::HistoryAnswer own = engineAnswer(query);
+    QVERIFY(!own.routeSamples.isEmpty());
+    QCOMPARE(samples->size(), own.routeSamples.size());
+    for (qsizetype i = 0; i < samples->size(); ++i) {
+        QCOMPARE(samples->at(i).raceId, own.routeSamples.at(i).raceId);
+        QCOMPARE(samples->at(i).routeId, own.routeSamples.at(i).routeId);
+        QCOMPARE(samples->at(i).at, own.routeSamples.at(i).at);
+        QCOMPARE(samples->at(i).timeToThresholdMs, own.routeSamples.at(i).timeToThresholdMs); // unrounded
+        QCOMPARE(samples->at(i).state, own.routeSamples.at(i).state);
+    }
+    const auto winners = history.winnerTimeline(plain, {}, {});
+    if (!winners)
+        QFAIL(qPrintable(winners.error()));
+    const auto count = history.raceCount(plain, {}, {});
+    if (!count)
+        QFAIL(qPrintable(count.error()));
+    QCOMPARE(*count, qint64(winners->size()));
+    QVERIFY(winners->size() >= 2);
+    const qint64 first = winners->first().raceId;
+    const auto later = history.winnerTimeline(plain, {}, {}, first);
+    QCOMPARE(later->size(), winners->size() - 1);
+    QCOMPARE(*history.raceCount(plain, {}, {}, first), 1);
+    const auto ofFirst = std::count_if(samples->cbegin(), samples->cend(), [first](const history::RouteSample &r) { return r.raceId == first; });
+    QVERIFY(ofFirst > 0);
+    QCOMPARE(history.routeSamples(plain, {}, {}, first)->size(), samples->size() - ofFirst);
+    const auto changes = history.routeChanges(plain, QDateTime::fromMSecsSinceEpoch(0, Qt::UTC), QDateTime::currentDateTimeUtc().addDays(1));
+    QVERIFY(changes && !changes->isEmpty());
+    const auto unknown = history.raceCount(QStringLiteral("nobody"), {}, {});
+    QVERIFY(!unknown);
+    QVERIFY2(unknown.error().contains(QStringLiteral("HTTP 404: no provider 'nobody'")), qPrintable(unknown.error()));
 }
 
 void TestRemoteEngine::wrongTokenIsUnauthorized()

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void valuesReadBackAsTheyWere();
     void readersNameTheBadField();
     void historyQueriesTravelAsQueryStrings();
+    void chartRowsTravelUnrounded();
     void sseInAnyPieces_data();
     void sseInAnyPieces();
     void sseRefusesBrokenStreams();
@@ -154,6 +155,41 @@ void TestWire::historyQueriesTravelAsQueryStrings()
     const auto bad = wire::historyQueryFrom(engine::HistoryQuery::Kind::RecentRaces, QStringLiteral("acme"), QUrlQuery(QStringLiteral("limit=-3")));
     QVERIFY(!bad);
     QVERIFY2(bad.error().startsWith(QStringLiteral("limit:")), qPrintable(bad.error()));
+}
+
+void TestWire::chartRowsTravelUnrounded()
+{
+    const QDateTime at = QDateTime::fromString(QStringLiteral("2026-12-05T10:00:00.123Z"), Qt::ISODateWithMs);
+    engine::HistoryAnswer samples;
+    samples.kind = engine::HistoryQuery::Kind::RouteSamples;
+    samples.routeSamples = {history::RouteSample{at, 7, QStringLiteral("via:fra"), model::RouteOutcome::State::Won, 3.25, 10.125, 20.0625, 20.0625, 65536, true},
+                            history::RouteSample{at, 7, QStringLiteral("direct"), model::RouteOutcome::State::Lost, -1, -1, -1, 88.5, 0, false}};
+    const auto back = wire::historyAnswerFromJson(samples.kind, wire::toJson(samples));
+    if (!back)
+        QFAIL(qPrintable(back.error()));
+    QCOMPARE(back->routeSamples.size(), 2);
+    QCOMPARE(back->routeSamples.at(0).timeToThresholdMs, 20.0625);
+    QCOMPARE(back->routeSamples.at(0).at, at);
+    QVERIFY(back->routeSamples.at(0).winner);
+    QCOMPARE(back->routeSamples.at(1).state, model::RouteOutcome::State::Lost);
+    QCOMPARE(back->routeSamples.at(1).ttfbMs, -1.0);
+
+    engine::HistoryAnswer count;
+    count.kind = engine::HistoryQuery::Kind::RaceCount;
+    count.count = 42;
+    QCOMPARE(wire::historyAnswerFromJson(count.kind, wire::toJson(count))->count, 42);
+    QVERIFY(!wire::historyAnswerFromJson(count.kind, QJsonObject{}));
+
+    engine::HistoryQuery query;
+    query.kind = engine::HistoryQuery::Kind::Winners;
+    query.provider = QStringLiteral("acme");
+    query.afterRaceId = 12;
+    QCOMPARE(wire::historyPath(query), QStringLiteral("/api/v1/providers/acme/winners"));
+    const auto parsed = wire::historyQueryFrom(query.kind, query.provider, wire::historyUrlQuery(query));
+    QCOMPARE(parsed->afterRaceId, 12);
+    const auto bad = wire::historyQueryFrom(engine::HistoryQuery::Kind::RaceCount, QStringLiteral("acme"), QUrlQuery(QStringLiteral("up_to_race=x")));
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().startsWith(QStringLiteral("up_to_race:")), qPrintable(bad.error()));
 }
 
 void TestWire::sseInAnyPieces_data()

@@ -73,12 +73,10 @@ void MainWindow::useFront(engine::EngineFront *front)
     m_front = front;
     m_currentProvider.clear();
     m_fleet->setCurrent(front);
-    const bool embedded = front == m_engine;
-    m_history->setHistoryPath(embedded ? m_options.historyPath : QString());
-    if (m_tabs) {
-        m_tabs->setTabEnabled(1, embedded);
-        m_tabs->setTabToolTip(1, embedded ? QString() : tr("The history charts show the embedded engine's history only, so far"));
-    }
+    if (auto *edge = qobject_cast<remote::RemoteEngine *>(front))
+        m_history->setEdge(edge->adminUrl(), edge->token(), edge->caCertificates()); // the charts over its API
+    else
+        m_history->setHistoryPath(m_options.historyPath);
 
     using Front = engine::EngineFront;
     const auto link = [this](QMetaObject::Connection c) { m_frontConnections.append(c); };
@@ -92,6 +90,7 @@ void MainWindow::useFront(engine::EngineFront *front)
     link(connect(front, &Front::raceFinished, m_topology, qOverload<quint64, const model::RaceResult &>(&TopologyView::onRaceFinished)));
     link(connect(front, &Front::raceFinished, m_history, &HistoryPanel::onRaceFinished));
     link(connect(front, &Front::routeChanged, m_topology, &TopologyView::onRouteChanged));
+    link(connect(front, &Front::routeChanged, m_history, &HistoryPanel::onRouteChanged));
     link(connect(front, &Front::failover, m_failovers, &FailoverInspector::addEvent));
     link(connect(front, &Front::failover, m_topology, &TopologyView::onFailover));
     link(connect(front, &Front::statusChanged, this, &MainWindow::showStatus));

@@ -118,6 +118,15 @@ void AdminServer::installApi()
                   [this](const QString &id, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         answerHistory(engine::HistoryQuery::Kind::RouteChanges, id, request, std::move(responder));
     });
+    // What the console's history charts read (history::SampleSource over the API).
+    for (const auto &[path, kind] : {std::pair{QStringLiteral("route-samples"), engine::HistoryQuery::Kind::RouteSamples},
+                                     std::pair{QStringLiteral("winners"), engine::HistoryQuery::Kind::Winners},
+                                     std::pair{QStringLiteral("race-count"), engine::HistoryQuery::Kind::RaceCount}}) {
+        m_http->route(QStringLiteral("/api/v1/providers/<arg>/") + path, QHttpServerRequest::Method::Get,
+                      [this, kind](const QString &id, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            answerHistory(kind, id, request, std::move(responder));
+        });
+    }
     m_http->route(QStringLiteral("/api/v1/failovers"), QHttpServerRequest::Method::Get,
                   [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         answerHistory(engine::HistoryQuery::Kind::Failovers, QString(), request, std::move(responder));

@@ -12,18 +12,23 @@
 #include <QMetaType>
 #include <QString>
 
+#include <limits>
+
 namespace relayrace::engine {
 
 // A question to the engine's history, asked through the front (EngineFront::queryHistory).
 struct HistoryQuery
 {
-    enum class Kind { RecentRaces, RouteChanges, Failovers };
+    // RouteSamples, Winners and RaceCount are what the history charts read (history::SampleSource).
+    enum class Kind { RecentRaces, RouteChanges, Failovers, RouteSamples, Winners, RaceCount };
 
     Kind kind = Kind::RecentRaces;
     QString provider;
     int limit = 100;                  // RecentRaces: newest first, at most this many (<= 0: all)
-    QDateTime from;                   // RouteChanges: [from, to)
+    QDateTime from;                   // RouteChanges, RouteSamples, Winners, RaceCount: [from, to)
     QDateTime to;
+    qint64 afterRaceId = -1;          // RouteSamples, Winners: only races stored after this one (-1: all)
+    qint64 upToRaceId = std::numeric_limits<qint64>::max(); // RaceCount: races with an id up to this one
     history::FailoverQuery failovers; // Failovers: the filters `relayrace log` has
 };
 
@@ -36,6 +41,9 @@ struct HistoryAnswer
     QList<model::RaceResult> races;
     QList<model::RouteChange> routeChanges;
     QList<model::FailoverEvent> failovers;
+    QList<history::RouteSample> routeSamples;
+    QList<history::WinnerPoint> winners;
+    qint64 count = 0;                 // RaceCount
 };
 
 } // namespace relayrace::engine

@@ -39,6 +39,24 @@ HistoryAnswer answer(history::HistoryStore &store, const HistoryQuery &query)
         else
             a.error = events.error();
         break;
+    case HistoryQuery::Kind::RouteSamples:
+        if (auto samples = store.routeSamples(query.provider, query.from, query.to, query.afterRaceId))
+            a.routeSamples = std::move(samples).value();
+        else
+            a.error = samples.error();
+        break;
+    case HistoryQuery::Kind::Winners:
+        if (auto winners = store.winnerTimeline(query.provider, query.from, query.to, query.afterRaceId))
+            a.winners = std::move(winners).value();
+        else
+            a.error = winners.error();
+        break;
+    case HistoryQuery::Kind::RaceCount:
+        if (auto count = store.raceCount(query.provider, query.from, query.to, query.upToRaceId))
+            a.count = *count;
+        else
+            a.error = count.error();
+        break;
     }
     return a;
 }

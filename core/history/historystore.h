@@ -4,6 +4,7 @@
 
 #include "model/failoverevent.h"
 #include "history/historyqueries.h"
+#include "history/samplesource.h"
 #include "model/routechange.h"
 #include "model/raceresult.h"
 #include "util/result.h"
@@ -41,7 +42,7 @@ struct RaceRecord
 // history opens its own store. Stores on one file in several threads or processes work at once (WAL;
 // a writer waits up to 5 s for another). Every method returns an error that names the file and says
 // what SQLite said.
-class HistoryStore final
+class HistoryStore final : public SampleSource
 {
 public:
     // Opens (creating if needed) and migrates the database at path. Refuses, changing nothing, a file
@@ -51,7 +52,7 @@ public:
     static QString defaultPath();
     static constexpr int schemaVersion = 1;
 
-    ~HistoryStore();
+    ~HistoryStore() override;
     HistoryStore(const HistoryStore &) = delete;
     HistoryStore &operator=(const HistoryStore &) = delete;
 
@@ -71,15 +72,16 @@ public:
     // Queries: [from, to) in UTC, oldest first unless said otherwise. An invalid bound does not bound.
     // afterRaceId >= 0: only the races stored after that one (a larger id). They are looked up by id, so
     // reading what is new since a previous read stays cheap however long the history is.
+    QString identity() const override { return m_path; }
     Result<QList<RouteSample>> routeSamples(const QString &provider, const QDateTime &from,
-                                            const QDateTime &to, qint64 afterRaceId = -1);
+                                            const QDateTime &to, qint64 afterRaceId = -1) override;
     Result<QList<WinnerPoint>> winnerTimeline(const QString &provider, const QDateTime &from,
-                                              const QDateTime &to, qint64 afterRaceId = -1);
+                                              const QDateTime &to, qint64 afterRaceId = -1) override;
     // The provider's races in [from, to) with an id of at most upToRaceId.
     Result<qint64> raceCount(const QString &provider, const QDateTime &from, const QDateTime &to,
-                             qint64 upToRaceId = std::numeric_limits<qint64>::max());
+                             qint64 upToRaceId = std::numeric_limits<qint64>::max()) override;
     Result<QList<model::RouteChange>> routeChanges(const QString &provider, const QDateTime &from,
-                                                    const QDateTime &to);
+                                                    const QDateTime &to) override;
     // Per route, then per bucket: the samples of metric that were measured (-1 never counts).
     Result<QList<BandPoint>> band(const QString &provider, const QDateTime &from, const QDateTime &to,
                                   int bucketSeconds, BandMetric metric = BandMetric::TimeToThreshold);

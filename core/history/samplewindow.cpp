@@ -62,11 +62,11 @@ std::pair<size_t, size_t> SampleWindow::racesIn(qint64 fromMs, qint64 toMs) cons
     return rangeOf(m_races, std::max(fromMs, m_fromMs), toMs);
 }
 
-Result<SampleWindow::Read> SampleWindow::update(HistoryStore &store, const QString &provider, const QDateTime &from,
+Result<SampleWindow::Read> SampleWindow::update(SampleSource &store, const QString &provider, const QDateTime &from,
                                                 bool full)
 {
     const qint64 fromMs = from.toMSecsSinceEpoch();
-    if (!full && m_loaded && store.path() == m_path && provider == m_provider && fromMs >= m_fromMs) {
+    if (!full && m_loaded && store.identity() == m_path && provider == m_provider && fromMs >= m_fromMs) {
         dropBefore(fromMs);
         // Ids start at 1: 0 reads every race when none was read yet.
         const auto added = read(store, from, std::max<qint64>(0, m_lastRaceId));
@@ -86,7 +86,7 @@ Result<SampleWindow::Read> SampleWindow::update(HistoryStore &store, const QStri
                                   m_path.toStdString(), provider.toStdString(), end - begin, *stored);
     }
     clear();
-    m_path = store.path();
+    m_path = store.identity();
     m_provider = provider;
     m_fromMs = fromMs;
     if (const auto added = read(store, from, -1); !added) {
@@ -130,7 +130,7 @@ int SampleWindow::routeIndex(const QString &route)
 // Reads the races after afterRaceId (every race when negative) and their samples. The races first: a race
 // stored between the two reads has a larger id than the last one read then, and its samples are left for
 // the next update, so a race and its samples always come together.
-Result<qint64> SampleWindow::read(HistoryStore &store, const QDateTime &from, qint64 afterRaceId)
+Result<qint64> SampleWindow::read(SampleSource &store, const QDateTime &from, qint64 afterRaceId)
 {
     auto timeline = store.winnerTimeline(m_provider, from, {}, afterRaceId);
     if (!timeline)

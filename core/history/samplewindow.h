@@ -14,7 +14,7 @@
 
 namespace relayrace::history {
 
-class HistoryStore;
+class SampleSource;
 
 // One provider's route samples and races from a time on, kept in memory and brought up to date by
 // reading only the races stored since the last update. The console's history panel asks for the same
@@ -47,7 +47,7 @@ public:
     // Brings the window to provider's races started at from or later, as stored in store now. A full
     // read when asked (full), at the first update, for another store, provider, or an earlier from, or
     // when the window no longer matches the store; else only the races stored since the last update.
-    Result<Read> update(HistoryStore &store, const QString &provider, const QDateTime &from, bool full = false);
+    Result<Read> update(SampleSource &store, const QString &provider, const QDateTime &from, bool full = false);
 
     QString provider() const { return m_provider; }
     // Sorted by (atMs, raceId), a race's routes in their race order.
@@ -63,7 +63,7 @@ public:
 
 private:
     void clear();
-    Result<qint64> read(HistoryStore &store, const QDateTime &from, qint64 afterRaceId);
+    Result<qint64> read(SampleSource &store, const QDateTime &from, qint64 afterRaceId);
     void dropBefore(qint64 fromMs);
     int routeIndex(const QString &route);
 

@@ -47,6 +47,8 @@ public:
     ~RemoteEngine() override;
 
     QUrl adminUrl() const { return m_base; }
+    QByteArray token() const { return m_token; }
+    QList<QSslCertificate> caCertificates() const { return m_ca; }
     State state() const { return m_state; }
     // What the state means now: the edge's answer or error, the time to the next attempt.
     QString stateDetail() const { return m_detail; }

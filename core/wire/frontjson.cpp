@@ -255,6 +255,10 @@ QJsonObject toJson(const engine::HistoryAnswer &answer)
         for (const model::FailoverEvent &event : answer.failovers)
             rows.append(model::toJson(event));
         return QJsonObject{{QStringLiteral("failovers"), rows}};
+    case engine::HistoryQuery::Kind::RouteSamples:
+    case engine::HistoryQuery::Kind::Winners:
+    case engine::HistoryQuery::Kind::RaceCount:
+        return chartRowsJson(answer);
     }
     return {};
 }
@@ -286,6 +290,12 @@ Result<engine::HistoryAnswer> historyAnswerFromJson(engine::HistoryQuery::Kind k
         answer.failovers = std::move(failovers).value();
         break;
     }
+    case engine::HistoryQuery::Kind::RouteSamples:
+    case engine::HistoryQuery::Kind::Winners:
+    case engine::HistoryQuery::Kind::RaceCount:
+        if (const Result<void> read = readChartRows(object, answer); !read)
+            return makeError(read.error());
+        break;
     }
     return answer;
 }

@@ -51,5 +51,9 @@ Result<engine::HistoryQuery> historyQueryFrom(engine::HistoryQuery::Kind kind, c
 // and back.
 QJsonObject toJson(const engine::HistoryAnswer &answer);
 Result<engine::HistoryAnswer> historyAnswerFromJson(engine::HistoryQuery::Kind kind, const QJsonObject &object);
+// The history charts' rows (RouteSamples: {"route_samples": [...]}, Winners: {"winners": [...]},
+// RaceCount: {"races": n}), times to the millisecond and figures unrounded; and back into answer.
+QJsonObject chartRowsJson(const engine::HistoryAnswer &answer);
+Result<void> readChartRows(const QJsonObject &object, engine::HistoryAnswer &answer);
 
 } // namespace relayrace::wire

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "wire/frontjson.h"
 
+#include <limits>
+
 namespace relayrace::wire {
 
 namespace {
@@ -40,6 +42,17 @@ public:
             fail(QStringLiteral("%1: expected a non-negative integer, not \"%2\"").arg(key, value));
         return ok ? number : absent;
     }
+    qint64 id(const QString &key, qint64 absent)
+    {
+        const QString value = text(key);
+        if (value.isEmpty())
+            return absent;
+        bool ok = false;
+        const qint64 number = value.toLongLong(&ok);
+        if (!ok || number < 0)
+            fail(QStringLiteral("%1: expected a race id (a non-negative integer), not \"%2\"").arg(key, value));
+        return ok ? number : absent;
+    }
     const QString &error() const { return m_error; }
 
 private:
@@ -63,6 +76,12 @@ QString historyPath(const engine::HistoryQuery &query)
         return QStringLiteral("/api/v1/providers/%1/route-changes").arg(QString::fromLatin1(QUrl::toPercentEncoding(query.provider)));
     case engine::HistoryQuery::Kind::Failovers:
         return QStringLiteral("/api/v1/failovers");
+    case engine::HistoryQuery::Kind::RouteSamples:
+        return QStringLiteral("/api/v1/providers/%1/route-samples").arg(QString::fromLatin1(QUrl::toPercentEncoding(query.provider)));
+    case engine::HistoryQuery::Kind::Winners:
+        return QStringLiteral("/api/v1/providers/%1/winners").arg(QString::fromLatin1(QUrl::toPercentEncoding(query.provider)));
+    case engine::HistoryQuery::Kind::RaceCount:
+        return QStringLiteral("/api/v1/providers/%1/race-count").arg(QString::fromLatin1(QUrl::toPercentEncoding(query.provider)));
     }
     return {};
 }
@@ -92,6 +111,19 @@ QUrlQuery historyUrlQuery(const engine::HistoryQuery &query)
         url.addQueryItem(QStringLiteral("limit"), QString::number(qMax(0, f.limit)));
         break;
     }
+    case engine::HistoryQuery::Kind::RouteSamples:
+    case engine::HistoryQuery::Kind::Winners:
+        addTime(url, QStringLiteral("since"), query.from);
+        addTime(url, QStringLiteral("until"), query.to);
+        if (query.afterRaceId >= 0)
+            url.addQueryItem(QStringLiteral("after_race"), QString::number(query.afterRaceId));
+        break;
+    case engine::HistoryQuery::Kind::RaceCount:
+        addTime(url, QStringLiteral("since"), query.from);
+        addTime(url, QStringLiteral("until"), query.to);
+        if (query.upToRaceId != std::numeric_limits<qint64>::max())
+            url.addQueryItem(QStringLiteral("up_to_race"), QString::number(query.upToRaceId));
+        break;
     }
     return url;
 }
@@ -122,6 +154,17 @@ Result<engine::HistoryQuery> historyQueryFrom(engine::HistoryQuery::Kind kind, c
         query.failovers.from = params.time(QStringLiteral("since"));
         query.failovers.to = params.time(QStringLiteral("until"));
         query.failovers.limit = params.integer(QStringLiteral("limit"), 1000);
+        break;
+    case engine::HistoryQuery::Kind::RouteSamples:
+    case engine::HistoryQuery::Kind::Winners:
+        query.from = params.time(QStringLiteral("since"));
+        query.to = params.time(QStringLiteral("until"));
+        query.afterRaceId = params.id(QStringLiteral("after_race"), -1);
+        break;
+    case engine::HistoryQuery::Kind::RaceCount:
+        query.from = params.time(QStringLiteral("since"));
+        query.to = params.time(QStringLiteral("until"));
+        query.upToRaceId = params.id(QStringLiteral("up_to_race"), std::numeric_limits<qint64>::max());
         break;
     }
     if (!params.error().isEmpty())

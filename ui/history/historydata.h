@@ -9,6 +9,8 @@
 #include <QList>
 #include <QMetaType>
 #include <QPointF>
+#include <QSslCertificate>
+#include <QUrl>
 #include <QString>
 #include <QStringList>
 
@@ -18,7 +20,10 @@ namespace relayrace::ui {
 struct HistoryQuery
 {
     quint64 generation = 0;
-    QString path;
+    QString path;             // the engine's history store; or, when edge is set, an edge's admin API:
+    QUrl edge;
+    QByteArray token;
+    QList<QSslCertificate> edgeCa;
     QString provider;
     QDateTime from;
     QDateTime to;

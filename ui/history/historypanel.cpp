@@ -137,6 +137,16 @@ qint64 HistoryPanel::rangeSeconds(Range range)
 void HistoryPanel::setHistoryPath(const QString &path)
 {
     m_path = path;
+    m_edge.clear();
+    m_refreshTimer->start(0);
+}
+
+void HistoryPanel::setEdge(const QUrl &adminUrl, const QByteArray &token, const QList<QSslCertificate> &ca)
+{
+    m_path.clear();
+    m_edge = adminUrl;
+    m_token = token;
+    m_edgeCa = ca;
     m_refreshTimer->start(0);
 }
 
@@ -197,7 +207,7 @@ int HistoryPanel::currentPlotWidth() const
 
 void HistoryPanel::startQuery()
 {
-    if (m_path.isEmpty() || m_provider.isEmpty())
+    if ((m_path.isEmpty() && !m_edge.isValid()) || m_provider.isEmpty())
         return;
     // A refresh of what is already loading waits for it: over a long history a query can take longer
     // than races take to arrive, and superseding it each time would never draw anything. Another
@@ -213,6 +223,9 @@ void HistoryPanel::startQuery()
     HistoryQuery query;
     query.generation = ++m_generation;
     query.path = m_path;
+    query.edge = m_edge;
+    query.token = m_token;
+    query.edgeCa = m_edgeCa;
     query.provider = m_provider;
     query.to = QDateTime::currentDateTimeUtc();
     query.from = query.to.addSecs(-rangeSeconds(range()));

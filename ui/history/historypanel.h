@@ -68,6 +68,8 @@ public:
 
 public Q_SLOTS:
     void setHistoryPath(const QString &path);
+    // An attached edge's history, over its admin API, instead of a store's file.
+    void setEdge(const QUrl &adminUrl, const QByteArray &token, const QList<QSslCertificate> &ca);
     void setProvider(const QString &provider);
     // Reloads once the coalescing interval (refreshIntervalMs) since the last query has passed.
     void refresh();
@@ -93,6 +95,9 @@ private:
     int currentPlotWidth() const;
 
     QString m_path;
+    QUrl m_edge;
+    QByteArray m_token;
+    QList<QSslCertificate> m_edgeCa;
     QString m_provider;
     QComboBox *m_range = nullptr;
     QLabel *m_status = nullptr;

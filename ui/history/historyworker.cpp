@@ -3,6 +3,7 @@
 #include "historyworker.h"
 
 #include "history/historystore.h"
+#include "remote/remotehistory.h"
 #include "log/logging.h"
 #include "map/routemap.h"
 #include "ui/history/downsample.h"
@@ -106,12 +107,17 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
         log::get("ui")->warn("history panel: {}", error.toStdString());
         return data;
     };
-    if (!m_store || m_store->path() != query.path) {
+    const QString identity = query.edge.isValid() ? query.edge.toString() : query.path;
+    if (!m_store || m_store->identity() != identity) {
         m_store.reset();
-        auto opened = history::HistoryStore::open(query.path);
-        if (!opened)
-            return fail(opened.error());
-        m_store = std::move(opened).value();
+        if (query.edge.isValid()) {
+            m_store = std::make_unique<remote::RemoteHistory>(query.edge, query.token, query.edgeCa);
+        } else {
+            auto opened = history::HistoryStore::open(query.path);
+            if (!opened)
+                return fail(opened.error());
+            m_store = std::move(opened).value();
+        }
     }
     const qint64 fromMs = query.from.toMSecsSinceEpoch();
     const qint64 toMs = query.to.toMSecsSinceEpoch();

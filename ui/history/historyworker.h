@@ -11,13 +11,14 @@
 #include <memory>
 
 namespace relayrace::history {
-class HistoryStore;
+class SampleSource;
 }
 
 namespace relayrace::ui {
 
 // Runs the history panel's queries on its own thread with its own HistoryStore (one SQLite connection
-// per thread). It keeps the provider's samples of the range in a SampleWindow and reads only what was
+// per thread), or, for an attached edge, a remote::RemoteHistory asking the edge's API (each call waits
+// here, on the worker's thread). It keeps the provider's samples of the range in a SampleWindow and reads only what was
 // stored since the last query; the charts' figures are computed from the window. A query whose generation is no longer the latest is abandoned between steps: a newer
 // query makes an older result stale.
 class HistoryWorker final : public QObject
@@ -43,7 +44,7 @@ private:
     bool stale(const HistoryQuery &query) const { return m_latest->load() != query.generation; }
 
     std::shared_ptr<std::atomic<quint64>> m_latest;
-    std::unique_ptr<history::HistoryStore> m_store;
+    std::unique_ptr<history::SampleSource> m_store; // the store's file, or an edge's API (remote::RemoteHistory)
     history::SampleWindow m_window;
 };
 

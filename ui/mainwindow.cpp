@@ -343,6 +343,10 @@ void MainWindow::exportHistoryCsv(const QString &path)
         Q_EMIT historyExported(path, tr("no provider to export"));
         return;
     }
+    if (m_front != m_engine) {
+        Q_EMIT historyExported(path, tr("the history CSV export reads the embedded engine's store; an attached edge's is not exported yet"));
+        return;
+    }
     m_exporter->exportRouteSamples(m_options.historyPath, m_currentProvider, path);
 }
 

@@ -117,6 +117,9 @@ private:
     void attachEdgeDialog();
     void onTokenLoaded(const QUrl &edge, const QByteArray &token, const QString &where);
     void onHistoryAnswered(const engine::HistoryAnswer &answer);
+    // The failover inspector's past: the front's stored failovers (newest kFailoverHistoryRows), merged
+    // with what arrived live.
+    void askFailoverHistory(engine::EngineFront *front);
     void showFrontState(engine::EngineFront *front);
     void addMap(const map::RouteMap &map, const QString &trust);
     void onMapChanged(const map::RouteMap &map);

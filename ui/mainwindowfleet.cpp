@@ -102,7 +102,11 @@ void MainWindow::useFront(engine::EngineFront *front)
     }));
     link(connect(front, &Front::historyAnswered, this, &MainWindow::onHistoryAnswered));
     if (auto *edge = qobject_cast<remote::RemoteEngine *>(front)) {
-        link(connect(edge, &remote::RemoteEngine::stateChanged, this, [this, edge] { showFrontState(edge); }));
+        link(connect(edge, &remote::RemoteEngine::stateChanged, this, [this, edge](remote::RemoteEngine::State state) {
+            showFrontState(edge);
+            if (state == remote::RemoteEngine::State::Connected)
+                askFailoverHistory(edge); // what it kept while the stream was down (or before it first opened)
+        }));
         link(connect(edge, &remote::RemoteEngine::unsupported, this, [this](const QString &what) { statusBar()->showMessage(what, 8000); }));
     }
 
@@ -116,6 +120,11 @@ void MainWindow::useFront(engine::EngineFront *front)
     }
     showStatus(front->status());
     showFrontState(front);
+    askFailoverHistory(front);
+}
+
+void MainWindow::askFailoverHistory(engine::EngineFront *front)
+{
     engine::HistoryQuery past;
     past.kind = engine::HistoryQuery::Kind::Failovers;
     past.failovers.limit = kFailoverHistoryRows;

@@ -17,9 +17,14 @@ namespace {
 
 const QString kService = QStringLiteral("relayrace-console");
 
+// One key per edge however its URL was typed: no user info, query, fragment or trailing slash
+// ("http://10.0.0.5:9901/" and "http://10.0.0.5:9901" are one edge).
 QString keyOf(const QUrl &edge)
 {
-    return edge.adjusted(QUrl::StripTrailingSlash | QUrl::RemoveUserInfo).toString();
+    QString path = edge.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    return edge.scheme() + QStringLiteral("://") + edge.host() + u':' + QString::number(edge.port(edge.scheme() == u"https" ? 443 : 80)) + path;
 }
 
 } // namespace

@@ -12,6 +12,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace relayrace::edge {
 
 EventHub::EventHub(engine::EngineFront *front, QObject *parent)
@@ -83,6 +85,13 @@ EventHub::~EventHub()
     }
 }
 
+int EventHub::subscribers() const
+{
+    return int(std::count_if(m_subscribers.cbegin(), m_subscribers.cend(), [](const QPointer<QTcpSocket> &socket) {
+        return socket && socket->state() == QAbstractSocket::ConnectedState;
+    }));
+}
+
 bool EventHub::subscribe(QTcpSocket *socket)
 {
     m_subscribers.removeAll(nullptr);
@@ -90,7 +99,8 @@ bool EventHub::subscribe(QTcpSocket *socket)
         return false;
     flush(); // what is queued predates the hello this one gets: it goes to the others only
     m_subscribers.append(socket);
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { m_subscribers.removeAll(socket); });
+    // Gone once the server deletes the connection. Not at `disconnected`: a socket's destructor emits
+    // it, when the object is no QTcpSocket any more (a QPointer<QTcpSocket> must not be read then).
     connect(socket, &QObject::destroyed, this, [this] { m_subscribers.removeAll(nullptr); });
     socket->write(hello());
     if (!m_heartbeat->isActive())

@@ -43,7 +43,7 @@ public:
 
     // Takes a connection whose response head was written; false when kMaxSubscribers are already in.
     bool subscribe(QTcpSocket *socket);
-    int subscribers() const { return int(m_subscribers.size()); }
+    int subscribers() const; // connected now
     // Subscribers disconnected for not reading, since the edge started.
     qint64 dropped() const { return m_dropped; }
 

@@ -171,6 +171,9 @@ void TestConsoleAttach::historyChartsReadTheEdge()
     QSignalSpy loaded(history, &ui::HistoryPanel::loaded);
     history->reload();
     QVERIFY(loaded.wait(kTimeoutMs));
+    if (!history->lastError().isEmpty()) // what the edge said, for the reader of a failed run
+        qWarning("edge process (%s): %s", m_edge.process->state() == QProcess::Running ? "running" : "exited",
+                 QByteArray(m_edge.output + m_edge.process->readAll()).right(6000).constData());
     QVERIFY2(history->lastError().isEmpty(), qPrintable(history->lastError()));
     const qint64 races = m_window->front()->snapshot(QStringLiteral("plain")).races;
     QVERIFY(races >= 2);

@@ -15,6 +15,7 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QUrl>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSslConfiguration>
@@ -54,6 +55,7 @@ private Q_SLOTS:
     void relayReachesTheOriginOverItsOwnHop();
     void impairmentChangesFromAnotherThreadApplyLive();
     void labCommandPrintsEndpointsAndWritesMaps();
+    void labControlChangesLinksWhileTheLabRuns();
     void demoCommandReportsEveryProvider();
 
 private:
@@ -201,6 +203,57 @@ void TestLab::labCommandPrintsEndpointsAndWritesMaps()
     QVERIFY(bad.waitForFinished(30000));
     QCOMPARE(bad.exitCode(), 1);
     QVERIFY2(bad.readAllStandardError().contains("README.md: $: not valid JSON"), "error names the file and the JSON path");
+}
+
+void TestLab::labControlChangesLinksWhileTheLabRuns()
+{
+    // `relayrace lab --control`: a link's impairment read and replaced over HTTP while the lab runs,
+    // and the traffic through the link feels it (the demo's direct link to acme adds 260 ms).
+    QTemporaryDir dir;
+    QProcess cli;
+    cli.start(QStringLiteral(RELAYRACE_BINARY_DIR "/app/relayrace"),
+              {QStringLiteral("lab"), QStringLiteral("--json"), QStringLiteral("--control"), QStringLiteral("127.0.0.1:0"),
+               QStringLiteral("--maps-dir"), dir.path()});
+    QByteArray out;
+    QVERIFY(QTest::qWaitFor([&] { out += cli.readAllStandardOutput(); return out.contains('\n') || cli.state() == QProcess::NotRunning; }, 60'000));
+    const QJsonObject doc = QJsonDocument::fromJson(out).object();
+    const QString control = doc.value(QStringLiteral("control")).toString();
+    QVERIFY2(control.startsWith(QStringLiteral("http://127.0.0.1:")), out.constData());
+    QString acme;
+    for (const QJsonValue &p : doc.value(QStringLiteral("providers")).toArray()) {
+        if (p.toObject().value(QStringLiteral("id")).toString() == u"acme")
+            acme = p.toObject().value(QStringLiteral("origin")).toString();
+    }
+    QVERIFY2(!acme.isEmpty(), out.constData());
+    const auto curl = [](const QStringList &arguments) {
+        QProcess c;
+        c.start(QStringLiteral("curl"), QStringList{QStringLiteral("-s"), QStringLiteral("--max-time"), QStringLiteral("30")} + arguments);
+        c.waitForFinished(40'000);
+        return c.readAllStandardOutput();
+    };
+    const QString link = QStringLiteral("/links/") + QString::fromLatin1(QUrl::toPercentEncoding(QStringLiteral("edge>origin:acme")));
+    const QJsonObject before = QJsonDocument::fromJson(curl({control + link})).object();
+    QCOMPARE(before.value(QStringLiteral("impairment")).toObject().value(QStringLiteral("latency_ms")).toInt(), 260);
+    QVERIFY(QJsonDocument::fromJson(curl({control + QStringLiteral("/links")})).object().value(QStringLiteral("links")).toArray().size() >= 10);
+    const auto seconds = [&] {
+        return curl({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{time_total}"),
+                     acme + QStringLiteral("/sureroute-test-object.html")}).toDouble();
+    };
+    const double slow = seconds();
+    const QJsonObject applied = QJsonDocument::fromJson(curl({QStringLiteral("-X"), QStringLiteral("PUT"), QStringLiteral("--data"),
+                                                              QStringLiteral(R"({"latency_ms": 0})"), control + link})).object();
+    QCOMPARE(applied.value(QStringLiteral("impairment")).toObject().value(QStringLiteral("latency_ms")).toInt(), 0);
+    const double fast = seconds();
+    QVERIFY2(slow > 0.4 && fast < slow - 0.3, qPrintable(QStringLiteral("%1 s then %2 s").arg(slow).arg(fast)));
+
+    const QByteArray bad = curl({QStringLiteral("-X"), QStringLiteral("PUT"), QStringLiteral("--data"), QStringLiteral(R"({"latency_ms": -3})"),
+                                 QStringLiteral("-w"), QStringLiteral(" %{http_code}"), control + link});
+    QVERIFY2(bad.endsWith(" 400") && bad.contains("latency_ms"), bad.constData());
+    const QByteArray unknown = curl({QStringLiteral("-X"), QStringLiteral("PUT"), QStringLiteral("--data"), QStringLiteral("{}"),
+                                     QStringLiteral("-w"), QStringLiteral(" %{http_code}"), control + QStringLiteral("/links/nowhere")});
+    QVERIFY2(unknown.endsWith(" 404"), unknown.constData());
+    cli.terminate();
+    QVERIFY(cli.waitForFinished(30'000));
 }
 
 void TestLab::demoCommandReportsEveryProvider()

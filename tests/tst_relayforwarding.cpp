@@ -30,6 +30,7 @@ private Q_SLOTS:
     void relayForwardsRequestBodiesIntact();
     void relayStripsHopByHopHeadersAndAddsVia();
     void relayFollowsUpstreamRoute();
+    void relayTakesOriginFormForARoutedHost();
     void relayAnswersPipelinedHeadAnd204WithoutBodies();
     void relayReframesChunkedAndCloseDelimitedResponses();
 };
@@ -176,6 +177,35 @@ void TestRelayForwarding::relayFollowsUpstreamRoute()
     QCOMPARE(client.response().body, bodyBytes(0, 100));
     QCOMPARE(origin.requests.size(), 1);
     QCOMPARE(headerOf(origin.requests.first().head, "host"), QByteArray("origin.lab.invalid"));
+}
+
+void TestRelayForwarding::relayTakesOriginFormForARoutedHost()
+{
+    // As a reverse proxy: "GET /path" with the Host of a routed upstream goes there, over the route
+    // (what nginx and HAProxy send when a relay region is their upstream server); any other Host is
+    // still refused as a forward proxy refuses origin-form.
+    TestOrigin origin;
+    auto relay = startRelay();
+    relay->setUpstreamRoute(QStringLiteral("origin.lab.invalid"), 8080, QStringLiteral("127.0.0.1"), origin.port());
+    RawClient client(relay->port(), "GET /bytes/100 HTTP/1.1\r\nHost: origin.lab.invalid:8080\r\n\r\n"
+                                    "GET /bytes/50 HTTP/1.1\r\nHost: origin.lab.invalid:8080\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(client.closed || parseResponse(client.received, client.response().end).complete, kTimeoutMs);
+    const Response first = client.response();
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.body, bodyBytes(0, 100));
+    const Response second = parseResponse(client.received, first.end);
+    QCOMPARE(second.status, 200);
+    QCOMPARE(second.body, bodyBytes(0, 50));
+    QCOMPARE(origin.requests.size(), 2);
+    QCOMPARE(headerOf(origin.requests.first().head, "host"), QByteArray("origin.lab.invalid:8080"));
+    QVERIFY(!headerOf(origin.requests.first().head, "via").isEmpty());
+
+    for (const QByteArray &host : {QByteArray("origin.lab.invalid"), QByteArray("elsewhere.invalid:8080"), QByteArray("[::1]:8080")}) {
+        RawClient refused(relay->port(), "GET /bytes/10 HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(refused.response().complete || refused.closed, kTimeoutMs);
+        QCOMPARE(refused.response().status, 400);
+    }
+    QCOMPARE(origin.requests.size(), 2);
 }
 
 void TestRelayForwarding::relayAnswersPipelinedHeadAnd204WithoutBodies()

@@ -3,6 +3,7 @@
 #include "command.h"
 
 #include "lab/lab.h"
+#include "lab/labcontrol.h"
 #include "map/mapcodec.h"
 #include "util/signalwatcher.h"
 
@@ -41,7 +42,11 @@ int runLab(const QStringList &arguments)
     const QCommandLineOption mapsOption(QStringLiteral("maps-dir"), QStringLiteral("Where to write <provider>.map.json (default: current directory)."), QStringLiteral("dir"), QStringLiteral("."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON document of endpoints on stdout."));
     const QCommandLineOption once(QStringLiteral("exit-when-ready"), QStringLiteral("Exit once the lab is up and the maps are written (for scripts and tests)."));
-    parser.addOptions({topologyOption, mapsOption, json, once});
+    const QCommandLineOption control(QStringLiteral("control"),
+                                     QStringLiteral("Answer GET/PUT /links[/ID] here: the links' impairments, changed while the lab runs "
+                                                    "(docs/lab-topology.md), e.g. 127.0.0.1:0."),
+                                     QStringLiteral("addr:port"));
+    parser.addOptions({topologyOption, mapsOption, json, once, control});
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace lab")); rc >= 0)
         return rc;
     if (!parser.positionalArguments().isEmpty()) {
@@ -75,7 +80,22 @@ int runLab(const QStringList &arguments)
         return ExitFailure;
     }
 
+    std::optional<std::pair<QHostAddress, quint16>> controlAt;
+    if (parser.isSet(control)) {
+        const QString value = parser.value(control);
+        const qsizetype colon = value.lastIndexOf(u':');
+        bool ok = colon > 0;
+        const uint port = ok ? value.mid(colon + 1).toUInt(&ok) : 0;
+        const QHostAddress address(value.left(colon));
+        if (!ok || port > 65535 || address.isNull()) {
+            printError(QStringLiteral("--control '%1': expected ADDRESS:PORT (e.g. 127.0.0.1:0)").arg(value));
+            return ExitUsage;
+        }
+        controlAt = std::pair{address, quint16(port)};
+    }
+
     lab::LabHost host(std::move(topology).value());
+    std::unique_ptr<lab::LabControl> labControl;
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::interrupted, qApp, [](int) { QCoreApplication::exit(ExitOk); });
     QObject::connect(&host, &lab::LabHost::failed, qApp, [](const QString &error) {
@@ -96,6 +116,16 @@ int runLab(const QStringList &arguments)
             maps.append(path);
         }
         document.insert(QStringLiteral("maps"), maps);
+        if (controlAt) {
+            labControl = std::make_unique<lab::LabControl>(host.lab());
+            const Result<quint16> port = labControl->listen(controlAt->first, controlAt->second);
+            if (!port) {
+                printError(port.error());
+                QCoreApplication::exit(ExitFailure);
+                return;
+            }
+            document.insert(QStringLiteral("control"), QStringLiteral("http://%1:%2").arg(controlAt->first.toString()).arg(*port));
+        }
         if (parser.isSet(json)) {
             std::printf("%s\n", QJsonDocument(document).toJson(QJsonDocument::Compact).constData());
         } else {
@@ -113,6 +143,9 @@ int runLab(const QStringList &arguments)
             }
             if (!endpoints.caFile.isEmpty())
                 std::printf("\nhttps origins are signed by the run's CA: %s\n", qUtf8Printable(endpoints.caFile));
+            if (labControl)
+                std::printf("\nlink control: %s/links (GET; PUT /links/ID with an impairment)\n",
+                            qUtf8Printable(document.value(QStringLiteral("control")).toString()));
             std::printf("\nroute maps:\n");
             for (const auto &m : maps)
                 std::printf("  %s\n", qUtf8Printable(m.toString()));
@@ -122,7 +155,9 @@ int runLab(const QStringList &arguments)
             QCoreApplication::exit(ExitOk);
     });
     host.start();
-    return QCoreApplication::exec();
+    const int rc = QCoreApplication::exec();
+    labControl.reset(); // before the lab it changes
+    return rc;
 }
 
 } // namespace relayrace::cli

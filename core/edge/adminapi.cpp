@@ -15,6 +15,7 @@
 #include <QHttpServerResponse>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QTcpSocket>
 
 namespace relayrace::edge {
@@ -70,19 +71,25 @@ void AdminServer::answerHistory(engine::HistoryQuery::Kind kind, const QString &
     const Result<engine::HistoryQuery> query = wire::historyQueryFrom(kind, provider, request.query());
     if (!query)
         return problem(query.error(), Status::BadRequest).write(std::move(responder));
-    // Answered when the engine's history is: the responder waits, its connection stays open.
+    // Answered when the engine's history is: the responder waits, its connection stays open. The
+    // socket is watched: a client that leaves first takes its socket with it (the responder's pointer
+    // would dangle).
+    QPointer<QTcpSocket> socket = responder.socket();
     const quint64 ticket = m_front->queryHistory(*query);
-    m_pendingHistory.insert(ticket, std::make_shared<QHttpServerResponder>(std::move(responder)));
+    m_pendingHistory.insert(ticket, PendingAnswer{std::make_shared<QHttpServerResponder>(std::move(responder)), socket});
 }
 
 void AdminServer::installApi()
 {
     connect(m_front, &engine::EngineFront::historyAnswered, this, [this](const engine::HistoryAnswer &answer) {
-        const std::shared_ptr<QHttpServerResponder> responder = m_pendingHistory.take(answer.ticket);
-        if (!responder)
+        const auto pending = m_pendingHistory.find(answer.ticket);
+        if (pending == m_pendingHistory.end())
             return; // another driver's question
-        if (!responder->socket() || responder->socket()->state() != QAbstractSocket::ConnectedState)
-            return;
+        const PendingAnswer waiting = *pending;
+        m_pendingHistory.erase(pending);
+        const std::shared_ptr<QHttpServerResponder> responder = waiting.responder;
+        if (!waiting.socket || waiting.socket->state() != QAbstractSocket::ConnectedState)
+            return; // the client left
         if (!answer.error.isEmpty())
             return problem(answer.error, Status::ServiceUnavailable).write(std::move(*responder));
         json(wire::toJson(answer)).write(std::move(*responder));

@@ -10,6 +10,8 @@
 #include <QMap>
 #include <QHostAddress>
 #include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
 #include <QSslConfiguration>
 #include <QString>
 
@@ -79,7 +81,12 @@ private:
     std::function<Result<void>()> m_reload;
     EventHub *m_events;
     FrontMetrics *m_frontMetrics;
-    QHash<quint64, std::shared_ptr<QHttpServerResponder>> m_pendingHistory; // by the front's ticket
+    struct PendingAnswer
+    {
+        std::shared_ptr<QHttpServerResponder> responder;
+        QPointer<QTcpSocket> socket; // null once the client left
+    };
+    QHash<quint64, PendingAnswer> m_pendingHistory; // by the front's ticket
 };
 
 } // namespace relayrace::edge

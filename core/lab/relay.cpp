@@ -73,6 +73,12 @@ void Relay::clearUpstreamRoutes()
     m_routes.clear();
 }
 
+bool Relay::hasUpstreamRoute(const QString &host, quint16 port) const
+{
+    QMutexLocker lock(&m_routesMutex);
+    return m_routes.contains(routeKey(host, port));
+}
+
 std::pair<QString, quint16> Relay::upstreamFor(const QString &host, quint16 port) const
 {
     QMutexLocker lock(&m_routesMutex);

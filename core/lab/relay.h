@@ -91,7 +91,13 @@ public:
     // Connections the relay would open to host:port go to toHost:toPort instead; the request (Host
     // header included) is unchanged. The lab uses it to send a relay's upstream traffic through the
     // relay's own impaired link. Thread-safe; applies to connections opened afterwards.
+    //
+    // A routed upstream is also reached by an origin-form request ("GET /path", Host: host:port), as a
+    // reverse proxy would: what lets nginx and HAProxy use a relay region as an upstream server over
+    // the very links the relay's proxy traffic takes (docs/lab-topology.md, the peer comparison). An
+    // origin-form request for any other Host is refused as before.
     void setUpstreamRoute(const QString &host, quint16 port, const QString &toHost, quint16 toPort);
+    bool hasUpstreamRoute(const QString &host, quint16 port) const;
     void clearUpstreamRoutes();
 
     // Thread-safe: the oldest first, at most kLogCapacity.

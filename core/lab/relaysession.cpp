@@ -21,6 +21,24 @@ constexpr qsizetype kMaxResponseHeaderBytes = 64 * 1024;
 constexpr int kLingerMs = 2000;
 constexpr qsizetype kMaxLoggedTarget = 2048;
 
+// An origin-form request as a reverse proxy takes it: its Host ("host" or "host:port", not an IPv6
+// literal) names an upstream the relay routes (Relay::hasUpstreamRoute); none otherwise.
+std::optional<http::HttpTarget> reverseTarget(const http::HttpHead &head, const Relay &relay)
+{
+    const QByteArray host = head.header("host").trimmed();
+    if (host.isEmpty() || host.startsWith('['))
+        return std::nullopt;
+    const qsizetype colon = host.lastIndexOf(':');
+    bool ok = colon < 0;
+    const uint port = colon < 0 ? 80 : host.mid(colon + 1).toUInt(&ok);
+    if (!ok || port == 0 || port > 65535)
+        return std::nullopt;
+    const QByteArray name = colon < 0 ? host : host.left(colon);
+    if (!relay.hasUpstreamRoute(QString::fromLatin1(name), quint16(port)))
+        return std::nullopt;
+    return http::HttpTarget{QByteArrayLiteral("http"), name, quint16(port), head.target};
+}
+
 } // namespace
 
 RelaySession::RelaySession(QTcpSocket *client, Relay *relay)
@@ -229,7 +247,9 @@ void RelaySession::beginRequest(const HttpHead &head)
     m_ex.clientHttp11 = head.isHttp11OrLater();
     m_ex.clientKeepAlive = head.keepAlive;
     m_ex.headRequest = head.method == "HEAD";
-    const auto target = parseProxyTarget(head.target, head.connect);
+    std::optional<http::HttpTarget> target = parseProxyTarget(head.target, head.connect);
+    if (!target && !head.connect && head.target.startsWith('/'))
+        target = reverseTarget(head, *m_relay);
 
     if (head.connect) {
         if (!target) {

@@ -20,8 +20,26 @@
 namespace relayrace::edge {
 
 EdgeConnection::EdgeConnection(QTcpSocket *socket, EdgeServer *server)
-    : QObject(server), m_socket(socket), m_server(server), m_timer(new QTimer(this))
+    : QObject(server), m_socket(socket), m_server(server), m_timer(new QTimer(this)), m_streamCheck(new QTimer(this))
 {
+    m_streamCheck->setInterval(1000);
+    connect(m_streamCheck, &QTimer::timeout, this, [this] {
+        if (!m_stream || m_closed || m_pumping)
+            return;
+        const bool unannounced = (!m_headSent && m_stream->head()) || (m_headSent && m_stream->available() > 0 &&
+                                                                         m_socket->bytesToWrite() == 0) || m_stream->isEnded();
+        // Twice in a row, a second apart: a signal on its way would have come long before.
+        const bool twice = unannounced && m_sawUnannounced;
+        m_sawUnannounced = unannounced && !twice;
+        if (!twice)
+            return;
+        log::get("edge")->warn("{} {} {}: the response stream had news no signal announced; pumping",
+                               m_client.toStdString(), m_head.method.toStdString(), m_head.target.toStdString());
+        if (!m_headSent)
+            onResponseHead();
+        else
+            pump();
+    });
     m_socket->setParent(this);
     m_client = m_socket->peerAddress().toString();
     m_timer->setSingleShot(true);
@@ -263,6 +281,7 @@ void EdgeConnection::dispatch()
     connect(m_stream.get(), &engine::ResponseStream::headReady, this, &EdgeConnection::onResponseHead);
     connect(m_stream.get(), &engine::ResponseStream::dataReady, this, &EdgeConnection::pump);
     connect(m_stream.get(), &engine::ResponseStream::ended, this, &EdgeConnection::pump);
+    m_streamCheck->start();
     m_server->front()->serve(request, m_stream);
 }
 
@@ -434,6 +453,8 @@ void EdgeConnection::resetRequest()
     m_complete = false;
     m_busy = false;
     m_stream.reset();
+    m_streamCheck->stop();
+    m_sawUnannounced = false;
     m_headSent = false;
     m_status = 0;
     m_framing = {};
@@ -448,6 +469,7 @@ void EdgeConnection::close()
     m_gone = true;
     m_closed = true;
     m_timer->stop();
+    m_streamCheck->stop();
     if (m_stream) {
         m_stream->abandon();
         m_stream.reset();

@@ -15,7 +15,7 @@ PACKAGES=(
   qt6-qpa-plugins libqt6svg6 fonts-dejavu-core
   # tests: real peers on loopback
   openssl curl tinyproxy squid dnsmasq-base nginx-light wrk xvfb xauth graphviz prometheus
-  appstream desktop-file-utils sqlite3 procps
+  appstream desktop-file-utils sqlite3 procps haproxy gnuplot-nox
 )
 
 missing=()

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void headAndTheEdgesOwnAnswers();
     void routeCutMidBodyIsInvisibleToTheClient();
     void everyRouteFailedIsA502NamingThem();
+    void clientConnectionsSendWithoutNagle();
 
 };
 
@@ -143,3 +144,15 @@ void TestEdge::everyRouteFailedIsA502NamingThem()
 
 QTEST_GUILESS_MAIN(TestEdge)
 #include "tst_edge.moc"
+
+void TestEdge::clientConnectionsSendWithoutNagle()
+{
+    // A response's last partial segment must not wait for the client's delayed ACK (docs/peers.md).
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(client.waitForConnected(kTimeoutMs));
+    QList<QTcpSocket *> accepted;
+    QVERIFY(QTest::qWaitFor([&] { return !(accepted = m_edge->findChildren<QTcpSocket *>()).isEmpty(); }, kTimeoutMs));
+    for (QTcpSocket *socket : std::as_const(accepted))
+        QCOMPARE(socket->socketOption(QAbstractSocket::LowDelayOption).toInt(), 1);
+}

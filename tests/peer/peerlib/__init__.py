@@ -1,0 +1,3 @@
+# SPDX-FileCopyrightText: 2026 relayrace maintainers
+# SPDX-License-Identifier: MIT
+"""The peer comparison (tests/peer/peers.py)."""

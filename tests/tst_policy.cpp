@@ -135,7 +135,8 @@ void TestPolicy::triggerNamesAreTheDocumentedOnes()
 {
     const QList<std::pair<model::Trigger, QString>> names{{model::Trigger::T1, u"t1"_s}, {model::Trigger::T2, u"t2"_s},
                                                    {model::Trigger::Requests, u"n"_s}, {model::Trigger::Ttl, u"ttl"_s},
-                                                   {model::Trigger::Manual, u"manual"_s}, {model::Trigger::None, QString()}};
+                                                   {model::Trigger::Manual, u"manual"_s}, {model::Trigger::Failover, u"failover"_s},
+                                                   {model::Trigger::Degraded, u"degraded"_s}, {model::Trigger::None, QString()}};
     for (const auto &[trigger, name] : names) {
         QCOMPARE(model::triggerName(trigger), name);
         QCOMPARE(model::triggerFromName(name), std::optional<model::Trigger>(trigger));

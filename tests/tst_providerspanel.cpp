@@ -97,6 +97,18 @@ void TestProvidersPanel::snapshotsFillOneRowPerProviderMergedInPlace()
     QCOMPARE(text(&model, 1, ProvidersModel::OriginColumn), QStringLiteral("https://beta.example:8443"));
     QCOMPARE(text(&model, 1, ProvidersModel::LastTriggerColumn), QStringLiteral("t1"));
 
+    // Served traffic beside the race: the optimal route flagged while degraded, each route's raced and
+    // served TTFB in its tooltip.
+    later.degraded = true;
+    later.lastTrigger = relayrace::model::Trigger::Degraded;
+    later.serving = {{QStringLiteral("direct"), 20.0, 104.5, -1, 30, 2}};
+    model.updateProvider(later);
+    QCOMPARE(text(&model, 0, ProvidersModel::OptimalRouteColumn), QStringLiteral("direct (degraded)"));
+    QCOMPARE(text(&model, 0, ProvidersModel::LastTriggerColumn), QStringLiteral("degraded"));
+    const QString tip = model.index(0, ProvidersModel::OptimalRouteColumn).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("direct: TTFB raced %1 ms, served %2 ms over 30 requests, 2 failovers")
+                              .arg(QLocale().toString(20.0, 'f', 1), QLocale().toString(104.5, 'f', 1))), qPrintable(tip));
+
     model.removeProvider(QStringLiteral("alpha"));
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(text(&model, 0, ProvidersModel::ProviderColumn), QStringLiteral("beta"));

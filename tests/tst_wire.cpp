@@ -9,6 +9,7 @@
 #include "wire/sse.h"
 
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 using namespace relayrace;
@@ -43,6 +44,8 @@ void TestWire::valuesReadBackAsTheyWere()
     s.racesSkippedByBudget = 2;
     s.requests = 1234;
     s.requestBytes = 5'000'000'000;
+    s.serving = {{QStringLiteral("direct"), -1, 31.5, 2.5e6, 10, 1}, {QStringLiteral("via:fra"), 20.25, -1, -1, 0, 0}};
+    s.degraded = true;
     const auto back = wire::providerFromJson(wire::toJson(s));
     if (!back)
         QFAIL(qPrintable(back.error()));
@@ -54,6 +57,15 @@ void TestWire::valuesReadBackAsTheyWere()
     QCOMPARE(back->routes, s.routes);
     QCOMPARE(back->requestBytes, s.requestBytes);
     QCOMPARE(back->racesSkippedByBudget, 2);
+    QCOMPARE(back->serving, s.serving); // -1 (none) travels as null and comes back as -1
+    QVERIFY(back->degraded);
+    QJsonObject older = wire::toJson(s);
+    older.remove(QStringLiteral("serving"));
+    older.remove(QStringLiteral("degraded"));
+    const auto fromOlderEdge = wire::providerFromJson(older);
+    if (!fromOlderEdge)
+        QFAIL(qPrintable(fromOlderEdge.error()));
+    QVERIFY(fromOlderEdge->serving.isEmpty());
 
     engine::RaceStart start{42, 7, QStringLiteral("acme"), model::Trigger::Manual, QStringLiteral("/obj"), 65536, false,
                             {QStringLiteral("direct"), QStringLiteral("via:fra")}, at};

@@ -8,6 +8,8 @@
 
 #include <QDateTime>
 
+#include <functional>
+
 namespace relayrace::edge {
 
 namespace {
@@ -88,6 +90,32 @@ void FrontMetrics::render(util::PrometheusText &out) const
         const QString route = m_front->snapshot(id).optimalRoute;
         out.sample("relayrace_optimal_route_info", {{"provider", id}, {"route", route.isEmpty() ? QStringLiteral("none") : route}}, 1);
     }
+    // Raced beside served: what each route's last race measured and what the requests it served saw
+    // since (the degradation trigger compares the two; docs/race-policy.md). One family at a time.
+    QList<engine::ProviderSnapshot> snapshots;
+    for (const QString &id : std::as_const(providers))
+        snapshots.append(m_front->snapshot(id));
+    const auto perRoute = [&](QByteArrayView name, QByteArrayView type, QByteArrayView help,
+                              const std::function<double(const engine::RouteServing &)> &value) {
+        out.family(name, type, help);
+        for (const engine::ProviderSnapshot &snapshot : std::as_const(snapshots)) {
+            for (const engine::RouteServing &r : snapshot.serving) {
+                if (const double v = value(r); v >= 0)
+                    out.sample(name, {{"provider", snapshot.provider}, {"route", r.route}}, v);
+            }
+        }
+    };
+    perRoute("relayrace_route_raced_ttfb_seconds", "gauge", "Each route's time to first byte in its provider's last race.",
+             [](const engine::RouteServing &r) { return r.racedTtfbMs < 0 ? -1 : r.racedTtfbMs / 1000.0; });
+    perRoute("relayrace_route_served_ttfb_seconds", "gauge",
+             "Each route's smoothed time to first byte over the requests it served (not races).",
+             [](const engine::RouteServing &r) { return r.servedTtfbMs < 0 ? -1 : r.servedTtfbMs / 1000.0; });
+    perRoute("relayrace_route_served_failovers_total", "counter",
+             "Served requests that failed over away from the route they started on.",
+             [](const engine::RouteServing &r) { return double(r.failovers); });
+    out.family("relayrace_degraded", "gauge", "1 while served requests see the optimal route's TTFB degraded past race.degrade_pct.");
+    for (const engine::ProviderSnapshot &snapshot : std::as_const(snapshots))
+        out.sample("relayrace_degraded", {{"provider", snapshot.provider}}, snapshot.degraded ? 1 : 0);
     out.family("relayrace_map_info", "gauge", "1 for each provider's map, with its trust (how it was obtained: valid signature, unsigned, ...).");
     for (const QString &id : std::as_const(providers))
         out.sample("relayrace_map_info", {{"provider", id}, {"trust", m_front->snapshot(id).mapTrust}}, 1);

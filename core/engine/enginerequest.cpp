@@ -8,6 +8,7 @@
 #include "engine/providerstate.h"
 #include "engine/raceengine.h"
 #include "engine/responsestream.h"
+#include "policy/routecache.h"
 #include "race/httpmessage.h"
 #include "race/race.h"
 
@@ -19,6 +20,23 @@
 #include <cmath>
 
 namespace relayrace::engine {
+namespace {
+
+policy::ServedSample servedSample(const delivery::DeliveryResult &result)
+{
+    // The first attempt went over the route the cache chose: what served traffic saw on it.
+    const delivery::DeliveryAttempt &first = result.attempts.first();
+    policy::ServedSample sample;
+    sample.route = first.route;
+    sample.ttfbMs = first.ttfbMs;
+    sample.bodyBytes = first.bytes;
+    sample.failedOver = !first.error.isEmpty() && result.attempts.size() > 1;
+    if (first.ttfbMs >= 0 && result.attempts.size() == 1)
+        sample.bodyMs = result.elapsedMs - first.ttfbMs;
+    return sample;
+}
+
+} // namespace
 
 EngineRequest::EngineRequest(RaceEngine *engine, ServeRequest request, QIODevice *sink)
     : QObject(engine), m_engine(engine), m_request(std::move(request)), m_sink(sink)
@@ -142,8 +160,11 @@ void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
         m_engine->recordFailover(event);
     });
     connect(m_delivery, &delivery::Delivery::finished, this, [this](const delivery::DeliveryResult &result) {
-        if (ProviderState *current = m_engine->provider(m_request.provider))
+        if (ProviderState *current = m_engine->provider(m_request.provider)) {
             current->mergeSmoothedTtfb(result.smoothedTtfbMs);
+            if (!m_result.raced && !result.attempts.isEmpty())
+                m_engine->served(*current, servedSample(result));
+        }
         m_result.route = result.route.isEmpty() ? m_result.route : result.route;
         m_result.bytes = result.bytes;
         m_result.httpStatus = result.httpStatus;

@@ -5,12 +5,26 @@
 #include "model/trigger.h"
 
 #include <QDateTime>
+#include <QList>
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
 
 namespace relayrace::engine {
+
+// One route's race figures beside what the requests it served saw (docs/race-policy.md).
+struct RouteServing
+{
+    QString route;
+    double racedTtfbMs = -1;        // its TTFB in the last race; -1 none
+    double servedTtfbMs = -1;       // smoothed TTFB of the requests it served; -1 none yet
+    double servedThroughputBps = -1; // smoothed, bodies of 256 KiB or more; -1 none yet
+    qint64 servedRequests = 0;
+    qint64 failovers = 0;           // served requests that failed over away from it
+
+    bool operator==(const RouteServing &) const = default;
+};
 
 // Per provider: what the providers panel shows. Counters since the engine started.
 struct ProviderSnapshot
@@ -32,6 +46,8 @@ struct ProviderSnapshot
     qint64 raceBytesRequested = 0;  // ... in races on requested objects (the winner's are the user's)
     qint64 requests = 0;            // user requests served
     qint64 requestBytes = 0;
+    QList<RouteServing> serving;    // per route, map order: raced vs served figures
+    bool degraded = false;          // the degradation trigger holds for the optimal route now
 };
 
 // The whole engine at a glance: what the console's status bar shows.

@@ -171,6 +171,18 @@ ProviderSnapshot RaceEngine::snapshot(const QString &providerId) const
         s.optimalRoute = entry->validRoute(now);
         s.chosenAt = s.optimalRoute.isEmpty() ? QDateTime() : entry->chosenAt;
         s.lastTrigger = entry->lastTrigger;
+        for (const QString &route : s.routes) {
+            RouteServing r;
+            r.route = route;
+            r.racedTtfbMs = entry->routeFigures.value(route).ttfbMs;
+            const policy::ServedFigures served = entry->served.value(route);
+            r.servedTtfbMs = served.ttfbMs;
+            r.servedThroughputBps = served.throughputBps;
+            r.servedRequests = served.requests;
+            r.failovers = served.failovers;
+            s.serving.append(r);
+        }
+        s.degraded = m_cache->isDegraded(key, p->map().race, now);
     }
     s.nextRetestAt = m_cache->nextRetestAt(key, p->map().race);
     s.racesSkippedByBudget = m_cache->skippedByBudget(providerId);
@@ -410,6 +422,11 @@ policy::Decision RaceEngine::admitRequest(ProviderState &p)
 {
     ++p.stats().requests;
     return m_cache->onRequest({p.id(), m_settings.edgeRegion}, p.map().race, QDateTime::currentDateTimeUtc());
+}
+
+void RaceEngine::served(const ProviderState &p, const policy::ServedSample &sample)
+{
+    m_cache->onServed({p.id(), m_settings.edgeRegion}, sample);
 }
 
 void RaceEngine::requestFinished(ProviderState &p, qint64 bytes)

@@ -94,6 +94,8 @@ public:
     policy::Decision admitRequest(ProviderState &provider);
     // A request ended: counts its bytes.
     void requestFinished(ProviderState &provider, qint64 bytes);
+    // A request served without a race: its first route's figures (the failover and degradation triggers).
+    void served(const ProviderState &provider, const policy::ServedSample &sample);
     // Reads and drops a raced winner nobody wants (keeps its connection warm), up to drainLimitBytes.
     void drain(race::ReplyPtr reply);
     void recordFailover(const model::FailoverEvent &event);

@@ -209,6 +209,8 @@ void readRace(Context &ctx, const QJsonObject &object, RaceSettings *race)
     r.integer(QStringLiteral("retest_after_s"), &race->retestAfterS, 0, kMaxDurationS);
     r.integer(QStringLiteral("retest_after_requests"), &race->retestAfterRequests, 0, kMaxRetestRequests);
     r.number(QStringLiteral("hysteresis_pct"), &race->hysteresisPct, 0.0, 100.0);
+    r.number(QStringLiteral("degrade_pct"), &race->degradePct, 0.0, 1000.0);
+    r.integer(QStringLiteral("degrade_min_requests"), &race->degradeMinRequests, 1, kMaxRetestRequests);
     r.reportUnknown();
 }
 
@@ -390,7 +392,7 @@ QByteArray serializeRouteMap(const RouteMap &map)
     // QJsonObject keeps its keys sorted and Qt writes doubles in their shortest round-trip form, so
     // QJsonDocument's output is already canonical.
     const RaceSettings &race = map.race;
-    const QJsonObject raceObject{
+    QJsonObject raceObject{
         {QStringLiteral("object"), race.object == RaceSettings::Object::TestObject ? QStringLiteral("test_object")
                                                                                   : QStringLiteral("requested")},
         {QStringLiteral("threshold_bytes"), race.thresholdBytes},
@@ -399,6 +401,13 @@ QByteArray serializeRouteMap(const RouteMap &map)
         {QStringLiteral("retest_after_s"), race.retestAfterS},
         {QStringLiteral("retest_after_requests"), race.retestAfterRequests},
         {QStringLiteral("hysteresis_pct"), race.hysteresisPct}};
+    // The degradation settings came after maps were signed: written only when not the defaults, so
+    // an older map's canonical bytes (and its signature) stay what they were.
+    const RaceSettings defaults;
+    if (race.degradePct != defaults.degradePct)
+        raceObject.insert(QStringLiteral("degrade_pct"), race.degradePct);
+    if (race.degradeMinRequests != defaults.degradeMinRequests)
+        raceObject.insert(QStringLiteral("degrade_min_requests"), race.degradeMinRequests);
     QJsonArray regions;
     for (const Region &region : map.regions) {
         QJsonObject r{

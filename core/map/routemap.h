@@ -24,6 +24,10 @@ struct RaceSettings
     qint64 retestAfterS = 600;             // T2
     qint64 retestAfterRequests = 1000;     // N requests without a race
     double hysteresisPct = 10.0;           // the incumbent stays unless beaten by more than this
+    // The degradation trigger (docs/race-policy.md): race early when the requests the cached route
+    // serves see a TTFB worse than its last race measured by more than this (0 = off) ...
+    double degradePct = 50.0;
+    qint64 degradeMinRequests = 20;        // ... over at least this many requests since that race
 
     bool operator==(const RaceSettings &) const = default;
 };

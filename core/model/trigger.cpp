@@ -8,7 +8,7 @@
 namespace relayrace::model {
 namespace {
 
-constexpr std::array<std::pair<Trigger, QStringView>, 8> kNames{{
+constexpr std::array<std::pair<Trigger, QStringView>, 10> kNames{{
     {Trigger::None, u""},
     {Trigger::T1, u"t1"},
     {Trigger::T2, u"t2"},
@@ -17,6 +17,8 @@ constexpr std::array<std::pair<Trigger, QStringView>, 8> kNames{{
     {Trigger::Manual, u"manual"},
     {Trigger::Schedule, u"schedule"},
     {Trigger::Demo, u"demo"},
+    {Trigger::Failover, u"failover"},
+    {Trigger::Degraded, u"degraded"},
 }};
 
 } // namespace

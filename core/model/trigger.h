@@ -19,9 +19,11 @@ enum class Trigger {
     Manual,   // asked for by a person (console, CLI, admin API)
     Schedule, // a "race every" interval set by an operator
     Demo,     // the headless demo's rounds
+    Failover, // a served request failed over away from the cached route
+    Degraded, // served requests saw the cached route's TTFB degrade past race.degrade_pct
 };
 
-// "t1", "t2", "n", "ttl", "manual", "schedule", "demo"; "" for None. The names RaceResult::trigger and the history carry.
+// "t1", "t2", "n", "ttl", "manual", "schedule", "demo", "failover", "degraded"; "" for None. The names RaceResult::trigger and the history carry.
 QString triggerName(Trigger trigger);
 // The inverse of triggerName(); nullopt for an unknown name ("" gives None).
 std::optional<Trigger> triggerFromName(const QString &name);

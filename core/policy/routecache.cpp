@@ -39,7 +39,8 @@ bool ttlDue(const Entry &entry, qint64 routeTtlS, const QDateTime &now)
     return expiry.isValid() && expiry <= now && expiry > entry.lastRaceAt;
 }
 
-// Precedence (docs/race-policy.md): ttl, t2, n, t1, then a trigger the budget refused earlier.
+// Precedence (docs/race-policy.md): ttl, t2, n, t1, failover, degraded, then a trigger the budget
+// refused earlier.
 model::Trigger dueTrigger(const Entry &entry, const map::RaceSettings &settings, const QDateTime &now)
 {
     if (entry.hasRaced()) {
@@ -49,6 +50,10 @@ model::Trigger dueTrigger(const Entry &entry, const map::RaceSettings &settings,
             return model::Trigger::T2;
         if (entry.requestsSinceRace >= settings.retestAfterRequests)
             return model::Trigger::Requests;
+        if (entry.failoverOwed && !entry.validRoute(now).isEmpty())
+            return model::Trigger::Failover;
+        if (degradedNow(entry, settings, now))
+            return model::Trigger::Degraded;
     } else {
         if (entry.requestsSinceRace >= settings.retestAfterRequests)
             return model::Trigger::Requests;
@@ -68,6 +73,7 @@ QMap<QString, RouteFigures> figuresOf(const model::RaceResult &result)
         if (!f.failed) {
             const bool won = outcome.routeId == result.winner && outcome.timeToThresholdMs >= 0;
             f.projectedMs = won ? outcome.timeToThresholdMs : outcome.projectedMs;
+            f.ttfbMs = outcome.ttfbMs > 0 ? outcome.ttfbMs : -1;
         }
         figures.insert(outcome.routeId, f);
     }
@@ -214,6 +220,11 @@ std::optional<model::RouteChange> RouteCache::finishRace(const RouteKey &key, co
     e.lastRaceAt = now;
     e.requestsSinceRace = 0;
     e.routeFigures = figuresOf(result);
+    e.failoverOwed = false;
+    for (ServedFigures &served : e.served)
+        served.requestsSinceRace = 0;
+    // Served traffic had already measured the incumbent when it triggered this race.
+    const bool servedEvidence = e.lastTrigger == model::Trigger::Failover || e.lastTrigger == model::Trigger::Degraded;
 
     if (!result.ok()) {
         e.lastVerdict = u"race failed, optimal route unchanged: "_s + result.error;
@@ -246,6 +257,11 @@ std::optional<model::RouteChange> RouteCache::finishRace(const RouteKey &key, co
         // an unmeasurable margin for ever and a single lucky race does not move the route.
         e.challengerWins = e.challenger == winner ? e.challengerWins + 1 : 1;
         e.challenger = winner;
+        if (servedEvidence) {
+            // The race was called by what served requests saw on the incumbent (a failover, or its
+            // TTFB past the degradation bound): that is the measurement the race could not make.
+            e.challengerWins = kConfirmations;
+        }
         if (e.challengerWins < kConfirmations) {
             e.lastVerdict = u"kept "_s + incumbent + u": "_s + winner + u" won "_s + QString::number(e.challengerWins) +
                             u" of "_s + QString::number(kConfirmations) +
@@ -253,8 +269,12 @@ std::optional<model::RouteChange> RouteCache::finishRace(const RouteKey &key, co
             e.confirmedAt = now;
             return std::nullopt;
         }
-        change.reason = u"won "_s + QString::number(kConfirmations) +
-                        u" races in a row; the incumbent had no byte yet at the decision (margin not measurable)"_s;
+        change.reason = servedEvidence
+                            ? QString(u"the incumbent had no byte yet at the decision, and served requests had "_s +
+                                      (e.lastTrigger == model::Trigger::Failover ? u"failed over away from it"_s
+                                                                                : u"seen its TTFB degrade"_s))
+                            : QString(u"won "_s + QString::number(kConfirmations) +
+                                      u" races in a row; the incumbent had no byte yet at the decision (margin not measurable)"_s);
     } else {
         const Verdict verdict = judge(incumbent, result, settings.hysteresisPct);
         if (!verdict.replace) {

@@ -37,7 +37,29 @@ struct RouteFigures
 {
     bool failed = false;
     double projectedMs = -1;  // the winner's time to threshold, a loser's projection; -1 unknown
+    double ttfbMs = -1;       // its time to first byte in that race; -1 none (no head, failed)
     QString error;            // why it failed
+};
+
+// What requests served over one route saw (requests that did not race), for the degradation trigger
+// and for showing beside the race figures.
+struct ServedFigures
+{
+    double ttfbMs = -1;             // smoothed TTFB (request written -> head); -1 none yet
+    double throughputBps = -1;      // smoothed body bytes/s, bodies of kThroughputMinBytes or more only
+    qint64 requests = 0;            // served requests that started on this route
+    qint64 requestsSinceRace = 0;   // ... since the last race finished
+    qint64 failovers = 0;           // ... that failed over away from it
+};
+
+// One served request as the route cache takes it: its first route and what that route did.
+struct ServedSample
+{
+    QString route;
+    double ttfbMs = -1;             // -1: no response head from it
+    qint64 bodyBytes = 0;           // body bytes it delivered
+    double bodyMs = -1;             // head -> end of its body; -1 unknown
+    bool failedOver = false;        // it failed and another route took over
 };
 
 // The cache's state for one key (docs/race-policy.md defines every field). A snapshot: a value.
@@ -60,6 +82,8 @@ struct Entry
     QString challenger;                     // a route that beat the incumbent by an unmeasurable margin
     int challengerWins = 0;                 // ... this many races in a row
     QString lastVerdict;                    // what the last finished race did to the optimal route
+    QMap<QString, ServedFigures> served;    // route id -> what served requests saw on it
+    bool failoverOwed = false;              // a served request failed over away from the optimal route
     qint64 routeTtlS = map::RaceSettings{}.routeTtlS;  // from the settings of the last call
 
     bool hasRaced() const { return lastRaceAt.isValid(); }
@@ -67,6 +91,11 @@ struct Entry
     // The optimal route while its TTL runs (claim 2), else empty.
     QString validRoute(const QDateTime &now) const;
 };
+
+// The degradation trigger for an entry (docs/race-policy.md): its optimal route's smoothed served TTFB,
+// over at least degradeMinRequests served requests since the last race, is worse than that race's
+// TTFB for it by more than degradePct and by at least RouteCache::kDegradeFloorMs.
+bool degradedNow(const Entry &entry, const map::RaceSettings &settings, const QDateTime &now);
 
 // What to do with one request.
 // Whether a race may begin now (RouteCache::beginRace).
@@ -91,6 +120,13 @@ class RouteCache final
 public:
     // Races in a row a challenger must win when the incumbent's margin cannot be measured.
     static constexpr int kConfirmations = 2;
+    // Served figures: each new sample's weight in the smoothed TTFB and throughput.
+    static constexpr double kServedSmoothing = 0.2;
+    // Throughput is smoothed from bodies this large only: a smaller one is mostly its TTFB.
+    static constexpr qint64 kThroughputMinBytes = 256 * 1024;
+    // The degradation trigger also needs the served TTFB this many ms above the race's, so that a
+    // route of 1-2 ms (a LAN, loopback) does not race on every scheduler hiccup.
+    static constexpr double kDegradeFloorMs = 10.0;
 
     // Races per provider per rolling 60 s; 0 = unlimited.
     explicit RouteCache(int maxRacesPerMinute = RaceBudget::kDefaultMaxRaces);
@@ -105,6 +141,12 @@ public:
     Admission beginRace(const RouteKey &key, model::Trigger trigger, const QDateTime &now);
     // The race begun for the key will not finish (aborted, engine stopping): the trigger stays due.
     void abandonRace(const RouteKey &key);
+    // A request served without a race (its first route's figures). Feeds the failover and degradation
+    // triggers (docs/race-policy.md): the next request races when the optimal route failed over, or
+    // when its smoothed served TTFB is worse than its last race's by more than race.degrade_pct.
+    void onServed(const RouteKey &key, const ServedSample &sample);
+    // Whether the degradation trigger holds for the key now.
+    bool isDegraded(const RouteKey &key, const map::RaceSettings &settings, const QDateTime &now) const;
     // Records the race and applies hysteresis; returns the change of optimal route, if any.
     std::optional<model::RouteChange> finishRace(const RouteKey &key, const model::RaceResult &result,
                                           const map::RaceSettings &settings, const QDateTime &now);
@@ -135,5 +177,6 @@ private:
 
 Q_DECLARE_METATYPE(relayrace::policy::RouteKey)
 Q_DECLARE_METATYPE(relayrace::policy::RouteFigures)
+Q_DECLARE_METATYPE(relayrace::policy::ServedFigures)
 Q_DECLARE_METATYPE(relayrace::policy::Entry)
 Q_DECLARE_METATYPE(relayrace::policy::Decision)

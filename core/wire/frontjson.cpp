@@ -52,6 +52,40 @@ Result<QList<T>> rows(const QJsonObject &object, const QString &field, Read read
     return list;
 }
 
+QJsonValue figureOrNull(double value)
+{
+    return value < 0 ? QJsonValue() : QJsonValue(value);
+}
+
+QJsonArray servingJson(const QList<engine::RouteServing> &serving)
+{
+    QJsonArray rows;
+    for (const engine::RouteServing &r : serving) {
+        rows.append(QJsonObject{{QStringLiteral("route"), r.route},
+                                {QStringLiteral("raced_ttfb_ms"), figureOrNull(r.racedTtfbMs)},
+                                {QStringLiteral("served_ttfb_ms"), figureOrNull(r.servedTtfbMs)},
+                                {QStringLiteral("served_throughput_bps"), figureOrNull(r.servedThroughputBps)},
+                                {QStringLiteral("served_requests"), r.servedRequests},
+                                {QStringLiteral("failovers"), r.failovers}});
+    }
+    return rows;
+}
+
+Result<engine::RouteServing> servingFromJson(const QJsonObject &object)
+{
+    util::JsonFields read(object);
+    engine::RouteServing r;
+    r.route = read.text(QStringLiteral("route"), true);
+    r.racedTtfbMs = read.real(QStringLiteral("raced_ttfb_ms"), -1);
+    r.servedTtfbMs = read.real(QStringLiteral("served_ttfb_ms"), -1);
+    r.servedThroughputBps = read.real(QStringLiteral("served_throughput_bps"), -1);
+    r.servedRequests = read.integer(QStringLiteral("served_requests"));
+    r.failovers = read.integer(QStringLiteral("failovers"));
+    if (!read.ok())
+        return makeError(read.error());
+    return r;
+}
+
 } // namespace
 
 QJsonObject toJson(const engine::ProviderSnapshot &s)
@@ -74,6 +108,8 @@ QJsonObject toJson(const engine::ProviderSnapshot &s)
         {QStringLiteral("race_bytes_requested"), s.raceBytesRequested},
         {QStringLiteral("requests"), s.requests},
         {QStringLiteral("request_bytes"), s.requestBytes},
+        {QStringLiteral("serving"), servingJson(s.serving)},
+        {QStringLiteral("degraded"), s.degraded},
     };
 }
 
@@ -98,8 +134,15 @@ Result<engine::ProviderSnapshot> providerFromJson(const QJsonObject &object)
     s.raceBytesRequested = read.integer(QStringLiteral("race_bytes_requested"));
     s.requests = read.integer(QStringLiteral("requests"));
     s.requestBytes = read.integer(QStringLiteral("request_bytes"));
+    s.degraded = read.boolean(QStringLiteral("degraded"));
     if (!read.ok())
         return makeError(read.error());
+    if (object.contains(QStringLiteral("serving"))) { // absent from an edge older than the field
+        Result<QList<engine::RouteServing>> serving = rows<engine::RouteServing>(object, QStringLiteral("serving"), servingFromJson);
+        if (!serving)
+            return makeError(serving.error());
+        s.serving = std::move(serving).value();
+    }
     const Result<model::Trigger> parsed = trigger(last);
     if (!parsed)
         return makeError(parsed.error());

@@ -143,8 +143,9 @@ def render(results, met, args, minutes, after_s):
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "Run of %s: `python3 tests/peer/peers.py %s%s`, %.1f minutes, on %s. The map's race settings: "
-        "defaults with %s." % (when, args.build_dir, " --quick" if args.quick else "", minutes, machine(),
-                               ", ".join("`%s` %s" % kv for kv in sorted(RACE_SETTINGS.items()))),
+        "%s." % (when, args.build_dir, " --quick" if args.quick else "", minutes, machine(),
+                  "defaults with " + ", ".join("`%s` %s" % kv for kv in sorted(RACE_SETTINGS.items()))
+                  if RACE_SETTINGS else "the defaults"),
         "### Goals\n\n" + "\n".join("- %s %s" % ("met:" if ok else "**missed**:", text) for ok, _, text in met),
         "### 1. Steady state, unimpaired paths (wrk -t2, every body compared with the origin's)\n\n"
         + report.steady_table(results["steady"]),

@@ -159,7 +159,10 @@ QVariant ProvidersModel::display(const Row &row, int column) const
     switch (column) {
     case ProviderColumn: return s.provider;
     case OriginColumn: return s.origin.toDisplayString();
-    case OptimalRouteColumn: return s.optimalRoute.isEmpty() ? tr("(none)") : s.optimalRoute;
+    case OptimalRouteColumn:
+        if (s.optimalRoute.isEmpty())
+            return tr("(none)");
+        return s.degraded ? tr("%1 (degraded)").arg(s.optimalRoute) : s.optimalRoute;
     case LastTriggerColumn: return s.lastTrigger == model::Trigger::None ? kNone : model::triggerName(s.lastTrigger);
     case RouteAgeColumn:
         return s.optimalRoute.isEmpty() || !s.chosenAt.isValid() ? kNone : durationText(s.chosenAt.secsTo(now));
@@ -197,9 +200,20 @@ QVariant ProvidersModel::toolTip(const Row &row, int column) const
         return tr("%1 (edge region %2), routes: %3").arg(s.provider, s.edgeRegion, s.routes.join(QStringLiteral(", ")));
     case OriginColumn: return s.origin.toString();
     case OptimalRouteColumn:
-    case RouteAgeColumn:
-        return s.optimalRoute.isEmpty() ? tr("No optimal route: not raced yet, or it expired")
-                                        : tr("%1 chosen at %2 UTC").arg(s.optimalRoute, utcText(s.chosenAt));
+    case RouteAgeColumn: {
+        QString text = s.optimalRoute.isEmpty() ? tr("No optimal route: not raced yet, or it expired")
+                                                : tr("%1 chosen at %2 UTC").arg(s.optimalRoute, utcText(s.chosenAt));
+        if (s.degraded)
+            text += u'\n' + tr("Served requests see its time to first byte degraded: the next request races");
+        // Raced beside served (docs/race-policy.md): what the last race measured, what traffic saw.
+        const auto ms = [&locale](double v) { return v < 0 ? QStringLiteral("-") : locale.toString(v, 'f', 1) + QStringLiteral(" ms"); };
+        for (const engine::RouteServing &r : s.serving) {
+            text += u'\n' + tr("%1: TTFB raced %2, served %3 over %4 requests, %5 failovers")
+                                 .arg(r.route, ms(r.racedTtfbMs), ms(r.servedTtfbMs), locale.toString(r.servedRequests),
+                                      locale.toString(r.failovers));
+        }
+        return text;
+    }
     case LastTriggerColumn: return tr("What made the last race run: %1").arg(model::triggerName(s.lastTrigger));
     case RetestInColumn:
         return tr("The time-based re-test fires under traffic at %1 UTC").arg(utcText(s.nextRetestAt));

@@ -81,7 +81,9 @@ def degrade_table(rows, after_s):
             pct(r["share_after"]), pct(r["share_last_5s"]),
             (s(r["last_use_s"], 1) + ("" if r["stopped"] else " (still in use at %d s)" % after_s))
             if r["last_use_s"] is not None else "never", r["errors"], r["truncated"]))
-    return "\n".join(out)
+    races = [r for r in rows if r.get("races")]
+    notes = ["- %s raced after the change: %s." % (r["peer"], ", ".join(r["races"][:6])) for r in races]
+    return "\n".join(out + ([""] + notes if notes else []))
 
 
 def pct(x):
@@ -89,13 +91,14 @@ def pct(x):
 
 
 def fault_table(rows):
-    out = ["| scenario | peer | requests | errors | truncated | faulted request | fault -> its end s | "
-           "slow requests | recovered after s | normal s | worst s | relayrace failovers |",
+    out = ["| scenario | peer | requests | errors | truncated | faulted request (or path) | fault -> its end s | "
+           "slow requests (> normal + 0.25 s) | recovered after s | normal s | worst s | relayrace failovers |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append("| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s |" % (
             r["scenario"], r["peer"], r["requests"], r["errors"], r["truncated"],
-            (r.get("faulted_outcome", "") + (" on " + r["fault_route"] if r.get("fault_route") else "")) or "-",
+            ("%s on %s" % (r["faulted_outcome"], r.get("fault_route")) if "faulted_outcome" in r
+             else "path %s" % r.get("fault_route")),
             s(r.get("fault_to_end_s")), r.get("slow_requests", "-"), s(r.get("recovered_after_s"), 2),
             s(r["normal_s"]), s(r["worst_s"]), "-" if r["failovers"] is None else r["failovers"]))
     notes = ["- %s, %s: %s" % (r["scenario"], r["peer"], "; ".join(r["details"])) for r in rows if r["details"]]

@@ -92,15 +92,18 @@ void EdgeConnection::start()
     connect(m_socket, &QTcpSocket::readyRead, this, &EdgeConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &EdgeConnection::pump);
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
-        // A client that had the whole body (its length, or no body) may close before the engine
-        // reports the end: the response is finished (and logged) when that comes.
+        // A client that had the whole body (its length, or no body) may close before the engine's
+        // report of the end has reached this thread (the stream may already say it ended): the response
+        // is finished, and logged, now or when that report comes.
         const bool whole = m_headSent && (m_framing.kind == ClientFraming::Kind::None ||
                                           (m_framing.kind == ClientFraming::Kind::Length && m_bodySent == m_framing.length));
-        if (m_busy && m_stream && whole && !m_stream->isEnded()) {
+        if (m_busy && m_stream && whole) {
             m_clientClosed = true;
+            if (m_stream->isEnded() && m_stream->available() == 0)
+                finishResponse();
             return;
         }
-        if (m_busy && m_stream && !m_stream->isEnded())
+        if (m_busy && m_stream && !m_logged)
             logAccess(m_status, QStringLiteral("client_gone"), nullptr);
         failBody(QStringLiteral("the client closed before the whole request body"));
         close();
@@ -415,6 +418,7 @@ void EdgeConnection::answerOwn(int status, const QString &message, bool closeAft
 
 void EdgeConnection::logAccess(int status, const QString &outcome, const engine::ServeResult *result)
 {
+    m_logged = true;
     const double elapsedMs = m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e6 : 0.0;
     m_server->metrics().countRequest(m_provider, result ? result->route : QString(), status, m_bodySent, elapsedMs / 1e3);
     log::JsonLinesLog *accessLog = m_server->accessLog();
@@ -457,6 +461,7 @@ void EdgeConnection::resetRequest()
     m_pendingMessage.clear();
     m_complete = false;
     m_busy = false;
+    m_logged = false;
     m_stream.reset();
     m_streamCheck->stop();
     m_sawUnannounced = false;

@@ -108,6 +108,7 @@ private:
     QElapsedTimer m_clock;
 
     bool m_clientClosed = false; // after the whole body, before the engine's end
+    bool m_logged = false;       // this request's access line is written
     bool m_closeWhenIdle = false;
     bool m_closed = false; // reads nothing more
     bool m_pumping = false;

@@ -16,6 +16,8 @@ PACKAGES=(
   # tests: real peers on loopback
   openssl curl tinyproxy squid dnsmasq-base nginx-light wrk xvfb xauth graphviz prometheus
   appstream desktop-file-utils sqlite3 procps haproxy gnuplot-nox
+  # fuzzing (tests/fuzz): clang 14 and its libFuzzer, ASan and UBSan runtimes
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -10,8 +10,10 @@
 #include "map/mapcodec.h"
 
 #include <QBuffer>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,6 +37,7 @@ private Q_SLOTS:
     void failoverLogLinesParseAsJsonWithEveryField();
     void fetchCliWritesTheWholeBodyAndJsonSummary();
     void fetchCliLeavesNoOutputWhenResumeIsRefused();
+    void fetchCliRemovesStalePartFiles();
 
 private:
     QString writeMap();
@@ -225,6 +228,38 @@ void TestDeliveryOutput::fetchCliLeavesNoOutputWhenResumeIsRefused()
     QVERIFY2(errors.contains(QStringLiteral("validator_changed")), qPrintable(errors));
     QVERIFY(!QFile::exists(out));
     QCOMPARE(QDir(outDir).entryList(QDir::Files), QStringList());
+}
+
+void TestDeliveryOutput::fetchCliRemovesStalePartFiles()
+{
+    // A fetch killed outright leaves its part file; the next fetch to the same OUT removes it, and
+    // leaves alone one written to lately (a fetch still running).
+    const QString mapPath = writeMap();
+    QVERIFY(!mapPath.isEmpty());
+    const QString outDir = m_dir.filePath(QStringLiteral("stale"));
+    QVERIFY(QDir().mkpath(outDir));
+    const QString out = outDir + QStringLiteral("/object.bin");
+    const QString stale = out + QStringLiteral(".part-00dead");
+    const QString live = out + QStringLiteral(".part-00beef");
+    for (const QString &path : {stale, live}) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("partial");
+    }
+    {
+        QFile file(stale);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-3600), QFileDevice::FileModificationTime));
+    }
+    QProcess process;
+    runCli(process, {QStringLiteral("fetch"), QStringLiteral("--map"), mapPath, QStringLiteral("-o"), out,
+                     QStringLiteral("/obj/cli-stale?size=5000")});
+    const QString errors = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(process.exitCode() == 0, qPrintable(errors));
+    QVERIFY2(errors.contains(QStringLiteral("removed object.bin.part-00dead")), qPrintable(errors));
+    QVERIFY(!QFile::exists(stale));
+    QVERIFY(QFile::exists(live));
+    QCOMPARE(QFileInfo(out).size(), qint64(5000));
 }
 
 QTEST_GUILESS_MAIN(TestDeliveryOutput)

@@ -10,8 +10,10 @@
 #include "util/signalwatcher.h"
 
 #include <QCoreApplication>
-#include <QFile>
+#include <QDateTime>
+#include <QDir>
 #include <QFileInfo>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -82,13 +84,18 @@ void printSummary(const DeliveryResult &r, const QString &url, const QString &de
 }
 
 // OUT is written as OUT.part-XXXXXX next to it and renamed into place once the body is complete, so a
-// failed fetch leaves neither OUT nor the part file (an OUT from before is left alone).
+// failed fetch leaves neither OUT nor the part file (an OUT from before is left alone). A fetch killed
+// outright (SIGKILL, a power cut) leaves its part file: the next fetch to the same OUT removes every
+// OUT.part-* not written to for kStalePartS (a live fetch writes far more often than that).
 class PartFile final
 {
 public:
+    static constexpr qint64 kStalePartS = 600;
+
     bool open(const QString &out, QString *error)
     {
         const QString dir = QFileInfo(out).absolutePath();
+        removeStaleParts(out);
         for (int attempt = 0; attempt < 16; ++attempt) {
             const QString suffix = QString::number(QRandomGenerator::global()->generate() & 0xffffff, 16).rightJustified(6, u'0');
             m_file = std::make_unique<QFile>(QFileInfo(out).absoluteFilePath() + QStringLiteral(".part-") + suffix);
@@ -123,6 +130,18 @@ public:
     }
 
 private:
+    static void removeStaleParts(const QString &out)
+    {
+        const QFileInfo target(out);
+        const QDateTime staleBefore = QDateTime::currentDateTimeUtc().addSecs(-kStalePartS);
+        const QFileInfoList parts = QDir(target.absolutePath())
+                                        .entryInfoList({target.fileName() + QStringLiteral(".part-*")}, QDir::Files | QDir::Hidden);
+        for (const QFileInfo &part : parts) {
+            if (part.lastModified().toUTC() < staleBefore && QFile::remove(part.absoluteFilePath()))
+                std::fprintf(stderr, "removed %s, left by a fetch that did not end\n", qUtf8Printable(part.fileName()));
+        }
+    }
+
     std::unique_ptr<QFile> m_file;
 };
 

@@ -126,9 +126,10 @@ void AdminServer::installApi()
         answerHistory(engine::HistoryQuery::Kind::RouteChanges, id, request, std::move(responder));
     });
     // What the console's history charts read (history::SampleSource over the API).
-    for (const auto &[path, kind] : {std::pair{QStringLiteral("route-samples"), engine::HistoryQuery::Kind::RouteSamples},
-                                     std::pair{QStringLiteral("winners"), engine::HistoryQuery::Kind::Winners},
-                                     std::pair{QStringLiteral("race-count"), engine::HistoryQuery::Kind::RaceCount}}) {
+    for (const auto &[path, endpointKind] : {std::pair{QStringLiteral("route-samples"), engine::HistoryQuery::Kind::RouteSamples},
+                                             std::pair{QStringLiteral("winners"), engine::HistoryQuery::Kind::Winners},
+                                             std::pair{QStringLiteral("race-count"), engine::HistoryQuery::Kind::RaceCount}}) {
+        const engine::HistoryQuery::Kind kind = endpointKind; // clang 14 cannot capture a structured binding
         m_http->route(QStringLiteral("/api/v1/providers/<arg>/") + path, QHttpServerRequest::Method::Get,
                       [this, kind](const QString &id, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             answerHistory(kind, id, request, std::move(responder));

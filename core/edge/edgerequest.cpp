@@ -31,7 +31,11 @@ Headers forwardedRequestHeaders(const http::HttpHead &head, const QString &clien
     const QByteArray client = clientAddress.toLatin1();
     headers.append({"X-Forwarded-For", forwardedFor.isEmpty() ? client : forwardedFor + ", " + client});
     const QByteArray quotedFor = client.contains(':') ? "\"[" + client + "]\"" : client;
-    headers.append({"Forwarded", "for=" + quotedFor + ";host=\"" + head.header("Host") + "\";proto=http"});
+    // The host as a quoted-string (RFC 9110 section 5.6.4): a '"' or '\' in it cannot close the string
+    // and add a parameter of the client's choosing.
+    QByteArray host = head.header("Host");
+    host.replace('\\', "\\\\").replace('"', "\\\"");
+    headers.append({"Forwarded", "for=" + quotedFor + ";host=\"" + host + "\";proto=http"});
     headers.append({QByteArrayLiteral("Via"), QByteArray(kVia)});
     return headers;
 }

@@ -3,7 +3,7 @@
 #include "failoverinspector.h"
 
 #include "failoverfilterproxy.h"
-#include "failoverlogfile.h"
+#include "delivery/failoverlogfile.h"
 #include "failovermodel.h"
 #include "util/csv.h"
 
@@ -300,7 +300,7 @@ bool FailoverInspector::exportCsv(const QString &path)
 
 Result<int> FailoverInspector::openLogFile(const QString &path)
 {
-    auto log = FailoverLogFile::read(path);
+    auto log = delivery::FailoverLogFile::read(path);
     if (!log) {
         m_status->setText(tr("Could not open the failover log: %1").arg(log.error()));
         return makeError(log.error());

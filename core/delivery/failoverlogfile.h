@@ -10,7 +10,7 @@
 
 class QIODevice;
 
-namespace relayrace::ui {
+namespace relayrace::delivery {
 
 // A failover log (JSON lines, one toJson(FailoverEvent) per line), possibly from another edge and
 // possibly damaged: a line that does not parse is skipped and counted, never fatal.
@@ -27,4 +27,4 @@ struct FailoverLogFile
     static Result<FailoverLogFile> parse(QIODevice &device, const QString &name);
 };
 
-} // namespace relayrace::ui
+} // namespace relayrace::delivery

@@ -1,12 +1,12 @@
 // SPDX-FileCopyrightText: 2026 relayrace maintainers
 // SPDX-License-Identifier: MIT
-#include "failoverlogfile.h"
+#include "delivery/failoverlogfile.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
-namespace relayrace::ui {
+namespace relayrace::delivery {
 
 Result<FailoverLogFile> FailoverLogFile::read(const QString &path)
 {
@@ -60,4 +60,4 @@ Result<FailoverLogFile> FailoverLogFile::parse(QIODevice &device, const QString 
     return log;
 }
 
-} // namespace relayrace::ui
+} // namespace relayrace::delivery

@@ -9,8 +9,12 @@
 
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QTcpSocket>
 
 #include <csignal>
+#include <memory>
+#include <unistd.h>
+#include <vector>
 
 using namespace relayrace;
 using namespace relayrace::testsupport;
@@ -39,6 +43,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void sighupReloadsWithoutDroppingADownload();
     void demoPrintsACurlCommandThatWorks();
+    void outOfFileDescriptorsPausesAccepting();
 
 private:
     bool writeConfig(const QStringList &hosts, const QByteArray &raw = {});
@@ -150,6 +155,56 @@ void TestEdgeCommand::demoPrintsACurlCommandThatWorks()
     QSignalSpy stopped(&demo, &QProcess::finished);
     QVERIFY(stopped.wait(kTimeoutMs));
     QCOMPARE(demo.exitCode(), 0);
+}
+
+namespace {
+
+// CPU seconds a process has used (utime + stime in /proc/<pid>/stat).
+double cpuSeconds(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = stat.readAll().split(')').last().trimmed().split(' ');
+    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / double(sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+void TestEdgeCommand::outOfFileDescriptorsPausesAccepting()
+{
+    // The edge with 96 file descriptors and 200 clients connecting: accepting fails with EMFILE.
+    // Qt's own accept loop retried at once and spun a core; the edge pauses, then serves again.
+    QVERIFY(!QStandardPaths::findExecutable(QStringLiteral("prlimit")).isEmpty());
+    QVERIFY(writeConfig({QStringLiteral("a.example")}));
+    QProcess edge;
+    edge.start(QStringLiteral("prlimit"), {QStringLiteral("--nofile=96:96"), QStringLiteral("--"), kRelayrace, QStringLiteral("edge"),
+                                           QStringLiteral("--config"), m_dir.filePath(QStringLiteral("edge.json"))});
+    QByteArray out, err;
+    QVERIFY2(waitForOutput(edge, out, QProcess::StandardOutput, QRegularExpression(QStringLiteral("listening on 127.0.0.1:\\d+"))),
+             out.constData());
+    const quint16 port = quint16(QRegularExpression(QStringLiteral("listening on 127.0.0.1:(\\d+)")).match(QString::fromUtf8(out)).captured(1).toUInt());
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    for (int i = 0; i < 200; ++i) {
+        clients.push_back(std::make_unique<QTcpSocket>());
+        clients.back()->connectToHost(QHostAddress::LocalHost, port);
+    }
+    QVERIFY2(waitForOutput(edge, err, QProcess::StandardError, QRegularExpression(QStringLiteral("accepting pauses for \\d+ ms"))),
+             err.constData());
+    const double before = cpuSeconds(edge.processId());
+    QTest::qWait(2000);
+    const double used = cpuSeconds(edge.processId()) - before;
+    qInfo("out of file descriptors: the edge used %.2f s of CPU in 2 s", used);
+    QVERIFY2(before >= 0 && used < 0.5, qPrintable(QStringLiteral("%1 s of CPU in 2 s").arg(used)));
+    clients.clear();
+    const QString url = QStringLiteral("http://127.0.0.1:%1/obj/after-emfile?size=1000").arg(port);
+    QVERIFY(QTest::qWaitFor([&] {
+        return curl({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}"),
+                     QStringLiteral("-H"), QStringLiteral("Host: a.example"), url}).out == "200";
+    }, kTimeoutMs));
+    edge.terminate();
+    QSignalSpy stopped(&edge, &QProcess::finished);
+    QVERIFY(stopped.wait(kTimeoutMs));
 }
 
 QTEST_GUILESS_MAIN(TestEdgeCommand)

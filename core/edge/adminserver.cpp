@@ -80,7 +80,7 @@ QStringList AdminServer::notReady() const
 QByteArray AdminServer::metricsText() const
 {
     util::PrometheusText out;
-    m_edge->metrics().render(out, m_edge->connectionCount());
+    m_edge->metrics().render(out, m_edge->connectionCount(), m_edge->acceptPauses());
 
     m_frontMetrics->render(out);
     out.family("relayrace_admin_event_subscribers", "gauge", "Connections subscribed to /api/v1/events.");

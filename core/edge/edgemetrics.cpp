@@ -28,7 +28,7 @@ qint64 EdgeMetrics::requests(const QString &provider, int statusClass) const
     return n;
 }
 
-void EdgeMetrics::render(util::PrometheusText &out, int openConnections) const
+void EdgeMetrics::render(util::PrometheusText &out, int openConnections, quint64 acceptPauses) const
 {
     out.family("relayrace_edge_requests_total", "counter",
                "Requests the edge answered, by provider (empty: the Host matched none), the route that delivered the "
@@ -51,6 +51,9 @@ void EdgeMetrics::render(util::PrometheusText &out, int openConnections) const
         it->duration.render(out, "relayrace_edge_request_duration_seconds", {{"provider", it.key()}});
     out.family("relayrace_edge_client_connections", "gauge", "Client connections open now.");
     out.sample("relayrace_edge_client_connections", {}, openConnections);
+    out.family("relayrace_edge_accept_pauses_total", "counter",
+               "How often accepting paused because a connection could not be accepted (out of file descriptors or memory).");
+    out.sample("relayrace_edge_accept_pauses_total", {}, double(acceptPauses));
 }
 
 } // namespace relayrace::edge

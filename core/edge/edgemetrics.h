@@ -28,7 +28,7 @@ public:
 
     qint64 requests(const QString &provider, int statusClass) const;
     // openConnections: the edge's count now (the gauge relayrace_edge_client_connections).
-    void render(util::PrometheusText &out, int openConnections) const;
+    void render(util::PrometheusText &out, int openConnections, quint64 acceptPauses) const;
 
 private:
     struct PerProvider

@@ -4,15 +4,14 @@
 
 #include "edge/edgeconnection.h"
 #include "edge/edgeresponse.h"
+#include "edge/listener.h"
 #include "log/jsonlineslog.h"
 #include "log/logging.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QSslKey>
-#include <QSslServer>
 #include <QSslSocket>
-#include <QTcpServer>
 #include <QTcpSocket>
 
 namespace relayrace::edge {
@@ -32,45 +31,39 @@ EdgeServer::~EdgeServer()
 
 Result<quint16> EdgeServer::listen(const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls)
 {
-    QTcpServer *server = nullptr;
-    if (tls) {
-        auto *sslServer = new QSslServer(this);
-        sslServer->setSslConfiguration(*tls);
-        // A client that connects and never finishes the handshake is dropped as a slow request head is.
-        sslServer->setHandshakeTimeout(m_settings.limits.headerTimeoutMs);
-        connect(sslServer, &QSslServer::errorOccurred, this, [](QSslSocket *socket, QAbstractSocket::SocketError) {
-            log::get("edge")->debug("TLS handshake with {} failed: {}", socket->peerAddress().toString().toStdString(),
-                                    socket->errorString().toStdString());
-        });
-        server = sslServer;
-    } else {
-        server = new QTcpServer(this);
-    }
     // Qt's default backlog (50) drops the handshakes of a burst of clients, whose requests then
     // arrive seconds later by retransmission; the kernel caps this at net.core.somaxconn.
-    server->setListenBacklogSize(kListenBacklog);
-    if (!server->listen(address, port)) {
-        const QString why = server->errorString();
-        delete server;
-        return makeError(QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
-    }
-    // QSslServer queues a connection once its handshake is done (pendingConnectionAvailable).
-    connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, server] { accept(server); });
-    m_servers.append(server);
-    log::get("edge")->info("edge listening on {}:{}{}", address.toString().toStdString(), server->serverPort(),
-                           tls ? " (TLS)" : "");
-    return server->serverPort();
+    const Result<Listener *> listener = Listener::listen(address, port, kListenBacklog, tls, m_settings.limits.headerTimeoutMs, this);
+    if (!listener)
+        return makeError(listener.error());
+    Listener *l = *listener;
+    connect(l, &Listener::connectionReady, this, &EdgeServer::accept);
+    connect(l, &Listener::paused, this, [this](const QString &why) {
+        log::get("edge")->warn("cannot accept a connection ({}; {} open): accepting pauses for {} ms", why.toStdString(),
+                               m_connections.size(), Listener::kAcceptPauseMs);
+    });
+    m_listeners.append(l);
+    log::get("edge")->info("edge listening on {}:{}{}", address.toString().toStdString(), l->port(), tls ? " (TLS)" : "");
+    return l->port();
 }
 
 bool EdgeServer::setTlsConfiguration(quint16 port, const QSslConfiguration &tls)
 {
-    for (QTcpServer *server : std::as_const(m_servers)) {
-        if (auto *sslServer = qobject_cast<QSslServer *>(server); sslServer && server->serverPort() == port) {
-            sslServer->setSslConfiguration(tls);
+    for (Listener *listener : std::as_const(m_listeners)) {
+        if (listener->isTls() && listener->port() == port) {
+            listener->setTlsConfiguration(tls);
             return true;
         }
     }
     return false;
+}
+
+quint64 EdgeServer::acceptPauses() const
+{
+    quint64 pauses = 0;
+    for (const Listener *listener : m_listeners)
+        pauses += listener->pauses();
+    return pauses;
 }
 
 Result<QSslConfiguration> serverTlsConfiguration(const QString &certificateFile, const QString &keyFile)
@@ -98,8 +91,8 @@ Result<QSslConfiguration> serverTlsConfiguration(const QString &certificateFile,
 void EdgeServer::stopAccepting()
 {
     m_accepting = false;
-    for (QTcpServer *server : std::as_const(m_servers))
-        server->close();
+    for (Listener *listener : std::as_const(m_listeners))
+        listener->close();
     for (EdgeConnection *c : std::as_const(m_connections))
         c->closeWhenIdle();
     if (m_connections.isEmpty())
@@ -119,23 +112,24 @@ QString EdgeServer::providerFor(const QByteArray &host) const
     return m_settings.hosts.value(QString::fromLatin1(name));
 }
 
-void EdgeServer::accept(QTcpServer *server)
+void EdgeServer::accept(QTcpSocket *socket)
 {
-    while (QTcpSocket *socket = server->nextPendingConnection()) {
-        if (!m_accepting || int(m_connections.size()) >= m_settings.limits.maxConnections) {
-            // A clear refusal, not a silent drop: the client can retry elsewhere.
-            socket->write(edgeErrorResponse(503, QStringLiteral("the edge is at its connection limit (%1)")
-                                                     .arg(m_settings.limits.maxConnections),
-                                            true));
-            socket->disconnectFromHost();
+    if (!m_accepting || int(m_connections.size()) >= m_settings.limits.maxConnections) {
+        // A clear refusal, not a silent drop: the client can retry elsewhere.
+        socket->write(edgeErrorResponse(503, QStringLiteral("the edge is at its connection limit (%1)")
+                                                 .arg(m_settings.limits.maxConnections),
+                                        true));
+        socket->disconnectFromHost();
+        if (socket->state() == QAbstractSocket::UnconnectedState)
+            socket->deleteLater();
+        else
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            continue;
-        }
-        auto *connection = new EdgeConnection(socket, this);
-        m_connections.append(connection);
-        connect(connection, &EdgeConnection::closed, this, [this, connection] { connectionClosed(connection); });
-        connection->start();
+        return;
     }
+    auto *connection = new EdgeConnection(socket, this);
+    m_connections.append(connection);
+    connect(connection, &EdgeConnection::closed, this, [this, connection] { connectionClosed(connection); });
+    connection->start();
 }
 
 void EdgeServer::connectionClosed(EdgeConnection *connection)

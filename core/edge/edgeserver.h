@@ -15,7 +15,7 @@
 #include <memory>
 #include <optional>
 
-class QTcpServer;
+class QTcpSocket;
 
 namespace relayrace::engine {
 class EngineFront;
@@ -27,6 +27,7 @@ class JsonLinesLog;
 namespace relayrace::edge {
 
 class EdgeConnection;
+class Listener;
 
 // What the edge allows a client (docs/edge.md).
 struct EdgeLimits
@@ -58,8 +59,9 @@ public:
     EdgeServer(engine::EngineFront *front, EdgeSettings settings, QObject *parent = nullptr);
     ~EdgeServer() override;
 
-    // Listens (port 0: any free port), with TLS when tls is given (QSslServer; the handshake must end
-    // within the header timeout); the port it listens on, or why it cannot.
+    // Listens (port 0: any free port), with TLS when tls is given (the handshake must end within the
+    // header timeout); the port it listens on, or why it cannot. Out of file descriptors, accepting
+    // pauses (edge::Listener) instead of spinning.
     Result<quint16> listen(const QHostAddress &address, quint16 port,
                            const std::optional<QSslConfiguration> &tls = std::nullopt);
     // A TLS listener's certificate and key for the connections it accepts from now on (reload).
@@ -71,6 +73,8 @@ public:
     void stopAccepting();
 
     int connectionCount() const { return int(m_connections.size()); }
+    // How often accepting paused for want of file descriptors or memory (relayrace_edge_accept_pauses_total).
+    quint64 acceptPauses() const;
     engine::EngineFront *front() const { return m_front; }
     const EdgeSettings &settings() const { return m_settings; }
     log::JsonLinesLog *accessLog() const { return m_accessLog.get(); }
@@ -84,14 +88,14 @@ Q_SIGNALS:
     void drained();
 
 private:
-    void accept(QTcpServer *server);
+    void accept(QTcpSocket *socket);
     void connectionClosed(EdgeConnection *connection);
 
     engine::EngineFront *m_front;
     EdgeSettings m_settings;
     std::shared_ptr<log::JsonLinesLog> m_accessLog;
     EdgeMetrics m_metrics;
-    QList<QTcpServer *> m_servers;
+    QList<Listener *> m_listeners;
     QList<EdgeConnection *> m_connections;
     bool m_accepting = true;
     QString m_idPrefix;

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void sighupReloadsWithoutDroppingADownload();
     void demoPrintsACurlCommandThatWorks();
     void outOfFileDescriptorsPausesAccepting();
+    void emptyMapKeyIsRefusedNotTakenAsUnsigned();
 
 private:
     bool writeConfig(const QStringList &hosts, const QByteArray &raw = {});
@@ -205,6 +206,28 @@ void TestEdgeCommand::outOfFileDescriptorsPausesAccepting()
     edge.terminate();
     QSignalSpy stopped(&edge, &QProcess::finished);
     QVERIFY(stopped.wait(kTimeoutMs));
+}
+
+void TestEdgeCommand::emptyMapKeyIsRefusedNotTakenAsUnsigned()
+{
+    // An empty key file read as "no key" took maps unsigned (docs/security.md): it is refused, named.
+    QFile key(m_dir.filePath(QStringLiteral("empty.pub.pem")));
+    QVERIFY(key.open(QIODevice::WriteOnly));
+    key.close();
+    const QJsonObject dns{{QStringLiteral("provider"), QStringLiteral("globex")},
+                          {QStringLiteral("name"), QStringLiteral("_map.globex.example")},
+                          {QStringLiteral("key"), QStringLiteral("empty.pub.pem")}};
+    const QJsonObject config{{QStringLiteral("listen"), QJsonArray{QStringLiteral("127.0.0.1:0")}},
+                             {QStringLiteral("providers"), QJsonArray{QJsonObject{{QStringLiteral("map_dns"), dns},
+                                                                                  {QStringLiteral("hosts"), QJsonArray{QStringLiteral("g.example")}}}}}};
+    QVERIFY(writeConfig({}, QJsonDocument(config).toJson()));
+    QProcess edge;
+    QSignalSpy finished(&edge, &QProcess::finished);
+    edge.start(kRelayrace, {QStringLiteral("edge"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("edge.json"))});
+    QVERIFY(finished.wait(kTimeoutMs));
+    const QByteArray err = edge.readAllStandardError();
+    QVERIFY2(edge.exitCode() != 0, err.constData());
+    QVERIFY2(err.contains("empty.pub.pem") && err.contains("public key"), err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestEdgeCommand)

@@ -1,9 +1,11 @@
 // SPDX-FileCopyrightText: 2026 relayrace maintainers
 // SPDX-License-Identifier: MIT
-// What the edge makes of a client's request head: the origin-form target and the headers it forwards.
+// What the edge makes of a client's request head (the origin-form target, the headers it forwards) and
+// of an origin's response head (the head the client gets).
 // Regressions of the fuzz targets (tests/fuzz) live here and in the files of the parsers they found.
 
 #include "edge/edgerequest.h"
+#include "edge/edgeresponse.h"
 
 #include <QTest>
 
@@ -19,6 +21,7 @@ private Q_SLOTS:
     void forwardedForIsAppended();
     void originForm_data();
     void originForm();
+    void repeatedSetCookieBecomesFieldLines();
 };
 
 namespace {
@@ -84,6 +87,23 @@ void TestEdgeRequest::originForm()
     QFETCH(QByteArray, target);
     QFETCH(QByteArray, expected);
     QCOMPARE(edge::originFormTarget(target), expected);
+}
+
+void TestEdgeRequest::repeatedSetCookieBecomesFieldLines()
+{
+    // Qt hands repeated Set-Cookie fields over joined with '\n'; a bare LF went to the client inside
+    // one field line (docs/security.md). Each is a line of its own; a stray CR is no line end either.
+    engine::ResponseHead head;
+    head.status = 200;
+    head.framing = QStringLiteral("content-length");
+    head.length = 0;
+    head.headers = {{"Set-Cookie", "a=1; Path=/\nb=2, c=3"}, {"X-Odd", "x\ry"}};
+    edge::ClientFraming framing;
+    const QByteArray written = edge::clientResponseHead(head, false, true, true, &framing);
+    QVERIFY2(written.contains("\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie: b=2, c=3\r\n"), written.constData());
+    QVERIFY2(written.contains("\r\nX-Odd: x y\r\n"), written.constData());
+    QCOMPARE(written.count('\n'), written.count("\r\n"));
+    QCOMPARE(written.count('\r'), written.count("\r\n"));
 }
 
 QTEST_GUILESS_MAIN(TestEdgeRequest)

@@ -11,6 +11,7 @@
 #include "log/jsonlineslog.h"
 #include "log/logging.h"
 #include "map/mapcodec.h"
+#include "map/mapsigner.h"
 #include "util/looplag.h"
 #include "util/signalwatcher.h"
 
@@ -62,10 +63,11 @@ Result<EdgeRunner::Loaded> EdgeRunner::load(const edge::EdgeConfig &config)
     Loaded loaded;
     for (const edge::EdgeConfig::Provider &p : config.providers) {
         if (p.fromDns()) {
-            QFile key(p.keyFile);
-            if (!key.open(QIODevice::ReadOnly))
-                return makeError(QStringLiteral("%1: %2").arg(p.keyFile, key.errorString()));
-            loaded.dns.append(map::MapSourceConfig{p.dnsProvider, p.dnsName, p.nameserver, key.read(64 * 1024)});
+            // The key is checked here: an empty or unreadable one would have meant "take it unsigned".
+            const Result<QByteArray> key = map::loadPublicKeyFile(p.keyFile);
+            if (!key)
+                return makeError(key.error());
+            loaded.dns.append(map::MapSourceConfig{p.dnsProvider, p.dnsName, p.nameserver, *key});
             for (const QString &h : p.hosts) {
                 if (loaded.hosts.contains(h))
                     return makeError(QStringLiteral("the host '%1' is given to two providers (%2 and %3)")

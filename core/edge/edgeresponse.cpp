@@ -32,8 +32,16 @@ QByteArray clientResponseHead(const engine::ResponseHead &head, bool headRequest
 {
     ClientFraming f;
     QByteArray out = "HTTP/1.1 " + QByteArray::number(head.status) + ' ' + http::reasonPhrase(head.status) + "\r\n";
-    for (const auto &[name, value] : endToEndHeaders(head.headers))
-        out += name + ": " + value + "\r\n";
+    // Qt joins repeated fields of a response with ", ", but Set-Cookie's with '\n' (a cookie may hold
+    // a comma): each line becomes a field line of its own. No CR or LF reaches the client inside a
+    // line (a bare LF is a line end to some clients: response splitting).
+    for (const auto &[name, value] : endToEndHeaders(head.headers)) {
+        for (const QByteArray &line : value.split('\n')) {
+            QByteArray clean = line;
+            clean.replace('\r', ' ');
+            out += name + ": " + clean.trimmed() + "\r\n";
+        }
+    }
     const bool noBody = headRequest || head.framing == u"none" || head.status == 204 || head.status == 304 ||
                         (head.status >= 100 && head.status < 200);
     if (noBody) {

@@ -121,7 +121,7 @@ void RemoteEngine::openStream()
     if (m_stream)
         return;
     if (m_state != State::Connected && m_state != State::Connecting)
-        setState(m_state == State::Reconnecting ? State::Reconnecting : State::Connecting, tr("opening %1").arg(m_base.toString()));
+        setState(m_state == State::Reconnecting ? State::Reconnecting : State::Connecting, tr("opening %1").arg(m_base.toDisplayString()));
     m_parser = wire::SseParser();
     m_greeted = false;
     m_stream = send(QStringLiteral("/api/v1/events"), "GET");
@@ -146,7 +146,7 @@ void RemoteEngine::onStreamData()
             return;
     }
     if (m_parser.failed()) {
-        log::get("remote")->warn("{}: {}", m_base.toString().toStdString(), m_parser.error().toStdString());
+        log::get("remote")->warn("{}: {}", m_base.toDisplayString().toStdString(), m_parser.error().toStdString());
         m_stream->abort();
     }
 }
@@ -165,7 +165,7 @@ void RemoteEngine::onStreamEnded()
         return;
     }
     if (status == 404) {
-        setState(State::Incompatible, tr("no event stream at %1: not a relayrace edge, or an older one").arg(m_base.toString()));
+        setState(State::Incompatible, tr("no event stream at %1: not a relayrace edge, or an older one").arg(m_base.toDisplayString()));
         return;
     }
     if (m_state == State::Incompatible)
@@ -185,7 +185,7 @@ void RemoteEngine::dispatch(const wire::SseEvent &event)
     QJsonParseError parseError;
     const QJsonObject data = QJsonDocument::fromJson(event.data, &parseError).object();
     const auto unreadable = [&](const QString &why) {
-        log::get("remote")->warn("{}: event {} dropped: {}", m_base.toString().toStdString(), event.name.toStdString(), why.toStdString());
+        log::get("remote")->warn("{}: event {} dropped: {}", m_base.toDisplayString().toStdString(), event.name.toStdString(), why.toStdString());
     };
     if (parseError.error != QJsonParseError::NoError)
         return unreadable(parseError.errorString());
@@ -274,7 +274,7 @@ void RemoteEngine::hello(const QJsonObject &hello)
         auto routeMap = wire::mapFromJson(provider.value(QStringLiteral("map")).toObject());
         auto snapshot = wire::providerFromJson(provider.value(QStringLiteral("snapshot")).toObject());
         if (!routeMap || !snapshot) {
-            log::get("remote")->warn("{}: a provider in hello dropped: {}", m_base.toString().toStdString(),
+            log::get("remote")->warn("{}: a provider in hello dropped: {}", m_base.toDisplayString().toStdString(),
                                      (routeMap ? snapshot.error() : routeMap.error()).toStdString());
             continue;
         }
@@ -292,7 +292,7 @@ void RemoteEngine::hello(const QJsonObject &hello)
     m_raceIds.clear();
     m_greeted = true;
     m_retryMs = kFirstRetryMs;
-    setState(State::Connected, m_base.toString());
+    setState(State::Connected, m_base.toDisplayString());
 }
 
 quint64 RemoteEngine::localRaceId(quint64 edgeRaceId)

@@ -20,8 +20,12 @@ void checkClientHead(const http::HttpHead &head)
 {
     engine::ResponseHead response;
     response.status = head.status;
-    for (const http::HttpHeader &h : head.headers)
+    QByteArray cookies; // as Qt hands repeated Set-Cookie fields over: joined with '\n'
+    for (const http::HttpHeader &h : head.headers) {
         response.headers.append({h.name, h.value});
+        cookies += (cookies.isEmpty() ? "" : "\n") + h.value;
+    }
+    response.headers.append({QByteArrayLiteral("Set-Cookie"), cookies});
     const race::BodyFraming framing = race::bodyFramingOf(QByteArrayLiteral("GET"), head.status, response.headers);
     response.framing = race::framingName(framing.kind);
     response.length = framing.length;

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "fetchmapdialog.h"
 
+#include "map/mapsigner.h"
+
 #include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
@@ -57,10 +59,10 @@ Result<map::MapSourceConfig> FetchMapDialog::config() const
     }
     const QString keyPath = m_keyFile->text().trimmed();
     if (!keyPath.isEmpty()) {
-        QFile key(keyPath);
-        if (!key.open(QIODevice::ReadOnly))
-            return makeError(tr("%1: %2").arg(keyPath, key.errorString()));
-        config.publicKeyPem = key.readAll();
+        const Result<QByteArray> key = map::loadPublicKeyFile(keyPath); // never empty: empty means unsigned
+        if (!key)
+            return makeError(key.error());
+        config.publicKeyPem = *key;
     }
     return config;
 }

@@ -41,6 +41,9 @@ void TestImpairment::rejectsBadFieldsNamingThePath_data()
     QTest::addRow("negative bandwidth") << QByteArray(R"({"bandwidth_bps": -5})") << QStringLiteral("links[3].bandwidth_bps: -5 is outside");
     QTest::addRow("fractional stall") << QByteArray(R"({"stall_after_bytes": 1.5})") << QStringLiteral("links[3].stall_after_bytes: expected a whole number");
     QTest::addRow("fail above 100") << QByteArray(R"({"fail_pct": 101})") << QStringLiteral("links[3].fail_pct: 101 is outside 0..100");
+    // Found by fuzz_topology: past qint64's range, the conversion itself was undefined behaviour.
+    QTest::addRow("beyond 64 bits") << QByteArray(R"({"latency_ms": 2.6e70})") << QStringLiteral("links[3].latency_ms: 2.6e+70 is outside");
+    QTest::addRow("beyond 64 bits, negative") << QByteArray(R"({"stall_after_bytes": -1e300})") << QStringLiteral("links[3].stall_after_bytes: -1e+300 is outside");
     QTest::addRow("refuse not bool") << QByteArray(R"({"refuse": 1})") << QStringLiteral("links[3].refuse: expected true or false");
     QTest::addRow("jitter above latency") << QByteArray(R"({"latency_ms": 10, "jitter_ms": 20})") << QStringLiteral("links[3].jitter_ms: 20 is larger");
 }

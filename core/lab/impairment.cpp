@@ -3,7 +3,10 @@
 #include "impairment.h"
 
 #include <QJsonValue>
+#include <QLocale>
 #include <QStringList>
+
+#include <cmath>
 
 namespace relayrace::lab {
 namespace {
@@ -16,14 +19,15 @@ Result<qint64> readInt(const QJsonObject &object, const QString &path, const QSt
         return fallback;
     if (!value.isDouble())
         return makeError(path + u'.' + key + QStringLiteral(": expected a number"));
+    // Compared as a double before any conversion: a number past qint64's range has no qint64 value
+    // (converting it is undefined behaviour; fuzz_topology found 2.6e70 here).
     const double number = value.toDouble();
-    if (number != static_cast<double>(static_cast<qint64>(number)))
+    if (!std::isfinite(number) || number != std::trunc(number))
         return makeError(path + u'.' + key + QStringLiteral(": expected a whole number"));
-    const auto whole = static_cast<qint64>(number);
-    if (whole < minimum || whole > maximum)
+    if (number < static_cast<double>(minimum) || number > static_cast<double>(maximum))
         return makeError(path + u'.' + key + QStringLiteral(": %1 is outside %2..%3")
-                                                   .arg(whole).arg(minimum).arg(maximum));
-    return whole;
+                                                   .arg(QString::number(number, 'g', QLocale::FloatingPointShortest)).arg(minimum).arg(maximum));
+    return static_cast<qint64>(number);
 }
 
 Result<bool> readBool(const QJsonObject &object, const QString &path, const QString &key)

@@ -78,6 +78,7 @@ struct HttpParser::Private
     bool skipBody = false;
     bool keepAlive = false;
     bool headerTooLarge = false;
+    bool nulInValue = false;
     Error error = Error::None;
     QString errorString;
 
@@ -143,6 +144,12 @@ struct HttpParser::Private
         Private *d = self(p);
         if (d->head.headers.isEmpty())
             return 1;
+        // http_parser takes a NUL in a field value; passed on, it would reach the origin or the client
+        // (RFC 9110 section 5.5: a recipient rejects it). Found by fuzz_edgerequest.
+        if (QByteArrayView(at, qsizetype(length)).contains('\0')) {
+            d->nulInValue = true;
+            return 1;
+        }
         d->head.headers.last().value.append(at, qsizetype(length));
         d->lastWasValue = true;
         return d->countHeadBytes(length) ? 0 : 1;
@@ -168,8 +175,11 @@ struct HttpParser::Private
         d->headComplete = true;
         if (d->q->onHead)
             d->q->onHead(h);
-        // 1 tells http_parser that this response has no body (the answer to HEAD).
-        return (d->kind == Kind::Response && d->skipBody) ? 1 : 0;
+        // 1 tells http_parser that this response has no body: the answer to HEAD, and any 1xx, 204 or
+        // 304, whatever Content-Length says (RFC 9112 section 6.3). http_parser read a 304's Content-Length
+        // bytes as its body: the next response's bytes on a kept-alive connection (fuzz_httpresponse).
+        const bool bodiless = h.status == 204 || h.status == 304 || (h.status >= 100 && h.status < 200);
+        return (d->kind == Kind::Response && (d->skipBody || bodiless)) ? 1 : 0;
     }
 
     static int body(http_parser *p, const char *at, size_t length)
@@ -199,7 +209,10 @@ struct HttpParser::Private
         const auto code = HTTP_PARSER_ERRNO(&parser);
         if (code == HPE_OK || code == HPE_PAUSED)
             return;
-        if (headerTooLarge || code == HPE_HEADER_OVERFLOW) {
+        if (nulInValue) {
+            error = Error::Malformed;
+            errorString = QStringLiteral("a header field value holds a NUL byte");
+        } else if (headerTooLarge || code == HPE_HEADER_OVERFLOW) {
             error = Error::HeaderTooLarge;
             errorString = QStringLiteral("header larger than %1 bytes").arg(maxHeaderBytes);
         } else {

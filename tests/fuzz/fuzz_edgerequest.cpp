@@ -6,8 +6,7 @@
 // its Content-Length, and the parser never uses bytes it was not given.
 
 #include "edge/edgerequest.h"
-#include "fuzzsupport.h"
-#include "http/httpparser.h"
+#include "httpfeed.h"
 
 #include <cstdlib>
 
@@ -35,6 +34,27 @@ bool quotedHostIsClosed(const QByteArray &value)
     return true;
 }
 
+// What the edge makes of a request head.
+void checkHead(const http::HttpHead &head)
+{
+    const QByteArray target = edge::originFormTarget(head.target);
+    if (!target.isEmpty() && !target.startsWith('/'))
+        std::abort();
+    // Nothing the client sent can end a forwarded header early or add a parameter to the edge's own
+    // Forwarded (the last one: a client's Forwarded is passed on before it, docs/security.md).
+    const edge::Headers forwarded = edge::forwardedRequestHeaders(head, QStringLiteral("192.0.2.1"));
+    QByteArray ours;
+    for (const auto &[name, value] : forwarded) {
+        if (value.contains('\r') || value.contains('\n') || value.contains('\0'))
+            std::abort();
+        if (name == "Forwarded")
+            ours = value;
+    }
+    if (!quotedHostIsClosed(ours))
+        std::abort();
+    (void)http::parseProxyTarget(head.target, head.connect);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
@@ -46,49 +66,6 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     http::HttpParser parser(http::HttpParser::Kind::Request, 8 * 1024);
-    qint64 declared = -1;
-    qint64 body = 0;
-    parser.onHead = [&](const http::HttpHead &head) {
-        declared = head.chunked ? -1 : head.contentLength;
-        body = 0;
-        const QByteArray target = edge::originFormTarget(head.target);
-        if (!target.isEmpty() && !target.startsWith('/'))
-            std::abort();
-        // Nothing the client sent can end a forwarded header early or add a parameter to Forwarded.
-        for (const auto &[name, value] : edge::forwardedRequestHeaders(head, QStringLiteral("192.0.2.1"))) {
-            if (value.contains('\r') || value.contains('\n') || value.contains('\0'))
-                std::abort();
-            if (name == "Forwarded" && !quotedHostIsClosed(value))
-                std::abort();
-        }
-        (void)http::parseProxyTarget(head.target, head.connect);
-    };
-    parser.onBody = [&](QByteArrayView piece) {
-        body += piece.size();
-        if (declared >= 0 && body > declared)
-            std::abort();
-    };
-    parser.onComplete = [&] {
-        if (declared >= 0 && body != declared)
-            std::abort();
-    };
-    for (QByteArrayView piece : fuzz::pieces(data, size)) {
-        while (!piece.isEmpty() && parser.error() == http::HttpParser::Error::None && !parser.isUpgraded()) {
-            const qsizetype used = parser.feed(piece);
-            if (used < 0 || used > piece.size())
-                std::abort();
-            piece = piece.sliced(used);
-            if (parser.isPaused())
-                parser.resume();
-            else if (used == 0)
-                break;
-        }
-        if (parser.error() != http::HttpParser::Error::None) {
-            if (parser.errorString().isEmpty())
-                std::abort();
-            return 0;
-        }
-    }
-    parser.finish();
+    fuzz::feedMessages(parser, data, size, checkHead);
     return 0;
 }

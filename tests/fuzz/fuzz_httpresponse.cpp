@@ -6,8 +6,7 @@
 // body never runs past its Content-Length.
 
 #include "edge/edgeresponse.h"
-#include "fuzzsupport.h"
-#include "http/httpparser.h"
+#include "httpfeed.h"
 #include "race/httpmessage.h"
 
 #include <cstdlib>
@@ -57,32 +56,6 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     http::HttpParser parser(http::HttpParser::Kind::Response, 16 * 1024);
-    qint64 declared = -1;
-    qint64 body = 0;
-    parser.onHead = [&](const http::HttpHead &head) {
-        declared = head.chunked ? -1 : head.contentLength;
-        body = 0;
-        checkClientHead(head);
-    };
-    parser.onBody = [&](QByteArrayView piece) {
-        body += piece.size();
-        if (declared >= 0 && body > declared)
-            std::abort();
-    };
-    for (QByteArrayView piece : fuzz::pieces(data, size)) {
-        while (!piece.isEmpty() && parser.error() == http::HttpParser::Error::None && !parser.isUpgraded()) {
-            const qsizetype used = parser.feed(piece);
-            if (used < 0 || used > piece.size())
-                std::abort();
-            piece = piece.sliced(used);
-            if (parser.isPaused())
-                parser.resume();
-            else if (used == 0)
-                break;
-        }
-        if (parser.error() != http::HttpParser::Error::None)
-            return 0;
-    }
-    parser.finish();
+    fuzz::feedMessages(parser, data, size, checkClientHead);
     return 0;
 }

@@ -21,6 +21,7 @@ private Q_SLOTS:
     void clientRangeAndConditionalRequests();
     void cachedRouteServesManyRequestsWithOneRace();
     void slowClientGetsWholeBodiesOnOneConnection();
+    void abandonedDownloadsFreeTheirRoutes();
 };
 
 void TestEdgeClients::initTestCase()
@@ -154,6 +155,35 @@ void TestEdgeClients::slowClientGetsWholeBodiesOnOneConnection()
         QCOMPARE(fileSha256(QStringLiteral("slow-a.bin")), lab::contentSha256(a.toUtf8(), size));
         QCOMPARE(fileSha256(QStringLiteral("slow-b.bin")), lab::contentSha256(b.toUtf8(), size / 2));
     }
+}
+
+void TestEdgeClients::abandonedDownloadsFreeTheirRoutes()
+{
+    // A client that leaves mid-body: its delivery ends and its route connection closes. Before, the
+    // delivery waited for room in the abandoned stream until its deadline (300 s) with the connection
+    // held unread; a hundred such clients used up a route (docs/reliability.md).
+    const QStringList links{lab::Topology::directLinkId(QStringLiteral("plain")), lab::Topology::edgeToRelayLinkId(QStringLiteral("fast")),
+                            lab::Topology::edgeToRelayLinkId(QStringLiteral("slow"))};
+    const auto open = [&] {
+        qint64 n = 0;
+        for (const QString &link : links)
+            n += m_lab.lab()->linkStats(link)->connectionsOpen;
+        return n;
+    };
+    const Curl warm = curlEdge({QStringLiteral("-o"), QStringLiteral("/dev/null"), url(QStringLiteral("/obj/warm?size=1000"))});
+    QCOMPARE(warm.exitCode, 0);
+    const qint64 before = open();
+    constexpr int clients = 6;
+    for (int i = 0; i < clients; ++i) {
+        const Curl c = curlEdge({QStringLiteral("--limit-rate"), QStringLiteral("512K"), QStringLiteral("--max-time"), QStringLiteral("1"),
+                                 QStringLiteral("-o"), QStringLiteral("/dev/null"), url(QStringLiteral("/obj/leave-%1?size=64000000").arg(i))});
+        QCOMPARE(c.exitCode, 28); // curl gave up mid-body
+    }
+    QTRY_VERIFY2_WITH_TIMEOUT(open() <= before, qPrintable(QStringLiteral("%1 route connections open, %2 before").arg(open()).arg(before)),
+                              kTimeoutMs / 4);
+    for (int i = 0; i < clients; ++i)
+        QCOMPARE(accessLineFor(QStringLiteral("/obj/leave-%1?size=64000000").arg(i)).value(QStringLiteral("outcome")).toString(),
+                 QStringLiteral("client_gone"));
 }
 
 QTEST_GUILESS_MAIN(TestEdgeClients)

@@ -291,6 +291,13 @@ void Delivery::onHead()
         routeFailed({QStringLiteral("relay_error"), relayError, false});
         return;
     }
+    if (status < 100 || status > 599) {
+        // Not an HTTP status (RFC 9110 section 15): a relay answering garbage in HTTP's shape, never
+        // an answer to pass on (a relay's "999" reached clients as a 200-like success).
+        routeFailed({QStringLiteral("protocol"), QStringLiteral("%1 answered status %2, which is not an HTTP status")
+                                                     .arg(route).arg(status), false});
+        return;
+    }
     if (m_rangeStart >= 0) {
         attempt().contentRange = headerValue(headers, "Content-Range");
         const ResumeCheck check = checkResume(*m_validator, m_rangeStart, status, headers);

@@ -149,6 +149,8 @@ public:
     Result<void> startWith(race::ReplyPtr running);
     // Ends the delivery now with this error (finished() follows at once).
     void cancel(const QString &why);
+    // The error of a delivery cancelled because its requester left: no news (logged at debug).
+    static constexpr char kRequesterGone[] = "the requester went away";
 
     bool isFinished() const { return m_finished; }
     const DeliveryResult &result() const { return m_result; }

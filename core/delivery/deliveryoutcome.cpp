@@ -267,8 +267,8 @@ void Delivery::finish(bool ok, const QString &error)
                      m_requestText.toStdString(), m_delivered, m_result.route.toStdString(), m_result.elapsedMs,
                      m_result.failovers.size(), m_lengthVerified ? "" : ", length unverified");
     else if (!ok)
-        logger->warn("delivery {} {}: {}", m_request.provider.toStdString(), m_requestText.toStdString(),
-                     failed.toStdString());
+        logger->log(failed == QLatin1String(kRequesterGone) ? spdlog::level::debug : spdlog::level::warn,
+                    "delivery {} {}: {}", m_request.provider.toStdString(), m_requestText.toStdString(), failed.toStdString());
     Q_EMIT finished(m_result);
 }
 

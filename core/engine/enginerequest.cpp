@@ -149,11 +149,24 @@ void EngineRequest::deliver(const QStringList &order, race::ReplyPtr running)
     request.client = m_request.client;
     request.requestId = m_request.requestId;
     request.hashBody = false; // a ServeResult carries no digest; a stated Repr-Digest is still checked
+    auto *stream = qobject_cast<ResponseStream *>(m_sink.data());
+    if (stream && stream->isAbandoned()) {
+        // The client left during the race: nothing to deliver, and no route to hold for it.
+        finish(false, QString::fromLatin1(delivery::Delivery::kRequesterGone));
+        return;
+    }
     m_delivery = new delivery::Delivery(request, m_sink, this);
-    if (auto *stream = qobject_cast<ResponseStream *>(m_sink.data())) {
+    if (stream) {
         connect(m_delivery, &delivery::Delivery::headCommitted, stream,
                 [stream](int status, const QList<std::pair<QByteArray, QByteArray>> &headers, const QString &framing,
                          qint64 length) { stream->setHead({status, headers, framing, length}); });
+        // The client left mid-body: abandon() wakes the writer. A delivery waiting for room would
+        // otherwise hold its route connection, unread, until its deadline (300 s): a hundred clients
+        // leaving that way used up a route's connections (docs/reliability.md).
+        connect(stream, &QIODevice::bytesWritten, m_delivery, [this, stream] {
+            if (m_delivery && !m_delivery->isFinished() && stream->isAbandoned())
+                m_delivery->cancel(QString::fromLatin1(delivery::Delivery::kRequesterGone));
+        });
     }
     connect(m_delivery, &delivery::Delivery::failover, this, [this](const model::FailoverEvent &event) {
         m_result.failovers.append(event);

@@ -235,10 +235,15 @@ void Race::onHeaders(size_t index)
     lane.outcome.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     // A 204, a 304 or a HEAD has no body whatever its Content-Length says: complete with 0 bytes.
     lane.expectedLength = bodyFramingOf(m_request.method, lane.outcome.httpStatus, headersOf(*reply)).length;
+    // Qt is still inside this reply's head handling: aborting it here would make Qt report its error
+    // twice, so a failed lane's reply goes on the next turn (the route is out of the race now).
+    const int status = lane.outcome.httpStatus;
+    if (status != 0 && (status < 100 || status > 599)) { // not an HTTP status: garbage in HTTP's shape, never a winner
+        fail(index, QStringLiteral("status %1 is not an HTTP status").arg(status), true, Drop::Later);
+        return;
+    }
     if (lane.client) {
         const QString relayError = lane.client->relayOwnError(*reply);
-        // Qt is still inside this reply's head handling: aborting it here would make Qt report
-        // its error twice, so the reply goes on the next turn (the route is out of the race now).
         if (!relayError.isEmpty())
             fail(index, relayError, true, Drop::Later);
     }

@@ -177,6 +177,12 @@ void TestEdgeCommand::outOfFileDescriptorsPausesAccepting()
     // The edge with 96 file descriptors and 200 clients connecting: accepting fails with EMFILE.
     // Qt's own accept loop retried at once and spun a core; the edge pauses, then serves again.
     QVERIFY(!QStandardPaths::findExecutable(QStringLiteral("prlimit")).isEmpty());
+    // Under UBSan (the asan preset sets UBSAN_OPTIONS) a process with no descriptor left cannot be
+    // checked: the runtime tests whether a vtable is readable by writing it to a pipe, which fails
+    // with EMFILE, and it then reports "invalid vptr" at the next virtual-class member call (CI run of
+    // 2026-12-05). The dev and release builds run this test.
+    if (qEnvironmentVariableIsSet("UBSAN_OPTIONS"))
+        QSKIP("UBSan's vptr check needs a free file descriptor (a pipe) in the process it checks");
     QVERIFY(writeConfig({QStringLiteral("a.example")}));
     QProcess edge;
     edge.start(QStringLiteral("prlimit"), {QStringLiteral("--nofile=96:96"), QStringLiteral("--"), kRelayrace, QStringLiteral("edge"),

@@ -160,6 +160,15 @@ void TestWire::historyQueriesTravelAsQueryStrings()
     QVERIFY(!back->failovers.to.isValid());
     QCOMPARE(back->failovers.limit, 5);
 
+    // A search text with a literal '%' and what looks like an escape in it arrives as typed.
+    query.failovers.text = QStringLiteral("a+b%6c 50%");
+    QUrl sent(QStringLiteral("http://127.0.0.1:1/api/v1/failovers"));
+    sent.setQuery(wire::historyUrlQuery(query));
+    const auto typed = wire::historyQueryFrom(query.kind, QString(), QUrlQuery(QUrl::fromEncoded(sent.toEncoded())));
+    if (!typed)
+        QFAIL(qPrintable(typed.error()));
+    QCOMPARE(typed->failovers.text, QStringLiteral("a+b%6c 50%"));
+
     engine::HistoryQuery races;
     races.provider = QStringLiteral("acme corp");
     races.limit = 20;

@@ -103,8 +103,10 @@ QUrlQuery historyUrlQuery(const engine::HistoryQuery &query)
                                          std::pair{QStringLiteral("route"), f.route},
                                          std::pair{QStringLiteral("reason"), f.reason},
                                          std::pair{QStringLiteral("text"), f.text}}) {
+            // QUrlQuery takes a value in its percent-encoded form: a literal '%' ("50%") must be
+            // sent as %25, or "%6c" in a search text arrives as "l" (found by fuzz_adminquery).
             if (!value.isEmpty())
-                url.addQueryItem(key, value);
+                url.addQueryItem(key, QString(value).replace(QLatin1Char('%'), QLatin1String("%25")));
         }
         addTime(url, QStringLiteral("since"), f.from);
         addTime(url, QStringLiteral("until"), f.to);

@@ -49,6 +49,7 @@ one() {
   if [ -d "$here/regressions/$target" ]; then inputs+=("$here/regressions/$target/"*); fi
   if ! "$binary" "${inputs[@]}" > "$dir/replay.log" 2>&1; then
     echo "$target: a seed or regression input fails: $dir/replay.log" >&2
+    tail -30 "$dir/replay.log" >&2
     return 1
   fi
   local result=ok
@@ -61,6 +62,12 @@ one() {
   corpus=$(find "$dir/corpus" -type f | wc -l)
   printf '%-14s %4ss %12s execs  cov %6s  ft %7s  corpus %6s  %s\n' "$target" "$seconds" "${execs:-?}" \
     "${cov:-?}" "${ft:-?}" "$corpus" "$result"
+  if [ "$result" != ok ]; then
+    # The cause and the input, in the run's own output: CI's work directory is gone after the run.
+    { echo "--- $target: the failure and its input (add it to tests/fuzz/regressions/$target/)"
+      grep -E '^(==[0-9]+==|SUMMARY|    #[0-9]+ .*(relayrace|tests/fuzz)|Base64:|artifact_prefix)' "$dir/fuzz.log" | head -40
+    } >&2
+  fi
   [ "$result" = ok ]
 }
 

@@ -8,7 +8,7 @@
 #include "support/deliverylab.h"
 
 #include "lab/content.h"
-#include "lab/tinyproxyprocess.h"
+#include "lab/proxyprocess.h"
 
 #include <QBuffer>
 #include <QElapsedTimer>
@@ -229,9 +229,9 @@ void TestDeliveryFailover::lastRouteLeftEndsAtItsReadTimeout()
 
 void TestDeliveryFailover::killedTinyproxyMidBodyResumesOnTheNextRoute()
 {
-    QVERIFY2(!TinyproxyProcess::executable().isEmpty(), "tinyproxy is not installed: bash packaging/install-deps.sh");
+    QVERIFY2(!ProxyProcess::executable().isEmpty(), "tinyproxy is not installed: bash packaging/install-deps.sh");
     constexpr qint64 size = 4 * 1024 * 1024;
-    TinyproxyProcess tinyproxy;
+    ProxyProcess tinyproxy;
     const Result<quint16> port = tinyproxy.start();
     QVERIFY2(port.ok(), qPrintable(port.ok() ? QString() : port.error()));
     // tinyproxy reaches the origin at the request's own address: through the direct link.

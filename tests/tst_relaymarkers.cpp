@@ -8,7 +8,7 @@
 #include "support/scripteddelivery.h"
 #include "support/squidprocess.h"
 
-#include "lab/tinyproxyprocess.h"
+#include "lab/proxyprocess.h"
 
 #include <QTcpServer>
 #include <QTest>
@@ -69,7 +69,7 @@ void TestRelayMarkers::stockRelays_data()
 void TestRelayMarkers::stockRelays()
 {
     QFETCH(QString, relay);
-    lab::TinyproxyProcess tinyproxy;
+    lab::ProxyProcess tinyproxy;
     SquidProcess squid;
     const Result<quint16> port = relay == u"squid" ? squid.start() : tinyproxy.start();
     QVERIFY2(port.ok(), port.ok() ? "" : qPrintable(port.error()));

@@ -82,12 +82,13 @@ void TestTopology::rejectsBadInputNamingTheJsonPath_data()
     QTest::addRow("duplicate region") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r"}, {"id": "r"}]})" << QStringLiteral("regions[1].id: duplicate id 'r'");
     QTest::addRow("bad id") << head + R"("providers": [{"id": "a b"}], "regions": []})" << QStringLiteral("providers[0].id: 'a b' is not a valid id");
     QTest::addRow("latitude") << head + R"("providers": [{"id": "a", "lat": 91}], "regions": []})" << QStringLiteral("providers[0].lat: 91 is outside");
-    QTest::addRow("relay kind") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay": "squid"}]})" << QStringLiteral("regions[0].relay: expected");
+    QTest::addRow("relay kind") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay": "nginx"}]})" << QStringLiteral("regions[0].relay: expected");
     QTest::addRow("relay idle timeout") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay_idle_timeout_ms": 0}]})" << QStringLiteral("regions[0].relay_idle_timeout_ms: expected an integer from 1 to 3600000");
     QTest::addRow("relay idle timeout text") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r", "relay_idle_timeout_ms": "1s"}]})" << QStringLiteral("regions[0].relay_idle_timeout_ms: expected an integer");
     QTest::addRow("unknown from") << head + R"("providers": [{"id": "a"}], "regions": [], "links": [{"from": "relay:x", "to": "origin:a"}]})" << QStringLiteral("links[0].from: 'relay:x'");
     QTest::addRow("relay to relay") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "r"}, {"id": "s"}], "links": [{"from": "relay:r", "to": "relay:s"}]})" << QStringLiteral("links[0].to: 'relay:s' is not a hop");
     QTest::addRow("tinyproxy hop") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "t", "relay": "tinyproxy"}], "links": [{"from": "relay:t", "to": "origin:a"}]})" << QStringLiteral("links[0].from: region 't' relays with tinyproxy");
+    QTest::addRow("squid hop") << head + R"("providers": [{"id": "a"}], "regions": [{"id": "s", "relay": "squid"}], "links": [{"from": "relay:s", "to": "origin:a"}]})" << QStringLiteral("links[0].from: region 's' relays with squid");
     QTest::addRow("duplicate link") << head + R"("providers": [{"id": "a"}], "regions": [], "links": [{"from": "edge", "to": "origin:a"}, {"from": "edge", "to": "origin:a"}]})" << QStringLiteral("links[1]: duplicate link edge>origin:a");
     QTest::addRow("bad impairment") << head + R"("providers": [{"id": "a"}], "regions": [], "links": [{"from": "edge", "to": "origin:a", "latency_ms": "slow"}]})" << QStringLiteral("links[0].latency_ms: expected a number");
     QTest::addRow("oversized") << QByteArray(5 * 1024 * 1024, ' ') << QStringLiteral("$: the file is 5242880 bytes, over");

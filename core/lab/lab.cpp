@@ -6,7 +6,7 @@
 #include "lab/labca.h"
 #include "lab/origin.h"
 #include "lab/relay.h"
-#include "lab/tinyproxyprocess.h"
+#include "lab/proxyprocess.h"
 #include "log/logging.h"
 #include "util/threadcrypto.h"
 
@@ -87,7 +87,7 @@ Lab::~Lab()
     qDeleteAll(m_links);
     m_links.clear();
     qDeleteAll(m_relays);
-    qDeleteAll(m_tinyproxies);
+    qDeleteAll(m_proxies);
     qDeleteAll(m_origins);
 }
 
@@ -143,14 +143,17 @@ Result<LabEndpoints> Lab::start()
     for (const RegionSpec &spec : m_topology.regions) {
         quint16 relayPort = 0;
         QString kind;
-        if (spec.relay == RegionSpec::RelayKind::Tinyproxy) {
-            auto *proxy = new TinyproxyProcess(this);
-            m_tinyproxies.insert(spec.place.id, proxy);
+        if (spec.relay != RegionSpec::RelayKind::Lab) {
+            const auto proxyKind = spec.relay == RegionSpec::RelayKind::Squid                 ? ProxyProcess::Kind::Squid
+                                   : spec.relay == RegionSpec::RelayKind::TinyproxyConnect443 ? ProxyProcess::Kind::TinyproxyConnect443
+                                                                                              : ProxyProcess::Kind::Tinyproxy;
+            auto *proxy = new ProxyProcess(proxyKind, this);
+            m_proxies.insert(spec.place.id, proxy);
             auto started = proxy->start();
             if (!started)
                 return makeError(QStringLiteral("region %1: %2").arg(spec.place.id, started.error()));
             relayPort = *started;
-            kind = QStringLiteral("tinyproxy");
+            kind = relayKindName(spec.relay);
         } else {
             auto *relay = new Relay(spec.place.id, this);
             m_relays.insert(spec.place.id, relay);
@@ -243,7 +246,7 @@ map::RouteMap Lab::routeMap(const LabEndpoints &endpoints, const QString &provid
     QList<Ranked> ranked;
     for (const LabEndpoints::Region &region : endpoints.regions) {
         const int toRelay = m_topology.link(Topology::edgeToRelayLinkId(region.place.id))->impairment.latencyMs;
-        // A tinyproxy relay reaches the origin over the direct hop (see Topology).
+        // A relay of Debian's reaches the origin over the direct hop (see Topology).
         const LinkSpec *hop = m_topology.link(Topology::relayToOriginLinkId(region.place.id, providerId));
         const int toOrigin = (hop ? hop : m_topology.link(Topology::directLinkId(providerId)))->impairment.latencyMs;
         ranked.append({region.place.id, toRelay + toOrigin});

@@ -27,7 +27,7 @@ namespace relayrace::lab {
 class ImpairedLink;
 class Origin;
 class Relay;
-class TinyproxyProcess;
+class ProxyProcess;
 class LabCa;
 
 // What a running lab exposes, as the edge sees it. Immutable once the lab is up, so it crosses threads
@@ -45,7 +45,7 @@ struct LabEndpoints
     struct Region
     {
         Place place;
-        QString kind;        // "lab" or "tinyproxy"
+        QString kind;        // relayKindName(): "lab", "tinyproxy", "tinyproxy-connect443", "squid"
         QUrl relayUrl;       // edge-facing relay URL: through the edge -> relay link
         quint16 relayPort;   // the relay itself, unimpaired
     };
@@ -68,7 +68,7 @@ struct LabEndpoints
 
 // A lab network on 127.0.0.1: each provider's origin, a relay per region and an impaired link per hop.
 // The edge reaches an origin directly through the "edge>origin:P" link, and a relay through the
-// "edge>relay:R" link; a lab relay reaches the origin through "relay:R>origin:P". (A tinyproxy relay
+// "edge>relay:R" link; a lab relay reaches the origin through "relay:R>origin:P". (A relay of Debian's
 // cannot be steered per origin: it reaches the origin at the edge-facing URL, through the direct link.)
 // Lives on one thread; impairments can be read and changed from any thread.
 class Lab final : public QObject
@@ -106,7 +106,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     QList<Origin *> m_origins;
     QHash<QString, Relay *> m_relays;
-    QHash<QString, TinyproxyProcess *> m_tinyproxies;
+    QHash<QString, ProxyProcess *> m_proxies;
     QHash<QString, ImpairedLink *> m_links; // fixed after start(): read without locking
 };
 

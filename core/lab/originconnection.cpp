@@ -108,6 +108,10 @@ void OriginConnection::startNext()
     m_queue.pop_front();
     m_closeAfter = request.header("connection").toLower().contains("close");
     m_response = m_router(request);
+    // A HEAD answer never has a body, whatever the route (an error page too): a body behind a HEAD's
+    // 404 was read by a kept-alive client or relay as the start of the next response.
+    if (request.method == "HEAD")
+        m_response.sendBody = false;
     m_busy = true;
     m_bodySent = 0;
     if (m_response.delayMs > 0)

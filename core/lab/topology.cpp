@@ -69,6 +69,17 @@ Result<QJsonArray> readArray(const QJsonObject &root, const QString &key, bool r
 
 } // namespace
 
+QString relayKindName(RegionSpec::RelayKind kind)
+{
+    switch (kind) {
+    case RegionSpec::RelayKind::Lab: return QStringLiteral("lab");
+    case RegionSpec::RelayKind::Tinyproxy: return QStringLiteral("tinyproxy");
+    case RegionSpec::RelayKind::TinyproxyConnect443: return QStringLiteral("tinyproxy-connect443");
+    case RegionSpec::RelayKind::Squid: return QStringLiteral("squid");
+    }
+    return {};
+}
+
 QString Topology::directLinkId(const QString &provider)
 {
     return QStringLiteral("edge>origin:") + provider;
@@ -152,7 +163,9 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
         if (!relay.isUndefined()) {
             if (relay.toString() == u"lab") r.relay = RegionSpec::RelayKind::Lab;
             else if (relay.toString() == u"tinyproxy") r.relay = RegionSpec::RelayKind::Tinyproxy;
-            else return makeError(path + QStringLiteral(".relay: expected \"lab\" or \"tinyproxy\""));
+            else if (relay.toString() == u"tinyproxy-connect443") r.relay = RegionSpec::RelayKind::TinyproxyConnect443;
+            else if (relay.toString() == u"squid") r.relay = RegionSpec::RelayKind::Squid;
+            else return makeError(path + QStringLiteral(".relay: expected \"lab\", \"tinyproxy\", \"tinyproxy-connect443\" or \"squid\""));
         }
         const QJsonValue idle = regions->at(i).toObject().value(QStringLiteral("relay_idle_timeout_ms"));
         if (!idle.isUndefined()) {
@@ -184,8 +197,8 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
         if (fromRelay) {
             const QString region = link.from.mid(6);
             for (const RegionSpec &r : t.regions)
-                if (r.place.id == region && r.relay == RegionSpec::RelayKind::Tinyproxy)
-                    return makeError(path + QStringLiteral(".from: region '%1' relays with tinyproxy, which reaches origins over the direct hop; it has no hop of its own").arg(region));
+                if (r.place.id == region && r.relay != RegionSpec::RelayKind::Lab)
+                    return makeError(path + QStringLiteral(".from: region '%1' relays with %2, which reaches origins over the direct hop; it has no hop of its own").arg(region, relayKindName(r.relay)));
         }
         if (seen.contains(link.id()))
             return makeError(path + QStringLiteral(": duplicate link %1").arg(link.id()));
@@ -224,7 +237,7 @@ QJsonObject Topology::toJson() const
     }
     for (const RegionSpec &r : regions) {
         QJsonObject o = place(r.place);
-        o.insert(QStringLiteral("relay"), r.relay == RegionSpec::RelayKind::Lab ? QStringLiteral("lab") : QStringLiteral("tinyproxy"));
+        o.insert(QStringLiteral("relay"), relayKindName(r.relay));
         if (r.relayIdleTimeoutMs > 0)
             o.insert(QStringLiteral("relay_idle_timeout_ms"), r.relayIdleTimeoutMs);
         regionArray.append(o);

@@ -28,13 +28,18 @@ struct ProviderSpec
 
 struct RegionSpec
 {
-    enum class RelayKind { Lab, Tinyproxy };
+    // Lab: our relay, with a hop of its own to each origin. The others are Debian's proxies
+    // (lab/proxyprocess.h), which reach the origins over the direct hop.
+    enum class RelayKind { Lab, Tinyproxy, TinyproxyConnect443, Squid };
     Place place;
     RelayKind relay = RelayKind::Lab;
     // The lab relay closes a client connection idle this long (a proxy's keep-alive timeout); 0: the
-    // relay's default (RelayLimits). Ignored for tinyproxy.
+    // relay's default (RelayLimits). Ignored for the others.
     int relayIdleTimeoutMs = 0;
 };
+
+// "lab", "tinyproxy", "tinyproxy-connect443", "squid": as topology files name them.
+QString relayKindName(RegionSpec::RelayKind kind);
 
 // A link is one hop with impairments. Ends: "edge", "relay:<region>", "origin:<provider>".
 // Allowed hops: edge -> origin:P (the direct route), edge -> relay:R, relay:R -> origin:P.

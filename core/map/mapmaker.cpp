@@ -201,20 +201,24 @@ QCoro::Task<RegionMeasurement> MapMaker::measureRegion(const MapMakerRequest &re
     m.regionId = region.id;
     QList<double> edge;
     QList<double> origin;
+    // https origins through a CONNECT tunnel; http origins by a forwarded request, as a stock squid
+    // allows CONNECT to port 443 only (docs/map-maker.md).
+    const bool tunnel = request.origin.scheme() == u"https";
+    const RegionProbe::Kind originKind = tunnel ? RegionProbe::Kind::TunnelAnswer : RegionProbe::Kind::ForwardAnswer;
     for (int s = 0; s < request.samples; ++s) {
-        // T_a = 2e and T_b = 2e + 2o on fresh connections (docs/map-maker.md).
+        // T_a = 2e; T_b = 2e + 2o on fresh connections, or a warm second answer T_w = e + o.
         const ProbeOutcome a = co_await probe(RegionProbe::Kind::RelayAnswer, request, region);
         if (!a.ok) {
             m.error = a.error;
             break;
         }
-        const ProbeOutcome b = co_await probe(RegionProbe::Kind::TunnelAnswer, request, region);
+        const ProbeOutcome b = co_await probe(originKind, request, region);
         if (!b.ok) {
             m.error = b.error;
             break;
         }
         edge.append(a.elapsedMs / 2.0);
-        origin.append((b.elapsedMs - a.elapsedMs) / 2.0);
+        origin.append(b.warmMs >= 0 ? b.warmMs - a.elapsedMs / 2.0 : (b.elapsedMs - a.elapsedMs) / 2.0);
     }
     if (!m.ok()) {
         log::get("map")->info("region {} left out: {}", region.id.toStdString(), m.error.toStdString());
@@ -244,9 +248,11 @@ QCoro::Task<RegionMeasurement> MapMaker::measureRegion(const MapMakerRequest &re
 QCoro::Task<ProbeOutcome> MapMaker::probe(RegionProbe::Kind kind, const MapMakerRequest &request, const Region &region)
 {
     if (m_cancelled)
-        co_return ProbeOutcome{false, 0.0, QStringLiteral("cancelled")};
+        co_return ProbeOutcome{false, 0.0, QStringLiteral("cancelled"), -1.0};
     const std::unique_ptr<RegionProbe, DeleteLater> probe(
         new RegionProbe(kind, region.relay, request.origin, request.timeout, this));
+    if (request.base && !request.base->testObject.isEmpty())
+        probe->setPath(request.base->testObject);
     m_probes.insert(probe.get());
     const auto done = qCoro(probe.get(), &RegionProbe::finished); // listens before the probe starts
     probe->start();

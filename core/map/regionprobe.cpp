@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "map/regionprobe.h"
 
-#include <QHostAddress>
-#include <QRandomGenerator>
+#include "map/tlshello.h"
+
 #include <QTcpSocket>
 
 namespace relayrace::map {
@@ -11,93 +11,7 @@ namespace {
 
 constexpr qsizetype kMaxHeadBytes = 16 * 1024;
 
-void appendU16(QByteArray &out, int value)
-{
-    out.append(char((value >> 8) & 0xff));
-    out.append(char(value & 0xff));
-}
-
-void appendU24(QByteArray &out, qsizetype value)
-{
-    out.append(char((value >> 16) & 0xff));
-    appendU16(out, int(value & 0xffff));
-}
-
-QByteArray randomBytes(int count)
-{
-    QByteArray bytes(count, Qt::Uninitialized);
-    for (char &byte : bytes)
-        byte = char(QRandomGenerator::global()->bounded(256));
-    return bytes;
-}
-
-void appendExtension(QByteArray &out, int type, const QByteArray &body)
-{
-    appendU16(out, type);
-    appendU16(out, int(body.size()));
-    out.append(body);
-}
-
-QByteArray u16List(std::initializer_list<int> values, int lengthBytes)
-{
-    QByteArray list;
-    for (const int v : values)
-        appendU16(list, v);
-    QByteArray out;
-    if (lengthBytes == 1)
-        out.append(char(list.size()));
-    else
-        appendU16(out, int(list.size()));
-    return out + list;
-}
-
 } // namespace
-
-QByteArray tlsClientHello(const QString &serverName)
-{
-    // RFC 8446 section 4.1.2. The key share is random bytes: any 32 bytes are an X25519 public value,
-    // and the handshake never gets past the server's first flight.
-    QByteArray extensions;
-    if (!serverName.isEmpty() && QHostAddress(serverName).isNull()) { // SNI carries names only
-        const QByteArray name = serverName.toUtf8();
-        QByteArray entry;
-        entry.append(char(0)); // host_name
-        appendU16(entry, int(name.size()));
-        entry.append(name);
-        QByteArray list;
-        appendU16(list, int(entry.size()));
-        appendExtension(extensions, 0x0000, list + entry);
-    }
-    appendExtension(extensions, 0x000a, u16List({0x001d, 0x0017, 0x0018}, 2)); // supported_groups
-    appendExtension(extensions, 0x000b, QByteArray("\x01\x00", 2));         // ec_point_formats
-    appendExtension(extensions, 0x000d, u16List({0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601}, 2));
-    appendExtension(extensions, 0x002b, u16List({0x0304, 0x0303}, 1)); // supported_versions
-    QByteArray share;
-    appendU16(share, 0x001d);
-    appendU16(share, 32);
-    share.append(randomBytes(32));
-    QByteArray shares;
-    appendU16(shares, int(share.size()));
-    appendExtension(extensions, 0x0033, shares + share); // key_share
-
-    QByteArray body;
-    appendU16(body, 0x0303);
-    body.append(randomBytes(32));
-    body.append(char(32));
-    body.append(randomBytes(32)); // legacy session id, as middlebox-compatible clients send
-    body.append(u16List({0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8}, 2));
-    body.append(QByteArray("\x01\x00", 2)); // compression: null only
-    appendU16(body, int(extensions.size()));
-    body.append(extensions);
-
-    QByteArray handshake;
-    handshake.append(char(0x01)); // client_hello
-    appendU24(handshake, body.size());
-    handshake.append(body);
-    QByteArray record("\x16\x03\x01", 3);
-    appendU16(record, int(handshake.size()));
-    return record + handshake;
-}
 
 RegionProbe::RegionProbe(Kind kind, QUrl relay, QUrl origin, std::chrono::milliseconds timeout, QObject *parent)
     : QObject(parent), m_kind(kind), m_relay(std::move(relay)), m_origin(std::move(origin))
@@ -147,6 +61,11 @@ void RegionProbe::onConnected()
     if (m_stage != Stage::Connecting)
         return;
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_kind == Kind::ForwardAnswer) {
+        m_stage = Stage::AwaitingForward;
+        m_socket->write(forwardRequest());
+        return;
+    }
     if (m_kind == Kind::RelayAnswer) {
         // Origin-form and no Host: a forward proxy can only refuse it itself (tinyproxy and the lab
         // relay answer 400), so nothing beyond the relay is involved.
@@ -184,11 +103,67 @@ void RegionProbe::onReadyRead()
     case Stage::AwaitingOrigin:
         succeed(elapsedMs());
         return;
+    case Stage::AwaitingForward:
+        if (m_firstByteMs < 0)
+            m_firstByteMs = elapsedMs();
+        m_received += m_socket->readAll();
+        readForwardAnswer();
+        return;
+    case Stage::AwaitingWarm:
+        finish(ProbeOutcome{true, m_firstByteMs, QString(), double(m_warmClock.nsecsElapsed()) / 1e6});
+        return;
     case Stage::Idle:
     case Stage::Connecting:
     case Stage::Done:
         return;
     }
+}
+
+QByteArray RegionProbe::forwardRequest() const
+{
+    // HEAD: an answer without a body, so the second answer's first byte is the second answer's. The
+    // cache directives make a caching relay ask the origin instead of answering from its store.
+    const QByteArray hostPort = originHostPort().toUtf8();
+    const QByteArray path = m_path.startsWith(u'/') ? QUrl::toPercentEncoding(m_path, "/?&=%:@!$'()*+,;~") : "/";
+    return "HEAD http://" + hostPort + path + " HTTP/1.1\r\nHost: " + hostPort +
+           "\r\nUser-Agent: relayrace-map-maker\r\nCache-Control: no-cache\r\nPragma: no-cache\r\n\r\n";
+}
+
+void RegionProbe::readForwardAnswer()
+{
+    const qsizetype end = m_received.indexOf("\r\n\r\n");
+    if (end < 0) {
+        if (m_received.size() > kMaxHeadBytes)
+            fail(QStringLiteral("relay %1 sent an answer head over %2 bytes").arg(relayName()).arg(kMaxHeadBytes));
+        return;
+    }
+    const QByteArray head = m_received.left(end);
+    const QByteArray statusLine = head.left(head.indexOf("\r\n"));
+    const QList<QByteArray> parts = statusLine.split(' ');
+    bool numeric = false;
+    const int status = parts.size() >= 2 ? parts.at(1).toInt(&numeric) : 0;
+    if (!statusLine.startsWith("HTTP/") || !numeric) {
+        fail(QStringLiteral("relay %1 answered a forwarded request with something other than HTTP").arg(relayName()));
+        return;
+    }
+    // A refusal (403: an ACL; 407: credentials wanted) or a failure to reach the origin (5xx) is the
+    // relay's own answer, no measurement of the origin.
+    if (status == 403 || status == 407 || status >= 500) {
+        fail(QStringLiteral("relay %1 answered HEAD http://%2%3 with \"%4\"")
+                 .arg(relayName(), originHostPort(), m_path, QString::fromLatin1(statusLine.mid(statusLine.indexOf(' ') + 1))));
+        return;
+    }
+    // A relay that says it closes, or sends more than a head, gets no second request: the first
+    // answer's time stands alone (it opened its connection to the origin for it: 2e + 2o).
+    const bool closes = head.toLower().contains("\r\nconnection: close");
+    if (closes || m_received.size() > end + 4) {
+        finish(ProbeOutcome{true, m_firstByteMs, QString(), -1.0});
+        return;
+    }
+    m_received.clear();
+    m_stage = Stage::AwaitingWarm;
+    m_warmClock.start();
+    m_socket->write(forwardRequest());
 }
 
 void RegionProbe::readRelayAnswer()
@@ -244,8 +219,13 @@ void RegionProbe::onError()
         else
             fail(QStringLiteral("cannot connect to relay %1: %2").arg(relayName(), m_socket->errorString()));
         return;
+    case Stage::AwaitingWarm:
+        // The relay closed after one answer (tinyproxy without keep-alive): the first time stands.
+        finish(ProbeOutcome{true, m_firstByteMs, QString(), -1.0});
+        return;
     case Stage::AwaitingRelay:
     case Stage::AwaitingTunnel:
+    case Stage::AwaitingForward:
         fail(closed ? QStringLiteral("relay %1 closed the connection without answering").arg(relayName())
                     : QStringLiteral("relay %1: %2").arg(relayName(), m_socket->errorString()));
         return;
@@ -272,6 +252,12 @@ void RegionProbe::onTimeout()
     case Stage::AwaitingRelay:
         fail(QStringLiteral("relay %1 did not answer within %2 ms").arg(relayName()).arg(ms));
         return;
+    case Stage::AwaitingForward:
+        fail(QStringLiteral("no answer to HEAD http://%1%2 through relay %3 within %4 ms").arg(originHostPort(), m_path, relayName()).arg(ms));
+        return;
+    case Stage::AwaitingWarm:
+        finish(ProbeOutcome{true, m_firstByteMs, QString(), -1.0});
+        return;
     case Stage::AwaitingTunnel:
         fail(QStringLiteral("relay %1 did not answer CONNECT %2 within %3 ms").arg(relayName(), originHostPort()).arg(ms));
         return;
@@ -286,12 +272,12 @@ void RegionProbe::onTimeout()
 
 void RegionProbe::succeed(double elapsedMs)
 {
-    finish(ProbeOutcome{true, elapsedMs, QString()});
+    finish(ProbeOutcome{true, elapsedMs, QString(), -1.0});
 }
 
 void RegionProbe::fail(const QString &error)
 {
-    finish(ProbeOutcome{false, 0.0, error});
+    finish(ProbeOutcome{false, 0.0, error, -1.0});
 }
 
 void RegionProbe::finish(const ProbeOutcome &outcome)

@@ -23,6 +23,9 @@ struct ProbeOutcome
     bool ok = false;
     double elapsedMs = 0.0;
     QString error; // when !ok: what went wrong, naming the relay
+    // ForwardAnswer only: the second request's time, from its send to the first byte of its answer,
+    // over the connections the first one opened; -1 when the relay closed after the first answer.
+    double warmMs = -1.0;
 };
 
 // One timed exchange with a region's relay on a fresh connection (docs/map-maker.md):
@@ -31,19 +34,25 @@ struct ProbeOutcome
 // - TunnelAnswer: CONNECT to the origin with a small first message pipelined behind it (an HTTP
 //   `OPTIONS *` or a TLS ClientHello), timed to the origin's first byte after the relay's 200.
 //   Takes 2e + 2o, o being the relay->origin round trip.
+// - ForwardAnswer (http origins, no CONNECT: stock squid refuses CONNECT to any port but 443): a
+//   `HEAD http://origin/path` forwarded by the relay, then the same again on the same connection.
+//   The first takes 2e + 2o on fresh connections (tinyproxy), or 2e + o when the relay reuses a
+//   pooled connection to the origin (squid); the second, over connections now open, e + o.
 // Emits finished() exactly once, never from within start().
 class RegionProbe final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RegionProbe)
 public:
-    enum class Kind { RelayAnswer, TunnelAnswer };
+    enum class Kind { RelayAnswer, TunnelAnswer, ForwardAnswer };
 
     explicit RegionProbe(Kind kind, QUrl relay, QUrl origin, std::chrono::milliseconds timeout,
                          QObject *parent = nullptr);
     ~RegionProbe() override;
 
     void start();
+    // ForwardAnswer: the path asked for (the map's test object; "/" by default).
+    void setPath(const QString &path) { m_path = path; }
     // Ends the probe now with this error (cancellation); no-op once finished.
     void abort(const QString &why);
 
@@ -51,7 +60,7 @@ Q_SIGNALS:
     void finished(const relayrace::map::ProbeOutcome &outcome);
 
 private:
-    enum class Stage { Idle, Connecting, AwaitingRelay, AwaitingTunnel, AwaitingOrigin, Done };
+    enum class Stage { Idle, Connecting, AwaitingRelay, AwaitingTunnel, AwaitingOrigin, AwaitingForward, AwaitingWarm, Done };
 
     void begin();
     void onConnected();
@@ -60,6 +69,8 @@ private:
     void onTimeout();
     void readRelayAnswer();
     void readConnectAnswer();
+    void readForwardAnswer();
+    QByteArray forwardRequest() const;
     void succeed(double elapsedMs);
     void fail(const QString &error);
     void finish(const ProbeOutcome &outcome);
@@ -76,11 +87,9 @@ private:
     QByteArray m_received;
     Stage m_stage = Stage::Idle;
     double m_firstByteMs = -1.0;
+    QString m_path = QStringLiteral("/");
+    QElapsedTimer m_warmClock;
 };
-
-// A TLS ClientHello (TLS 1.3 and 1.2 offered) any TLS server answers within one round trip with its
-// ServerHello or an alert. Public for tests.
-QByteArray tlsClientHello(const QString &serverName);
 
 } // namespace relayrace::map
 

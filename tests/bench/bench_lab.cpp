@@ -5,7 +5,7 @@
 // (edge link -> relay -> relay's hop -> origin: three forwarders and a proxy), and through a real
 // tinyproxy, and prints MiB/s and the process's CPU time per GiB moved.
 #include "lab/lab.h"
-#include "lab/tinyproxyprocess.h"
+#include "lab/proxyprocess.h"
 #include "util/eventdispatcher.h"
 
 #include <QCoreApplication>
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 {
     relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console); // as the product does
     QCoreApplication app(argc, argv);
-    const bool tinyproxy = !TinyproxyProcess::executable().isEmpty();
+    const bool tinyproxy = !ProxyProcess::executable().isEmpty();
     QByteArray topologyJson = R"({"format": "relayrace-lab", "version": 1,
         "providers": [{"id": "p"}], "regions": [{"id": "lab"})";
     topologyJson += tinyproxy ? R"(, {"id": "tp", "relay": "tinyproxy"}]})" : "]}";

@@ -5,23 +5,28 @@
 # regression inputs (each must pass), then fuzzing for SECONDS. A crash, a leak, an abort of a
 # target's own check or a timeout fails the run and leaves the input in WORK/<target>/.
 #
-#   bash tests/fuzz/run.sh [-j JOBS] [-w WORK] BUILD_DIR SECONDS [TARGET...]
+#   bash tests/fuzz/run.sh [-j JOBS] [-w WORK] [-s SEED] BUILD_DIR SECONDS [TARGET...]
+#
+# -s fixes libFuzzer's random seed: CI uses it so that a run explores the same ground every time and
+# fails for a change in the code, not for the dice (the long runs, without -s, do the exploring).
 #
 # Prints one line per target: executions, coverage (edges), features, corpus size, result. The
 # corpus each run grows stays in WORK (default: a temporary directory), never in the repository.
 set -euo pipefail
 jobs=1
 work=""
-while getopts "j:w:" option; do
+seed=""
+while getopts "j:w:s:" option; do
   case $option in
     j) jobs=$OPTARG ;;
     w) work=$OPTARG ;;
+    s) seed=$OPTARG ;;
     *) exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 if [ $# -lt 2 ]; then
-  echo "usage: run.sh [-j JOBS] [-w WORK] BUILD_DIR SECONDS [TARGET...]" >&2
+  echo "usage: run.sh [-j JOBS] [-w WORK] [-s SEED] BUILD_DIR SECONDS [TARGET...]" >&2
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,7 +59,7 @@ one() {
   fi
   local result=ok
   "$binary" "$dir/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$dir/artifacts/" > "$dir/fuzz.log" 2>&1 || result="FAILED ($dir/fuzz.log)"
+    -print_final_stats=1 ${seed:+-seed="$seed"} -artifact_prefix="$dir/artifacts/" > "$dir/fuzz.log" 2>&1 || result="FAILED ($dir/fuzz.log)"
   local execs cov ft corpus
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$dir/fuzz.log" | tail -1 | cut -d' ' -f2)

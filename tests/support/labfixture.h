@@ -10,7 +10,7 @@
 // caller checks with RELAYRACE_VERIFY_OK, which fails the calling test with the lab's own message.
 
 #include "lab/lab.h"
-#include "lab/tinyproxyprocess.h"
+#include "lab/proxyprocess.h"
 #include "util/result.h"
 
 #include <QHash>
@@ -61,12 +61,6 @@ public:
     Result<void> start(lab::Topology topology)
     {
         stop();
-        // Said up front: otherwise the lab fails later with a less helpful message.
-        const bool needsTinyproxy = std::any_of(topology.regions.cbegin(), topology.regions.cend(), [](const lab::RegionSpec &r) {
-            return r.relay == lab::RegionSpec::RelayKind::Tinyproxy;
-        });
-        if (needsTinyproxy && lab::TinyproxyProcess::executable().isEmpty())
-            return makeError(QStringLiteral("tinyproxy is not installed: bash packaging/install-deps.sh"));
         m_host = std::make_unique<lab::LabHost>(std::move(topology));
         QSignalSpy ready(m_host.get(), &lab::LabHost::ready);
         QSignalSpy failed(m_host.get(), &lab::LabHost::failed);

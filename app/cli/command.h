@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "util/relaycredentials.h"
 #include "util/result.h"
 
 #include <QCommandLineParser>
@@ -53,6 +54,10 @@ int runStatus(const QStringList &arguments);
 // origin (a URL elsewhere is an error), and a --ca-file's certificates (empty path: none).
 Result<QString> targetPath(const map::RouteMap &map, const QString &target);
 Result<QList<QSslCertificate>> readCaFile(const QString &path);
+// --relay-credentials FILE (docs/relay-credentials.md), for every command that goes through relays;
+// an empty path: no credentials.
+QCommandLineOption relayCredentialsOption();
+Result<RelayCredentialMap> readRelayCredentials(const QString &path);
 
 // `relayrace map <subcommand>`: each subcommand's file registers itself with a static
 //   const MapSubcommand::Registrar registrar{"sign", "sign a map (Ed25519)", &runMapSign};

@@ -115,6 +115,10 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
     if (!ca)
         return makeError(ca.error());
     settings.caCertificates = *ca + extraCa;
+    const auto relayCredentials = readRelayCredentials(m_config.relayCredentials);
+    if (!relayCredentials)
+        return makeError(relayCredentials.error());
+    settings.relayCredentials = *relayCredentials;
 
     m_engine = std::make_unique<engine::LocalEngine>(settings);
     for (const map::RouteMap &m : std::as_const(loaded.maps)) {
@@ -223,6 +227,8 @@ Result<void> EdgeRunner::reload()
         needRestart << QStringLiteral("edge_region");
     if (next.caFile != m_config.caFile)
         needRestart << QStringLiteral("ca_file");
+    if (next.relayCredentials != m_config.relayCredentials)
+        needRestart << QStringLiteral("relay_credentials");
     if (next.accessLog != m_config.accessLog || next.failoverLog != m_config.failoverLog || next.history != m_config.history)
         needRestart << QStringLiteral("logs");
     const auto adminAt = [](const edge::EdgeConfig &c) {

@@ -176,7 +176,8 @@ int runFetch(const QStringList &arguments)
                                      QStringLiteral("Failover log file (default: failover.jsonl next to the log file)."),
                                      QStringLiteral("file"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the fetch JSON on stdout (needs -o)."));
-    parser.addOptions({mapOption, edge, output, timeout, caFile, logFile, json});
+    const QCommandLineOption credentials = relayCredentialsOption();
+    parser.addOptions({mapOption, edge, output, timeout, caFile, credentials, logFile, json});
     parser.addPositionalArgument(QStringLiteral("target"), QStringLiteral("URL|PATH"));
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace fetch")); rc >= 0)
         return rc;
@@ -211,11 +212,18 @@ int runFetch(const QStringList &arguments)
         printError(ca.error());
         return ExitFailure;
     }
+    const auto relayCredentials = readRelayCredentials(parser.value(credentials));
+    if (!relayCredentials) {
+        printError(relayCredentials.error());
+        return ExitFailure;
+    }
 
     std::vector<std::unique_ptr<race::RouteClient>> clients;
     for (const map::Route &route : map::routesFor(*routeMap, parser.value(edge))) {
         clients.push_back(std::make_unique<race::RouteClient>(route.id, route.relay));
         clients.back()->setRelayMarkers({route.relayName.toLatin1()});
+        if (!route.relay.isEmpty())
+            clients.back()->setRelayCredentials(relayCredentials->value(relayCredentialsKey(route.relay)));
     }
     if (clients.empty()) {
         printError(QStringLiteral("the map gives no route for edge region '%1' (no direct route, no alternates)")

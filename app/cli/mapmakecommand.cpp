@@ -258,8 +258,9 @@ int runMapMake(const QStringList &arguments)
     const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"), QStringLiteral("Regions measured at once (default 4)."), QStringLiteral("n"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON document per run on stdout."));
     const QCommandLineOption outputOption({QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Where to write the map."), QStringLiteral("file"));
+    const QCommandLineOption credentialsOption = relayCredentialsOption();
     parser.addOptions({regionsOption, providerOption, originOption, alternatesOption, samplesOption, edgeOption,
-                       pingOption, everyOption, timeoutOption, concurrencyOption, jsonOption, outputOption});
+                       pingOption, everyOption, timeoutOption, concurrencyOption, credentialsOption, jsonOption, outputOption});
     if (const int rc = parseCommandLine(parser, arguments, usage); rc >= 0)
         return rc;
     if (!parser.positionalArguments().isEmpty()) {
@@ -288,6 +289,12 @@ int runMapMake(const QStringList &arguments)
         return ExitUsage;
     job.request.timeout = std::chrono::milliseconds(timeoutMs);
     setUpLogging(parser);
+    const auto credentials = readRelayCredentials(parser.value(credentialsOption));
+    if (!credentials) {
+        printError(credentials.error());
+        return ExitFailure;
+    }
+    job.request.relayCredentials = *credentials;
 
     job.sleeper.setSingleShot(true);
     SignalWatcher watcher;

@@ -80,6 +80,24 @@ Result<QList<QSslCertificate>> readCaFile(const QString &path)
     return certificates;
 }
 
+QCommandLineOption relayCredentialsOption()
+{
+    return QCommandLineOption(QStringLiteral("relay-credentials"),
+                              QStringLiteral("Credentials for relays that want proxy authentication: a file of "
+                                             "'host:port user:password' lines, mode 600 (docs/relay-credentials.md)."),
+                              QStringLiteral("file"));
+}
+
+Result<RelayCredentialMap> readRelayCredentials(const QString &path)
+{
+    if (path.isEmpty())
+        return RelayCredentialMap{};
+    auto loaded = loadRelayCredentials(path);
+    if (!loaded)
+        return makeError(QStringLiteral("--relay-credentials: %1").arg(loaded.error()));
+    return loaded;
+}
+
 int runRace(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -105,7 +123,8 @@ int runRace(const QStringList &arguments)
                                     QStringLiteral("PEM file of a private CA for https origins (added to the system's)."),
                                     QStringLiteral("pem"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the race JSON on stdout."));
-    parser.addOptions({mapOption, edge, threshold, fairness, timeout, caFile, json});
+    const QCommandLineOption credentials = relayCredentialsOption();
+    parser.addOptions({mapOption, edge, threshold, fairness, timeout, caFile, credentials, json});
     parser.addPositionalArgument(QStringLiteral("target"), QStringLiteral("URL|PATH|-"));
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace race")); rc >= 0)
         return rc;
@@ -147,8 +166,14 @@ int runRace(const QStringList &arguments)
         printError(ca.error());
         return ExitFailure;
     }
+    const auto relayCredentials = readRelayCredentials(parser.value(credentials));
+    if (!relayCredentials) {
+        printError(relayCredentials.error());
+        return ExitFailure;
+    }
 
     engine::EngineSettings settings;
+    settings.relayCredentials = *relayCredentials;
     settings.edgeRegion = parser.value(edge);
     settings.fairness = fairnessValue == u"cold" ? race::RaceRequest::Fairness::Cold : race::RaceRequest::Fairness::Warm;
     settings.raceTimeout = std::chrono::seconds(timeoutS);

@@ -415,7 +415,7 @@ void Delivery::onReplyFinished()
         // Qt's only word for a request it declined to send again (OneShotBody) is "Unknown error".
         const QString what = reply.error() == QNetworkReply::ContentReSendError
                                  ? QStringLiteral("the connection closed before the response head")
-                                 : reply.errorString();
+                                 : race::failureText(reply);
         routeFailed({failureReason(reply.error()), currentRoute() + u": " + what,
                      certainlyNotSent(reply.error(), m_requestWritten)});
         return;

@@ -102,7 +102,8 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
             r.fail(tp.chopped(1), QStringLiteral("needs \"certificate\" and \"key\" (PEM files)"));
     };
     r.known(root, {}, {QStringLiteral("listen"), QStringLiteral("providers"), QStringLiteral("edge_region"),
-                       QStringLiteral("ca_file"), QStringLiteral("limits"), QStringLiteral("logs"), QStringLiteral("admin")});
+                       QStringLiteral("ca_file"), QStringLiteral("relay_credentials"), QStringLiteral("limits"), QStringLiteral("logs"),
+                       QStringLiteral("admin")});
     EdgeConfig config;
     const QJsonArray listen = root.value(QStringLiteral("listen")).toArray();
     if (listen.isEmpty())
@@ -177,6 +178,7 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     }
     config.edgeRegion = r.text(root, {}, QStringLiteral("edge_region"), config.edgeRegion);
     config.caFile = resolved(baseDir, r.text(root, {}, QStringLiteral("ca_file")));
+    config.relayCredentials = resolved(baseDir, r.text(root, {}, QStringLiteral("relay_credentials")));
     const QJsonObject limits = root.value(QStringLiteral("limits")).toObject();
     r.known(limits, QStringLiteral("limits"),
             {QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"), QStringLiteral("header_timeout_ms"),

@@ -46,6 +46,7 @@ struct EdgeConfig
     QString adminTokenFile;        // the JSON API's bearer token; empty: the API is off
     QString edgeRegion = QStringLiteral("default");
     QString caFile;
+    QString relayCredentials; // a relay credentials file (docs/relay-credentials.md); empty: none
     EdgeLimits limits;
     QString accessLog;   // empty: access.jsonl beside the log file
     QString failoverLog; // empty: failover.jsonl beside the log file

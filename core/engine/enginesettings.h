@@ -3,6 +3,7 @@
 #pragma once
 
 #include "race/race.h"
+#include "util/relaycredentials.h"
 
 #include <QList>
 #include <QSslCertificate>
@@ -20,6 +21,7 @@ struct EngineSettings
     int maxRacesPerMinute = 60;                     // per provider; 0: unlimited
     std::chrono::milliseconds raceTimeout{30'000};
     QList<QSslCertificate> caCertificates;          // a private CA, added to the system's
+    RelayCredentialMap relayCredentials;            // relays that want proxy authentication (never in maps)
     QString historyPath;                            // SQLite file; empty: no history kept
     QString failoverLogPath;                        // JSON lines; empty: no failover log file
     // A raced winner's remaining body is read and dropped (keeping its connection warm) up to this

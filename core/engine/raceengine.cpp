@@ -122,6 +122,8 @@ race::RouteClient *RaceEngine::clientFor(const map::Route &route)
     client->setRelayMarkers({route.relayName.toLatin1()});
     if (!m_settings.caCertificates.isEmpty())
         client->setCaCertificates(m_settings.caCertificates);
+    if (!route.relay.isEmpty())
+        client->setRelayCredentials(m_settings.relayCredentials.value(relayCredentialsKey(route.relay)));
     m_clients.insert(key, client);
     return client;
 }

@@ -149,6 +149,8 @@ Result<LabEndpoints> Lab::start()
                                                                                               : ProxyProcess::Kind::Tinyproxy;
             auto *proxy = new ProxyProcess(proxyKind, this);
             m_proxies.insert(spec.place.id, proxy);
+            if (!spec.relayUser.isEmpty())
+                proxy->setCredentials(spec.relayUser, spec.relayPassword);
             auto started = proxy->start();
             if (!started)
                 return makeError(QStringLiteral("region %1: %2").arg(spec.place.id, started.error()));

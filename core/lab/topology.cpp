@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QRegularExpression>
 #include <QSet>
 
 #include <cmath>
@@ -167,6 +168,17 @@ Result<Topology> Topology::fromJson(const QByteArray &json)
             else if (relay.toString() == u"squid") r.relay = RegionSpec::RelayKind::Squid;
             else return makeError(path + QStringLiteral(".relay: expected \"lab\", \"tinyproxy\", \"tinyproxy-connect443\" or \"squid\""));
         }
+        const QJsonValue auth = regions->at(i).toObject().value(QStringLiteral("relay_auth"));
+        if (!auth.isUndefined()) {
+            const QJsonObject a = auth.toObject();
+            r.relayUser = a.value(QStringLiteral("user")).toString();
+            r.relayPassword = a.value(QStringLiteral("password")).toString();
+            static const QRegularExpression token(QStringLiteral("^[A-Za-z0-9._~-]{1,64}$"));
+            if (!auth.isObject() || !token.match(r.relayUser).hasMatch() || !token.match(r.relayPassword).hasMatch())
+                return makeError(path + QStringLiteral(".relay_auth: expected {\"user\": U, \"password\": P}, each 1-64 of A-Z a-z 0-9 . _ ~ -"));
+            if (r.relay == RegionSpec::RelayKind::Lab)
+                return makeError(path + QStringLiteral(".relay_auth: the lab relay takes no credentials; use tinyproxy or squid"));
+        }
         const QJsonValue idle = regions->at(i).toObject().value(QStringLiteral("relay_idle_timeout_ms"));
         if (!idle.isUndefined()) {
             if (!idle.isDouble() || idle.toDouble() < 1 || idle.toDouble() > 3'600'000 || idle.toDouble() != std::floor(idle.toDouble()))
@@ -240,6 +252,8 @@ QJsonObject Topology::toJson() const
         o.insert(QStringLiteral("relay"), relayKindName(r.relay));
         if (r.relayIdleTimeoutMs > 0)
             o.insert(QStringLiteral("relay_idle_timeout_ms"), r.relayIdleTimeoutMs);
+        if (!r.relayUser.isEmpty())
+            o.insert(QStringLiteral("relay_auth"), QJsonObject{{QStringLiteral("user"), r.relayUser}, {QStringLiteral("password"), r.relayPassword}});
         regionArray.append(o);
     }
     for (const LinkSpec &l : links) {

@@ -36,6 +36,9 @@ struct RegionSpec
     // The lab relay closes a client connection idle this long (a proxy's keep-alive timeout); 0: the
     // relay's default (RelayLimits). Ignored for the others.
     int relayIdleTimeoutMs = 0;
+    // A relay of Debian's that wants proxy authentication (Basic) with these; empty: none.
+    QString relayUser;
+    QString relayPassword;
 };
 
 // "lab", "tinyproxy", "tinyproxy-connect443", "squid": as topology files name them.

@@ -253,6 +253,8 @@ QCoro::Task<ProbeOutcome> MapMaker::probe(RegionProbe::Kind kind, const MapMaker
         new RegionProbe(kind, region.relay, request.origin, request.timeout, this));
     if (request.base && !request.base->testObject.isEmpty())
         probe->setPath(request.base->testObject);
+    if (const RelayCredentials credentials = request.relayCredentials.value(relayCredentialsKey(region.relay)); !credentials.isEmpty())
+        probe->setProxyAuthorization(credentials.basicAuthorization());
     m_probes.insert(probe.get());
     const auto done = qCoro(probe.get(), &RegionProbe::finished); // listens before the probe starts
     probe->start();

@@ -5,6 +5,7 @@
 #include "map/pingdata.h"
 #include "map/regionprobe.h"
 #include "map/routemap.h"
+#include "util/relaycredentials.h"
 #include "util/result.h"
 
 #include <QByteArray>
@@ -35,6 +36,7 @@ struct MapMakerRequest
     // A map whose race settings, test object, validity, direct flag and other edge regions'
     // alternates are kept (when the regions came from a map file).
     std::optional<RouteMap> base;
+    RelayCredentialMap relayCredentials; // relays that want proxy authentication (never in the map)
 };
 
 // One region's outcome: measured (error empty) or left out, with why.

@@ -70,7 +70,7 @@ void RegionProbe::onConnected()
         // Origin-form and no Host: a forward proxy can only refuse it itself (tinyproxy and the lab
         // relay answer 400), so nothing beyond the relay is involved.
         m_stage = Stage::AwaitingRelay;
-        m_socket->write("GET / HTTP/1.1\r\nUser-Agent: relayrace-map-maker\r\n\r\n");
+        m_socket->write("GET / HTTP/1.1\r\nUser-Agent: relayrace-map-maker\r\n" + credentialLine() + "\r\n");
         return;
     }
     // The first message rides behind the CONNECT head instead of waiting for the 200: then the
@@ -78,7 +78,7 @@ void RegionProbe::onConnected()
     // at once (docs/map-maker.md).
     const QByteArray target = originHostPort().toUtf8();
     QByteArray out = "CONNECT " + target + " HTTP/1.1\r\nHost: " + target +
-                     "\r\nUser-Agent: relayrace-map-maker\r\n\r\n";
+                     "\r\nUser-Agent: relayrace-map-maker\r\n" + credentialLine() + "\r\n";
     if (m_origin.scheme() == u"https")
         out += tlsClientHello(m_origin.host());
     else
@@ -126,7 +126,7 @@ QByteArray RegionProbe::forwardRequest() const
     const QByteArray hostPort = originHostPort().toUtf8();
     const QByteArray path = m_path.startsWith(u'/') ? QUrl::toPercentEncoding(m_path, "/?&=%:@!$'()*+,;~") : "/";
     return "HEAD http://" + hostPort + path + " HTTP/1.1\r\nHost: " + hostPort +
-           "\r\nUser-Agent: relayrace-map-maker\r\nCache-Control: no-cache\r\nPragma: no-cache\r\n\r\n";
+           "\r\nUser-Agent: relayrace-map-maker\r\nCache-Control: no-cache\r\nPragma: no-cache\r\n" + credentialLine() + "\r\n";
 }
 
 void RegionProbe::readForwardAnswer()
@@ -301,6 +301,11 @@ double RegionProbe::elapsedMs() const
 QString RegionProbe::relayName() const
 {
     return m_relay.host() + u':' + QString::number(m_relay.port(80));
+}
+
+QByteArray RegionProbe::credentialLine() const
+{
+    return m_proxyAuthorization.isEmpty() ? QByteArray() : "Proxy-Authorization: " + m_proxyAuthorization + "\r\n";
 }
 
 QString RegionProbe::originHostPort() const

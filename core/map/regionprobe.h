@@ -53,6 +53,8 @@ public:
     void start();
     // ForwardAnswer: the path asked for (the map's test object; "/" by default).
     void setPath(const QString &path) { m_path = path; }
+    // For a relay that wants proxy authentication: "Basic ..." sent with every probe's request.
+    void setProxyAuthorization(const QByteArray &value) { m_proxyAuthorization = value; }
     // Ends the probe now with this error (cancellation); no-op once finished.
     void abort(const QString &why);
 
@@ -77,6 +79,7 @@ private:
     double elapsedMs() const;
     QString relayName() const;
     QString originHostPort() const;
+    QByteArray credentialLine() const;
 
     const Kind m_kind;
     const QUrl m_relay;
@@ -88,6 +91,7 @@ private:
     Stage m_stage = Stage::Idle;
     double m_firstByteMs = -1.0;
     QString m_path = QStringLiteral("/");
+    QByteArray m_proxyAuthorization;
     QElapsedTimer m_warmClock;
 };
 

@@ -196,6 +196,10 @@ QString relayOwnError(const QNetworkReply &reply, const RelayMarkers &markers)
     const auto answered = [&statusText](const QByteArray &marker) {
         return QStringLiteral("the relay answered %1 itself (%2)").arg(statusText, QString::fromLatin1(marker));
     };
+    // Only a proxy asks for proxy credentials (an origin asks with 401).
+    if (status == 407)
+        return QStringLiteral("the relay wants credentials it was not given or refused them (%1): see --relay-credentials")
+            .arg(statusText);
     if (!markers.proxyStatusName.isEmpty() && reply.hasRawHeader("Proxy-Status")) {
         const auto [name, parameters] = lastProxyStatusMember(reply.rawHeader("Proxy-Status"));
         if (name == markers.proxyStatusName && parameters.contains("error="))
@@ -208,6 +212,14 @@ QString relayOwnError(const QNetworkReply &reply, const RelayMarkers &markers)
     if (reply.hasRawHeader("X-Squid-Error"))
         return answered("X-Squid-Error: " + reply.rawHeader("X-Squid-Error"));
     return {};
+}
+
+QString failureText(const QNetworkReply &reply)
+{
+    if (reply.error() == QNetworkReply::ProxyAuthenticationRequiredError)
+        return QStringLiteral("the relay wants credentials it was not given or refused them (407 Proxy Authentication "
+                              "Required): see --relay-credentials");
+    return reply.errorString();
 }
 
 } // namespace relayrace::race

@@ -87,5 +87,8 @@ struct RelayMarkers
 //  - relayrace's lab relay: "Server: relayrace-relay" (its error answers only).
 // An origin's own error, dated or not (RFC 9110 section 6.6.1 lets a 5xx omit Date), is the origin's.
 QString relayOwnError(const QNetworkReply &reply, const RelayMarkers &markers);
+// Why a reply failed, in words an operator can act on: Qt's errorString(), except where Qt's words
+// hide the cause (a relay that wants credentials).
+QString failureText(const QNetworkReply &reply);
 
 } // namespace relayrace::race

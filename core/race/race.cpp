@@ -286,7 +286,7 @@ void Race::onFinished(size_t index)
         return;
     QNetworkReply *reply = lane.reply.get();
     if (!endedIntact(*reply)) {
-        fail(index, reply->errorString());
+        fail(index, failureText(*reply));
         return;
     }
     if (lane.headersAt < 0)

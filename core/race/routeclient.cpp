@@ -107,7 +107,8 @@ QNetworkAccessManager *RouteClient::newManager()
     if (isDirect())
         manager->setProxy(QNetworkProxy::NoProxy);
     else
-        manager->setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, m_relay.host(), quint16(m_relay.port())));
+        manager->setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, m_relay.host(), quint16(m_relay.port()),
+                                        m_relayCredentials.user, m_relayCredentials.password));
     manager->setCookieJar(nullptr);
     manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     manager->setAutoDeleteReplies(false);
@@ -203,6 +204,10 @@ ReplyPtr RouteClient::send(const QByteArray &method, QNetworkRequest request, Co
     Tracked tracked;
     tracked.origin = originId(originKey(request.url()));
     const bool plain = m_plainHttp && request.url().scheme() == u"http";
+    // Preemptive, as curl sends it: a relay that wants credentials gets them on the first request
+    // (for plain http through the relay only: the header is the relay's, never the origin's).
+    if (plain && !isDirect() && !m_relayCredentials.isEmpty())
+        request.setRawHeader("Proxy-Authorization", m_relayCredentials.basicAuthorization());
     QNetworkAccessManager *manager = nullptr;
     ConnectionPool *pool = m_freshPool;
     if (connection == Connection::Fresh) {

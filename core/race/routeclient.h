@@ -3,6 +3,7 @@
 #pragma once
 
 #include "race/httpmessage.h"
+#include "util/relaycredentials.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -103,6 +104,9 @@ public:
     QString relayOwnError(const QNetworkReply &reply) const;
 
     void setCaCertificates(const QList<QSslCertificate> &certificates);
+    // For a relay that wants proxy authentication (Basic): sent with every plain http request
+    // through it, and given to Qt's proxy for tunnels. Set before the first request.
+    void setRelayCredentials(const RelayCredentials &credentials) { m_relayCredentials = credentials; }
     void setMaxManagers(int count);
     int maxManagers() const { return m_maxManagers; }
     int managerCount() const { return int(m_shards.size()); }
@@ -175,6 +179,7 @@ private:
     const QUrl m_relay;
     QString m_configError;
     RelayMarkers m_relayMarkers;
+    RelayCredentials m_relayCredentials;
     QSslConfiguration m_tls;
     int m_maxManagers = kDefaultMaxManagers;
     std::vector<Shard> m_shards;

@@ -194,6 +194,17 @@ void TestEdgeAdmin::configNamesTheAdminListener()
         QVERIFY2(!refused, bad.constData());
         QVERIFY2(refused.error().contains(QStringLiteral("admin")), qPrintable(refused.error()));
     }
+    // Beside the admin listener: the expired-map policy and the relay credentials file.
+    QCOMPARE(none->expiredMap, engine::ExpiredMapPolicy::Keep);
+    const Result<edge::EdgeConfig> direct =
+        edge::parseEdgeConfig(base + R"(, "expired_map": "direct", "relay_credentials": "relays.secret"})", QStringLiteral("/etc/relayrace"));
+    if (!direct)
+        QFAIL(qPrintable(direct.error()));
+    QCOMPARE(direct->expiredMap, engine::ExpiredMapPolicy::DirectOnly);
+    QCOMPARE(direct->relayCredentials, QStringLiteral("/etc/relayrace/relays.secret"));
+    const Result<edge::EdgeConfig> unknown = edge::parseEdgeConfig(base + R"(, "expired_map": "ignore"})", QStringLiteral("/etc/relayrace"));
+    QVERIFY(!unknown);
+    QVERIFY2(unknown.error().contains(QStringLiteral("expired_map: expected \"keep\", \"direct\" or \"refuse\", got \"ignore\"")), qPrintable(unknown.error()));
 }
 
 void TestEdgeAdmin::apiAsksForTheBearerToken()

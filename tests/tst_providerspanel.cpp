@@ -123,9 +123,18 @@ void TestProvidersPanel::timeColumnsShowAgeCountdownAndExpiry()
     model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
     QCOMPARE(text(&model, 0, ProvidersModel::RouteAgeColumn), QStringLiteral("1 min 05 s"));
     QCOMPARE(text(&model, 0, ProvidersModel::RetestInColumn), QStringLiteral("30 s"));
-    QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("expired 10 s ago"));
+    QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("EXPIRED 10 s ago: still racing on it"));
     QCOMPARE(model.index(0, ProvidersModel::MapExpiryColumn).data(Qt::ForegroundRole).value<QBrush>().color(),
              QColor(0xc6, 0x28, 0x28));
+    // What the engine does with it (expired_map) is in the cell.
+    engine::ProviderSnapshot directOnly = snapshot(QStringLiteral("alpha"), kNow);
+    directOnly.expiredMapPolicy = QStringLiteral("direct");
+    model.updateProvider(directOnly);
+    QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("EXPIRED 10 s ago: direct only"));
+    directOnly.expiredMapPolicy = QStringLiteral("refuse");
+    model.updateProvider(directOnly);
+    QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("EXPIRED 10 s ago: not serving"));
+    model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
 
     now = kNow.addSecs(40);
     QCOMPARE(text(&model, 0, ProvidersModel::RouteAgeColumn), QStringLiteral("1 min 45 s"));

@@ -119,6 +119,7 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
     if (!relayCredentials)
         return makeError(relayCredentials.error());
     settings.relayCredentials = *relayCredentials;
+    settings.expiredMap = m_config.expiredMap;
 
     m_engine = std::make_unique<engine::LocalEngine>(settings);
     for (const map::RouteMap &m : std::as_const(loaded.maps)) {
@@ -229,6 +230,8 @@ Result<void> EdgeRunner::reload()
         needRestart << QStringLiteral("ca_file");
     if (next.relayCredentials != m_config.relayCredentials)
         needRestart << QStringLiteral("relay_credentials");
+    if (next.expiredMap != m_config.expiredMap)
+        needRestart << QStringLiteral("expired_map");
     if (next.accessLog != m_config.accessLog || next.failoverLog != m_config.failoverLog || next.history != m_config.history)
         needRestart << QStringLiteral("logs");
     const auto adminAt = [](const edge::EdgeConfig &c) {

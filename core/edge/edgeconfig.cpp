@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "edge/edgeconfig.h"
 
+#include "engine/mapexpiry.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -103,7 +105,7 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     };
     r.known(root, {}, {QStringLiteral("listen"), QStringLiteral("providers"), QStringLiteral("edge_region"),
                        QStringLiteral("ca_file"), QStringLiteral("relay_credentials"), QStringLiteral("limits"), QStringLiteral("logs"),
-                       QStringLiteral("admin")});
+                       QStringLiteral("admin"), QStringLiteral("expired_map")});
     EdgeConfig config;
     const QJsonArray listen = root.value(QStringLiteral("listen")).toArray();
     if (listen.isEmpty())
@@ -179,6 +181,11 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     config.edgeRegion = r.text(root, {}, QStringLiteral("edge_region"), config.edgeRegion);
     config.caFile = resolved(baseDir, r.text(root, {}, QStringLiteral("ca_file")));
     config.relayCredentials = resolved(baseDir, r.text(root, {}, QStringLiteral("relay_credentials")));
+    const QString expiredMap = r.text(root, {}, QStringLiteral("expired_map"), QStringLiteral("keep"));
+    if (const auto policy = engine::expiredMapPolicyFromName(expiredMap))
+        config.expiredMap = *policy;
+    else
+        r.fail(QStringLiteral("expired_map"), QStringLiteral("expected \"keep\", \"direct\" or \"refuse\", got \"%1\"").arg(expiredMap));
     const QJsonObject limits = root.value(QStringLiteral("limits")).toObject();
     r.known(limits, QStringLiteral("limits"),
             {QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"), QStringLiteral("header_timeout_ms"),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "edge/edgeserver.h"
+#include "engine/enginesettings.h"
 #include "util/result.h"
 
 #include <QByteArray>
@@ -47,6 +48,7 @@ struct EdgeConfig
     QString edgeRegion = QStringLiteral("default");
     QString caFile;
     QString relayCredentials; // a relay credentials file (docs/relay-credentials.md); empty: none
+    engine::ExpiredMapPolicy expiredMap = engine::ExpiredMapPolicy::Keep;
     EdgeLimits limits;
     QString accessLog;   // empty: access.jsonl beside the log file
     QString failoverLog; // empty: failover.jsonl beside the log file

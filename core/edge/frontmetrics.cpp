@@ -125,6 +125,9 @@ void FrontMetrics::render(util::PrometheusText &out) const
         if (routeMap && routeMap->generatedAt.isValid())
             out.sample("relayrace_map_generated_timestamp_seconds", {{"provider", id}}, double(routeMap->generatedAt.toSecsSinceEpoch()));
     }
+    out.family("relayrace_map_expired", "gauge", "1 while a provider's map has expired and no valid one replaced it (what follows: expired_map).");
+    for (const QString &id : std::as_const(providers))
+        out.sample("relayrace_map_expired", {{"provider", id}}, m_front->snapshot(id).mapExpired ? 1 : 0);
     out.family("relayrace_map_expiry_timestamp_seconds", "gauge", "When each provider's map expires (Unix time).");
     for (const QString &id : std::as_const(providers)) {
         const QDateTime expires = m_front->snapshot(id).mapExpiresAt;

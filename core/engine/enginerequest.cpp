@@ -80,7 +80,7 @@ void EngineRequest::start()
     }
     const QStringList order = m_engine->orderedRoutes(m_request.provider);
     if (order.isEmpty()) {
-        finish(false, QStringLiteral("provider '%1' has no route").arg(m_request.provider));
+        finish(false, m_engine->noRouteReason(m_request.provider));
         return;
     }
     sendOver(order.first());

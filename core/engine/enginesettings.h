@@ -13,6 +13,13 @@
 
 namespace relayrace::engine {
 
+// What the engine does with a provider whose map has expired and not been replaced (docs/race-policy.md).
+enum class ExpiredMapPolicy {
+    Keep,       // go on racing and serving over all its routes, saying so loudly (the default)
+    DirectOnly, // serve over the direct route only, no races (no route left: refuse)
+    Refuse,     // serve nothing for the provider until a valid map arrives
+};
+
 // How an engine runs: set once, when it is made.
 struct EngineSettings
 {
@@ -22,6 +29,7 @@ struct EngineSettings
     std::chrono::milliseconds raceTimeout{30'000};
     QList<QSslCertificate> caCertificates;          // a private CA, added to the system's
     RelayCredentialMap relayCredentials;            // relays that want proxy authentication (never in maps)
+    ExpiredMapPolicy expiredMap = ExpiredMapPolicy::Keep;
     QString historyPath;                            // SQLite file; empty: no history kept
     QString failoverLogPath;                        // JSON lines; empty: no failover log file
     // A raced winner's remaining body is read and dropped (keeping its connection warm) up to this

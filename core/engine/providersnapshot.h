@@ -39,6 +39,8 @@ struct ProviderSnapshot
     model::Trigger lastTrigger = model::Trigger::None;
     QStringList routes;            // every candidate route, map order
     QDateTime mapExpiresAt;
+    bool mapExpired = false;        // the map's validity has passed and no valid one replaced it
+    QString expiredMapPolicy;       // what the engine then does: "keep", "direct" or "refuse"
     qint64 races = 0;
     qint64 racesFailed = 0;
     qint64 racesSkippedByBudget = 0;

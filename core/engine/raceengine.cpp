@@ -4,6 +4,7 @@
 
 #include "delivery/failoverlog.h"
 #include "engine/enginerequest.h"
+#include "engine/mapexpiry.h"
 #include "engine/providerstate.h"
 #include "history/historystore.h"
 #include "log/logging.h"
@@ -158,7 +159,23 @@ QStringList RaceEngine::orderedRoutes(const QString &providerId) const
     const ProviderState *p = provider(providerId);
     if (!p)
         return {};
-    return m_cache->orderedRoutes({providerId, m_settings.edgeRegion}, p->routeIds(), QDateTime::currentDateTimeUtc());
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    return m_cache->orderedRoutes({providerId, m_settings.edgeRegion}, usableRouteIds(*p, now), now);
+}
+
+QStringList RaceEngine::usableRouteIds(const ProviderState &p, const QDateTime &now) const
+{
+    return usableRoutes(p.routeIds(), p.map().isExpired(now), m_settings.expiredMap);
+}
+
+QString RaceEngine::noRouteReason(const QString &providerId) const
+{
+    const ProviderState *p = provider(providerId);
+    if (!p)
+        return QStringLiteral("provider '%1' is gone").arg(providerId);
+    if (p->map().isExpired(QDateTime::currentDateTimeUtc()))
+        return expiredMapNotice(p->map(), m_settings.expiredMap);
+    return QStringLiteral("provider '%1' has no route").arg(providerId);
 }
 
 ProviderSnapshot RaceEngine::snapshot(const QString &providerId) const
@@ -188,6 +205,8 @@ ProviderSnapshot RaceEngine::snapshot(const QString &providerId) const
     }
     s.nextRetestAt = m_cache->nextRetestAt(key, p->map().race);
     s.racesSkippedByBudget = m_cache->skippedByBudget(providerId);
+    s.mapExpired = p->map().isExpired(now);
+    s.expiredMapPolicy = expiredMapPolicyName(m_settings.expiredMap);
     return s;
 }
 
@@ -220,6 +239,16 @@ void RaceEngine::emitStatus()
     const QDateTime now = QDateTime::currentDateTimeUtc();
     m_raceTimes.removeIf([&](const QDateTime &at) { return at.msecsTo(now) > 60'000; });
     m_failoverTimes.removeIf([&](const QDateTime &at) { return at.msecsTo(now) > 3'600'000; });
+    // A map that expired since the last tick (or was replaced by a valid one): said loudly, once.
+    for (const auto &p : m_providers) {
+        const bool expired = p->map().isExpired(now);
+        if (expired == p->stats().mapExpired)
+            continue;
+        p->stats().mapExpired = expired;
+        if (expired)
+            log::get("engine")->warn("{}", expiredMapNotice(p->map(), m_settings.expiredMap).toStdString());
+        emitSnapshot(*p);
+    }
     // Every second even when unchanged: a map's remaining validity is read against the clock.
     Q_EMIT statusChanged(status());
 }
@@ -262,6 +291,15 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
 {
     const policy::RouteKey key{p.id(), m_settings.edgeRegion};
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QStringList routeIds = usableRouteIds(p, now);
+    if (routeIds != p.routeIds()) {
+        // An expired map under expired_map=direct or refuse: nothing to race. Said (logged at the
+        // expiry, once) and refused to an operator who asked; traffic is served without one.
+        const QString reason = expiredMapNotice(p.map(), m_settings.expiredMap);
+        if (spec.trigger == model::Trigger::Manual)
+            refuse(&p, p.id(), spec, reason);
+        return makeError(reason);
+    }
     const policy::Admission admission = m_cache->beginRace(key, spec.trigger, now);
     switch (admission) {
     case policy::Admission::Admitted:
@@ -294,7 +332,7 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
     }
     const bool testObject = p.racesTestObject(spec);
     const race::RaceRequest request = p.raceRequest(spec, m_settings);
-    auto *race = new race::Race(p.clients(p.routeIds()), this);
+    auto *race = new race::Race(p.clients(routeIds), this);
     const quint64 id = m_nextRaceId++;
     connect(race, &race::Race::progress, this, [this, id](const QString &routeId, qint64 bytes, qint64 total) {
         Q_EMIT routeProgress(id, routeId, bytes, total);

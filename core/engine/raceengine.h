@@ -69,6 +69,8 @@ public:
     EngineStatus status() const;
     // Route ids of a provider in failover order (route cache, then last race figures, then map order).
     QStringList orderedRoutes(const QString &provider) const;
+    // Why orderedRoutes() is empty, in words for a refused request (an expired map, say).
+    QString noRouteReason(const QString &provider) const;
     race::RouteClient *client(const QString &provider, const QString &routeId) const;
     history::HistoryStore *history() const { return m_history.get(); }
     QString historyError() const { return m_historyError; }
@@ -90,6 +92,8 @@ public:
     // the engine's own bookkeeping runs first. A refusal is reported (raceRefused for orders, the
     // log for traffic) and returned.
     Result<race::Race *> startRace(ProviderState &provider, const RaceSpec &spec);
+    // The routes the provider's map gives now, under the expired-map policy.
+    QStringList usableRouteIds(const ProviderState &provider, const QDateTime &now) const;
     // A request arrived for the provider: counts it, asks the re-test triggers.
     policy::Decision admitRequest(ProviderState &provider);
     // A request ended: counts its bytes.

@@ -96,6 +96,8 @@ QJsonObject toJson(const engine::ProviderSnapshot &s)
         {QStringLiteral("edge_region"), s.edgeRegion},
         {QStringLiteral("map_trust"), s.mapTrust},
         {QStringLiteral("map_expires_at"), time(s.mapExpiresAt)},
+        {QStringLiteral("map_expired"), s.mapExpired},
+        {QStringLiteral("expired_map_policy"), s.expiredMapPolicy},
         {QStringLiteral("routes"), QJsonArray::fromStringList(s.routes)},
         {QStringLiteral("optimal_route"), textOrNull(s.optimalRoute)},
         {QStringLiteral("chosen_at"), time(s.chosenAt)},
@@ -122,6 +124,8 @@ Result<engine::ProviderSnapshot> providerFromJson(const QJsonObject &object)
     s.edgeRegion = read.text(QStringLiteral("edge_region"));
     s.mapTrust = read.text(QStringLiteral("map_trust"));
     s.mapExpiresAt = read.time(QStringLiteral("map_expires_at"));
+    s.mapExpired = read.boolean(QStringLiteral("map_expired"));
+    s.expiredMapPolicy = read.text(QStringLiteral("expired_map_policy"));
     s.routes = read.texts(QStringLiteral("routes"));
     s.optimalRoute = read.text(QStringLiteral("optimal_route"));
     s.chosenAt = read.time(QStringLiteral("chosen_at"));

@@ -176,8 +176,13 @@ QVariant ProvidersModel::display(const Row &row, int column) const
         if (!s.mapExpiresAt.isValid())
             return tr("no expiry");
         const qint64 left = now.secsTo(s.mapExpiresAt);
-        return left > 0 ? tr("fresh, expires in %1").arg(durationText(left))
-                        : tr("expired %1 ago").arg(durationText(-left));
+        if (left > 0)
+            return tr("fresh, expires in %1").arg(durationText(left));
+        // What the engine does about it (expired_map), in the cell itself: the one thing to act on.
+        const QString doing = s.expiredMapPolicy == QLatin1String("direct")   ? tr("direct only")
+                              : s.expiredMapPolicy == QLatin1String("refuse") ? tr("not serving")
+                                                                               : tr("still racing on it");
+        return tr("EXPIRED %1 ago: %2").arg(durationText(-left), doing);
     }
     case SignatureColumn: return row.mapState.isEmpty() ? tr("unknown") : row.mapState;
     case RacesColumn:

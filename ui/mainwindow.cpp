@@ -3,7 +3,6 @@
 #include "mainwindow.h"
 
 #include "delivery/failoverlog.h"
-#include "dialogs/fetchmapdialog.h"
 #include "dialogs/racenowdialog.h"
 #include "demo/demotraffic.h"
 #include "engine/localengine.h"
@@ -15,7 +14,6 @@
 #include "lab/labpanel.h"
 #include "map/mapcodec.h"
 #include "map/mapexport.h"
-#include "map/mapfetcher.h"
 #include "providers/providerspanel.h"
 #include "race/liveracepanel.h"
 #include "topology/topologyview.h"
@@ -53,7 +51,6 @@ const QString kGeometry = QStringLiteral("window/geometry");
 const QString kState = QStringLiteral("window/state");
 const QString kVertical = QStringLiteral("window/vertical");
 const QString kHorizontal = QStringLiteral("window/horizontal");
-const QString kRecentMaps = QStringLiteral("maps/recent");
 
 } // namespace
 
@@ -197,14 +194,6 @@ void MainWindow::onDemoReady()
     statusBar()->showMessage(tr("Demo lab running: racing every %1 s").arg(m_options.raceIntervalMs / 1000.0), 5000);
 }
 
-void MainWindow::addMap(const map::RouteMap &map, const QString &trust)
-{
-    ensureEngine();
-    m_engine->setMap(map, trust);
-    useFront(m_engine); // a map loaded here goes to the embedded engine: show it
-    m_stack->setCurrentWidget(m_vertical);
-}
-
 void MainWindow::onMapChanged(const map::RouteMap &map)
 {
     m_topology->setMap(map);
@@ -219,23 +208,6 @@ void MainWindow::selectProvider(const QString &provider)
     m_currentProvider = provider;
     m_topology->setProvider(provider);
     m_history->setProvider(provider);
-}
-
-bool MainWindow::openMap(const QString &path)
-{
-    const Result<map::RouteMap> map = map::readRouteMapFile(path);
-    if (!map) {
-        statusBar()->showMessage(map.error());
-        return false;
-    }
-    addMap(*map, QFile::exists(path + QStringLiteral(".sig")) ? tr("signature not checked") : tr("unsigned"));
-    QSettings settings;
-    QStringList recent = settings.value(kRecentMaps).toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
-    settings.setValue(kRecentMaps, recent.mid(0, 10));
-    statusBar()->showMessage(tr("Loaded %1 (%2)").arg(map->provider, path), 5000);
-    return true;
 }
 
 void MainWindow::raceNow(const QString &provider, const QString &path, qint64 thresholdBytes)
@@ -270,38 +242,6 @@ void MainWindow::raceEveryDialog()
                                              m_raceIntervalMs / 1000, 0, 3600, 1, &ok);
     if (ok)
         setRaceInterval(seconds * 1000);
-}
-
-void MainWindow::openMapDialog()
-{
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open route map"), QString(),
-                                                      tr("Route maps (*.json);;All files (*)"));
-    if (!path.isEmpty())
-        openMap(path);
-}
-
-void MainWindow::fetchMapDialog()
-{
-    FetchMapDialog dialog(this);
-    if (dialog.exec() != QDialog::Accepted)
-        return;
-    const Result<map::MapSourceConfig> config = dialog.config();
-    if (!config) {
-        statusBar()->showMessage(config.error());
-        return;
-    }
-    if (!m_fetcher)
-        m_fetcher = new map::MapFetcher(this);
-    statusBar()->showMessage(tr("Fetching %1…").arg(config->name));
-    // Tied to the window: the fetcher (a child) aborts the fetch if the window goes first.
-    QCoro::connect(m_fetcher->fetch(*config), this, [this, name = config->name](const Result<map::FetchedMap> &fetched) {
-        if (!fetched) {
-            statusBar()->showMessage(tr("%1: %2").arg(name, fetched.error()));
-            return;
-        }
-        addMap(fetched->held.map, fetched->held.verified ? tr("valid") : tr("unsigned"));
-        statusBar()->showMessage(tr("Fetched %1 from %2").arg(fetched->held.map.provider, fetched->held.url.toString()), 5000);
-    });
 }
 
 bool MainWindow::exportRouteMap(const QString &path)

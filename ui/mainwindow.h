@@ -30,6 +30,9 @@ class RemoteEngine;
 }
 namespace relayrace::map {
 class MapFetcher;
+class MapSource;
+struct MapSourceConfig;
+struct ProviderMapState;
 struct RouteMap;
 }
 
@@ -70,8 +73,18 @@ public:
 
     // Starts the embedded demo lab, then the engine racing its providers (the window stays responsive).
     void startDemo();
-    // Loads a map file into the engine; false with a message in the status bar when it does not parse.
+    // Loads a map file into the engine; false with a message in the status bar when it does not parse
+    // or the keyring holds a key for its provider and its "<path>.sig" is missing or does not verify.
     bool openMap(const QString &path);
+    // Fetches a provider's map by DNS name and keeps it fresh from then on (map::MapSource).
+    void fetchMap(const map::MapSourceConfig &config);
+    map::MapSource *mapSource();
+    // The keyring: a folder of "<provider>.pem" public keys (docs/map-fetch.md); kept in the settings.
+    QString keyringFolder() const;
+    void setKeyringFolder(const QString &folder);
+    static QString defaultKeyringFolder();
+    // What the providers table's map column says of a fetched map's state.
+    static QString mapStateText(const map::ProviderMapState &state);
     void raceNow(const QString &provider, const QString &path = QString(), qint64 thresholdBytes = 0);
     void setRaceInterval(int intervalMs); // every provider; 0 stops
     // Attaches to an edge's admin API (or shows it, when attached already) and shows it.
@@ -162,7 +175,8 @@ private:
     QDockWidget *m_fleetDock = nullptr;
     TokenStore *m_tokens = nullptr;
     demo::DemoTraffic *m_demoTraffic = nullptr;
-    map::MapFetcher *m_fetcher = nullptr;
+    map::MapFetcher *m_fetcher = nullptr;   // a map's first fetch, when its provider is not known yet
+    map::MapSource *m_mapSource = nullptr;
     QString m_currentProvider;
     HistoryExporter *m_exporter = nullptr;
     int m_raceIntervalMs = 0;   // what "Race every" offers; the engine keeps the schedule

@@ -62,9 +62,12 @@ int ProvidersModel::rowOf(const QString &provider) const
 
 void ProvidersModel::updateProvider(const engine::ProviderSnapshot &snapshot)
 {
-    // The engine says how the map arrived; a state set here (a map source's) stays until it does.
-    if (!snapshot.mapTrust.isEmpty())
+    // The engine says how the map arrived when it takes one; a state set here since (a map source's:
+    // not modified, last good kept) stays until the engine's word changes.
+    if (!snapshot.mapTrust.isEmpty() && m_trustSeen.value(snapshot.provider) != snapshot.mapTrust) {
+        m_trustSeen.insert(snapshot.provider, snapshot.mapTrust);
         m_mapStates.insert(snapshot.provider, snapshot.mapTrust);
+    }
     const int row = rowOf(snapshot.provider);
     if (row >= 0) {
         m_rows[row].snapshot = snapshot;
@@ -93,6 +96,7 @@ void ProvidersModel::setMapState(const QString &provider, const QString &state)
 void ProvidersModel::removeProvider(const QString &provider)
 {
     m_mapStates.remove(provider);
+    m_trustSeen.remove(provider);
     const int row = rowOf(provider);
     if (row < 0)
         return;
@@ -132,9 +136,9 @@ QVariant ProvidersModel::data(const QModelIndex &index, int role) const
     case Qt::TextAlignmentRole:
         return index.column() >= RacesColumn ? QVariant((Qt::AlignRight | Qt::AlignVCenter).toInt()) : QVariant();
     case Qt::ForegroundRole:
-        if (index.column() == SignatureColumn && (row.mapState == QLatin1String("failed")))
+        if (index.column() == SignatureColumn && row.mapState.startsWith(QLatin1String("failed")))
             return QBrush(QColor(0xc6, 0x28, 0x28));
-        if (index.column() == SignatureColumn && row.mapState == QLatin1String("last good kept"))
+        if (index.column() == SignatureColumn && row.mapState.startsWith(QLatin1String("last good kept")))
             return QBrush(QColor(0xb2, 0x6a, 0x00));
         if (index.column() == MapExpiryColumn && row.snapshot.mapExpiresAt.isValid()
             && row.snapshot.mapExpiresAt <= m_clock())

@@ -74,6 +74,7 @@ private:
 
     QList<Row> m_rows;
     QHash<QString, QString> m_mapStates; // provider -> signature state, also for rows not shown yet
+    QHash<QString, QString> m_trustSeen; // the engine's mapTrust last seen per provider
     std::function<QDateTime()> m_clock;
     QTimer *m_ticker = nullptr;
 };

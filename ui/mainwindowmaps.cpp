@@ -1,0 +1,162 @@
+// SPDX-FileCopyrightText: 2026 relayrace maintainers
+// SPDX-License-Identifier: MIT
+// The main window's maps: files opened (checked against the keyring) and maps fetched by DNS name,
+// which a map source keeps fresh (refreshed before expiry; the last good map kept when a refresh
+// fails, with the failing stage in the providers table).
+#include "mainwindow.h"
+
+#include "dialogs/fetchmapdialog.h"
+#include "engine/enginefront.h"
+#include "log/logging.h"
+#include "map/keyring.h"
+#include "map/mapcodec.h"
+#include "map/mapfetcher.h"
+#include "map/mapsource.h"
+#include "providers/providerspanel.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QStatusBar>
+
+#include <qcorotask.h>
+
+namespace relayrace::ui {
+namespace {
+
+const QString kRecentMaps = QStringLiteral("maps/recent");
+const QString kKeyringFolder = QStringLiteral("maps/keyring");
+
+} // namespace
+
+QString MainWindow::defaultKeyringFolder()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)).filePath(QStringLiteral("keys"));
+}
+
+QString MainWindow::keyringFolder() const
+{
+    return QSettings().value(kKeyringFolder, defaultKeyringFolder()).toString();
+}
+
+void MainWindow::setKeyringFolder(const QString &folder)
+{
+    QSettings().setValue(kKeyringFolder, folder);
+}
+
+void MainWindow::addMap(const map::RouteMap &map, const QString &trust)
+{
+    ensureEngine();
+    m_engine->setMap(map, trust);
+    useFront(m_engine); // a map loaded here goes to the embedded engine: show it
+    m_stack->setCurrentWidget(m_vertical);
+}
+
+bool MainWindow::openMap(const QString &path)
+{
+    const Result<map::RouteMap> map = map::readRouteMapFile(path);
+    if (!map) {
+        statusBar()->showMessage(map.error());
+        return false;
+    }
+    // The bytes as they are now, for the signature: what is verified is what was parsed (a file
+    // replaced in between fails the check rather than passing with other bytes).
+    QFile file(path);
+    const QByteArray bytes = file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    const Result<QString> trust = map::checkMapFile(map::Keyring(keyringFolder()), path, bytes, *map);
+    if (!trust) {
+        statusBar()->showMessage(trust.error());
+        log::get("console")->warn("map {} refused: {}", path.toStdString(), trust.error().toStdString());
+        return false;
+    }
+    addMap(*map, *trust);
+    QSettings settings;
+    QStringList recent = settings.value(kRecentMaps).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    settings.setValue(kRecentMaps, recent.mid(0, 10));
+    statusBar()->showMessage(tr("Loaded %1 (%2; %3)").arg(map->provider, path, *trust), 5000);
+    return true;
+}
+
+void MainWindow::openMapDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open route map"), QString(),
+                                                      tr("Route maps (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        openMap(path);
+}
+
+void MainWindow::fetchMapDialog()
+{
+    FetchMapDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const Result<map::MapSourceConfig> config = dialog.config();
+    if (!config) {
+        statusBar()->showMessage(config.error());
+        return;
+    }
+    fetchMap(*config);
+}
+
+map::MapSource *MainWindow::mapSource()
+{
+    if (m_mapSource)
+        return m_mapSource;
+    m_mapSource = new map::MapSource(this);
+    connect(m_mapSource, &map::MapSource::mapChanged, this, [this](const QString &provider, const map::RouteMap &m) {
+        const map::ProviderMapState state = m_mapSource->state(provider);
+        addMap(m, mapStateText(state));
+        m_providers->setMapState(provider, mapStateText(state));
+        statusBar()->showMessage(tr("Fetched %1: map of %2 from %3").arg(provider, m.generatedAt.toUTC().toString(Qt::ISODate),
+                                                                state.held ? state.held->url.toString() : QString()), 5000);
+    });
+    connect(m_mapSource, &map::MapSource::statusChanged, this, [this](const QString &provider, map::MapStatus) {
+        const map::ProviderMapState state = m_mapSource->state(provider);
+        m_providers->setMapState(provider, mapStateText(state));
+        if (!state.error.isEmpty())
+            statusBar()->showMessage(tr("%1: %2").arg(state.config.name, mapStateText(state)), 10000);
+    });
+    return m_mapSource;
+}
+
+void MainWindow::fetchMap(const map::MapSourceConfig &config)
+{
+    statusBar()->showMessage(tr("Fetching %1…").arg(config.name));
+    if (!config.provider.isEmpty()) {
+        mapSource()->setProvider(config);
+        return;
+    }
+    // The dialog names no provider: the first fetch says whose map it is, then the source keeps it
+    // fresh under that id (its own first fetch is the map again, or a newer one).
+    if (!m_fetcher)
+        m_fetcher = new map::MapFetcher(this);
+    QCoro::connect(m_fetcher->fetch(config), this, [this, config](const Result<map::FetchedMap> &fetched) {
+        if (!fetched) {
+            statusBar()->showMessage(tr("%1: %2").arg(config.name, fetched.error()));
+            return;
+        }
+        map::MapSourceConfig keep = config;
+        keep.provider = fetched->held.map.provider;
+        mapSource()->setProvider(keep);
+    });
+}
+
+QString MainWindow::mapStateText(const map::ProviderMapState &state)
+{
+    switch (state.status) {
+    case map::MapStatus::Fresh: return tr("fresh, signature valid");
+    case map::MapStatus::Unsigned: return tr("unsigned (no key given)");
+    case map::MapStatus::NotModified: return state.held && state.held->verified ? tr("not modified, signature valid") : tr("not modified, unsigned");
+    case map::MapStatus::LastGoodKept: return tr("last good kept: %1").arg(state.error);
+    case map::MapStatus::Failed: return state.error.isEmpty() ? tr("fetching") : tr("failed: %1").arg(state.error);
+    }
+    return {};
+}
+
+} // namespace relayrace::ui

@@ -76,12 +76,12 @@ Origin::~Origin()
     qDeleteAll(servers());
 }
 
-quint16 Origin::listen(quint16 port)
+quint16 Origin::listen(quint16 port, const QHostAddress &address)
 {
     auto *server = new QTcpServer(this);
-    if (!server->listen(QHostAddress::LocalHost, port)) {
-        log::get("lab")->error("origin {}: cannot listen on 127.0.0.1:{}: {}",
-                               m_providerId.toStdString(), port, server->errorString().toStdString());
+    if (!server->listen(address, port)) {
+        log::get("lab")->error("origin {}: cannot listen on {}:{}: {}", m_providerId.toStdString(),
+                               address.toString().toStdString(), port, server->errorString().toStdString());
         delete server;
         return 0;
     }

@@ -4,6 +4,7 @@
 
 #include <QAbstractHttpServer>
 #include <QByteArray>
+#include <QHostAddress>
 #include <QDateTime>
 #include <QHash>
 #include <QMutex>
@@ -81,7 +82,7 @@ public:
     ~Origin() override;
 
     // Listens on 127.0.0.1 over plain HTTP; returns the port, 0 on failure. Port 0 picks one.
-    quint16 listen(quint16 port = 0);
+    quint16 listen(quint16 port = 0, const QHostAddress &address = QHostAddress(QHostAddress::LocalHost));
     // Listens on 127.0.0.1 over HTTPS with the CA's server certificate; returns the port, 0 on failure.
     quint16 listenTls(const LabCa &ca, quint16 port = 0);
     // http://127.0.0.1:<port> and https://127.0.0.1:<port> (the certificate names that address);

@@ -22,13 +22,13 @@ Relay::Relay(QString regionId, QObject *parent)
 
 Relay::~Relay() = default;
 
-bool Relay::listen(quint16 port)
+bool Relay::listen(quint16 port, const QHostAddress &address)
 {
     // Qt's default backlog (50) drops SYNs of a burst of clients, which then wait a 1 s retransmit.
     m_server->setListenBacklogSize(std::max(m_limits.maxConnections, 128));
-    if (!m_server->listen(QHostAddress::LocalHost, port))
+    if (!m_server->listen(address, port))
         return false;
-    log::get("lab")->debug("relay {} listening on 127.0.0.1:{}", m_regionId.toStdString(),
+    log::get("lab")->debug("relay {} listening on {}:{}", m_regionId.toStdString(), address.toString().toStdString(),
                            m_server->serverPort());
     return true;
 }

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QMetaType>
 #include <QMutex>
+#include <QHostAddress>
 #include <QObject>
 #include <QString>
 
@@ -77,7 +78,7 @@ public:
     ~Relay() override;
 
     // Port 0 picks a free port. Call setLimits() before.
-    bool listen(quint16 port = 0);
+    bool listen(quint16 port = 0, const QHostAddress &address = QHostAddress(QHostAddress::LocalHost));
     void close();
     bool isListening() const;
     quint16 port() const;

@@ -140,6 +140,37 @@ private Q_SLOTS:
         QVERIFY(stopped.wait(kTimeoutMs));
         QCOMPARE(edge.exitCode(), 0);
     }
+
+    void fetchAndRaceTakeAMapByDnsName()
+    {
+        map::RouteMap m = makeMap(nowSeconds());
+        m.origin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_origin->servers().first()->serverPort()));
+        m.direct = true;
+        m.alternates.clear();
+        serveSigned(m);
+        const QStringList byName{QStringLiteral("--map-dns"), QStringLiteral("acme.lab.test"), QStringLiteral("--map-key"),
+                                 path(QStringLiteral("pub.pem")), QStringLiteral("--nameserver"), m_dns.address().toString()};
+        QProcess fetch;
+        runCli(fetch, QStringList{QStringLiteral("fetch")} + byName + QStringList{QStringLiteral("-o"), path(QStringLiteral("dns-body")), QStringLiteral("/obj/bydns?size=40000")});
+        QVERIFY2(fetch.exitCode() == 0, fetch.readAllStandardError().constData());
+        QCOMPARE(lab::sha256Hex(readFile(QStringLiteral("dns-body"))), lab::contentSha256("/obj/bydns", 40000));
+        QProcess race;
+        runCli(race, QStringList{QStringLiteral("race")} + byName + QStringList{QStringLiteral("--json"), QStringLiteral("/obj/race?size=1000")});
+        QVERIFY2(race.exitCode() == 0, race.readAllStandardError().constData());
+        QVERIFY(race.readAllStandardOutput().contains("\"winner\": \"direct\""));
+
+        // Signed with another key than the one given: refused, naming the name and the stage.
+        serve(map::serializeRouteMap(m), sign("other bytes"));
+        QProcess refused;
+        runCli(refused, QStringList{QStringLiteral("race")} + byName + QStringList{QStringLiteral("/obj/race?size=1000")});
+        QCOMPARE(refused.exitCode(), 1);
+        const QByteArray error = refused.readAllStandardError();
+        QVERIFY2(error.contains("--map-dns acme.lab.test: signature"), error.constData());
+        // Both or neither of --map and --map-dns: usage.
+        QProcess both;
+        runCli(both, QStringList{QStringLiteral("race"), QStringLiteral("--map"), path(QStringLiteral("x.json"))} + byName + QStringList{QStringLiteral("-")});
+        QCOMPARE(both.exitCode(), 2);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMapFetchCli)

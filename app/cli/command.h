@@ -54,6 +54,20 @@ int runStatus(const QStringList &arguments);
 // origin (a URL elsewhere is an error), and a --ca-file's certificates (empty path: none).
 Result<QString> targetPath(const map::RouteMap &map, const QString &target);
 Result<QList<QSslCertificate>> readCaFile(const QString &path);
+// The map a command runs on: --map FILE, or --map-dns NAME [--map-key PEM] [--nameserver IP].
+struct MapOptions
+{
+    QCommandLineOption file;
+    QCommandLineOption dns;
+    QCommandLineOption key;
+    QCommandLineOption nameserver;
+    QList<QCommandLineOption> all() const;
+    bool given(const QCommandLineParser &parser) const; // exactly one of --map and --map-dns
+};
+MapOptions mapOptions();
+// Reads the file or fetches by name (verified with --map-key; unsigned without it, with a warning).
+Result<map::RouteMap> loadMap(const QCommandLineParser &parser, const MapOptions &options);
+
 // --relay-credentials FILE (docs/relay-credentials.md), for every command that goes through relays;
 // an empty path: no credentials.
 QCommandLineOption relayCredentialsOption();

@@ -159,8 +159,7 @@ int runFetch(const QStringList &arguments)
         "URL|PATH: a URL on the map's origin or a path.\n"
         "Exit 0 only when the complete body was written (with -o: renamed into place from OUT.part-*),\n"
         "1 otherwise (an HTTP status >= 400 included; no OUT is left), 2 on bad usage."));
-    const QCommandLineOption mapOption(QStringLiteral("map"), QStringLiteral("The provider's route map (JSON)."),
-                                       QStringLiteral("file"));
+    const MapOptions mapOption = mapOptions();
     const QCommandLineOption edge(QStringLiteral("edge-region"),
                                   QStringLiteral("Edge region whose alternates are used (default: 'default')."),
                                   QStringLiteral("region"), QStringLiteral("default"));
@@ -177,12 +176,13 @@ int runFetch(const QStringList &arguments)
                                      QStringLiteral("file"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the fetch JSON on stdout (needs -o)."));
     const QCommandLineOption credentials = relayCredentialsOption();
-    parser.addOptions({mapOption, edge, output, timeout, caFile, credentials, logFile, json});
+    parser.addOptions(mapOption.all());
+    parser.addOptions({edge, output, timeout, caFile, credentials, logFile, json});
     parser.addPositionalArgument(QStringLiteral("target"), QStringLiteral("URL|PATH"));
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace fetch")); rc >= 0)
         return rc;
-    if (!parser.isSet(mapOption) || parser.positionalArguments().size() != 1) {
-        printError(QStringLiteral("fetch needs --map FILE and one URL|PATH (see 'relayrace fetch --help')"));
+    if (!mapOption.given(parser) || parser.positionalArguments().size() != 1) {
+        printError(QStringLiteral("fetch needs --map FILE (or --map-dns NAME) and one URL|PATH (see 'relayrace fetch --help')"));
         return ExitUsage;
     }
     if (parser.isSet(json) && !parser.isSet(output)) {
@@ -197,7 +197,7 @@ int runFetch(const QStringList &arguments)
     }
     setUpLogging(parser);
 
-    const Result<map::RouteMap> routeMap = map::readRouteMapFile(parser.value(mapOption));
+    const Result<map::RouteMap> routeMap = loadMap(parser, mapOption);
     if (!routeMap) {
         printError(routeMap.error());
         return ExitFailure;

@@ -106,8 +106,7 @@ int runRace(const QStringList &arguments)
         "edge region; the first route to receive the threshold's bytes wins, the others are aborted.\n"
         "URL|PATH: a URL on the map's origin or a path; '-' races the map's test object.\n"
         "Exit 0 when a route won, 1 when every route failed or the race could not run, 2 on bad usage."));
-    const QCommandLineOption mapOption(QStringLiteral("map"), QStringLiteral("The provider's route map (JSON)."),
-                                       QStringLiteral("file"));
+    const MapOptions mapOption = mapOptions();
     const QCommandLineOption edge(QStringLiteral("edge-region"),
                                   QStringLiteral("Edge region whose alternates race (default: 'default')."),
                                   QStringLiteral("region"), QStringLiteral("default"));
@@ -124,12 +123,13 @@ int runRace(const QStringList &arguments)
                                     QStringLiteral("pem"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the race JSON on stdout."));
     const QCommandLineOption credentials = relayCredentialsOption();
-    parser.addOptions({mapOption, edge, threshold, fairness, timeout, caFile, credentials, json});
+    parser.addOptions(mapOption.all());
+    parser.addOptions({edge, threshold, fairness, timeout, caFile, credentials, json});
     parser.addPositionalArgument(QStringLiteral("target"), QStringLiteral("URL|PATH|-"));
     if (const int rc = parseCommandLine(parser, arguments, QStringLiteral("relayrace race")); rc >= 0)
         return rc;
-    if (!parser.isSet(mapOption) || parser.positionalArguments().size() != 1) {
-        printError(QStringLiteral("race needs --map FILE and one URL|PATH (see 'relayrace race --help')"));
+    if (!mapOption.given(parser) || parser.positionalArguments().size() != 1) {
+        printError(QStringLiteral("race needs --map FILE (or --map-dns NAME) and one URL|PATH (see 'relayrace race --help')"));
         return ExitUsage;
     }
     bool ok = true;
@@ -150,7 +150,7 @@ int runRace(const QStringList &arguments)
     }
     setUpLogging(parser);
 
-    const Result<map::RouteMap> routeMap = map::readRouteMapFile(parser.value(mapOption));
+    const Result<map::RouteMap> routeMap = loadMap(parser, mapOption);
     if (!routeMap) {
         printError(routeMap.error());
         return ExitFailure;

@@ -6,6 +6,7 @@
 #include "support/edgelab.h"
 
 #include "map/mapcodec.h"
+#include "map/mapsigner.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void demoPrintsACurlCommandThatWorks();
     void outOfFileDescriptorsPausesAccepting();
     void emptyMapKeyIsRefusedNotTakenAsUnsigned();
+    void signedMapFileIsWatchedAndReloaded();
 
 private:
     bool writeConfig(const QStringList &hosts, const QByteArray &raw = {});
@@ -234,6 +236,59 @@ void TestEdgeCommand::emptyMapKeyIsRefusedNotTakenAsUnsigned()
     const QByteArray err = edge.readAllStandardError();
     QVERIFY2(edge.exitCode() != 0, err.constData());
     QVERIFY2(err.contains("empty.pub.pem") && err.contains("public key"), err.constData());
+}
+
+void TestEdgeCommand::signedMapFileIsWatchedAndReloaded()
+{
+    const QString key = m_dir.filePath(QStringLiteral("w.key.pem"));
+    const QString pub = m_dir.filePath(QStringLiteral("w.pub.pem"));
+    QCOMPARE(QProcess::execute(QStringLiteral("openssl"), {QStringLiteral("genpkey"), QStringLiteral("-algorithm"), QStringLiteral("ed25519"), QStringLiteral("-out"), key}), 0);
+    QCOMPARE(QProcess::execute(QStringLiteral("openssl"), {QStringLiteral("pkey"), QStringLiteral("-in"), key, QStringLiteral("-pubout"), QStringLiteral("-out"), pub}), 0);
+    QFile keyFile(key);
+    QVERIFY(keyFile.open(QIODevice::ReadOnly));
+    const QByteArray privateKey = keyFile.readAll();
+    const auto writeMap = [&](qint64 validForS, bool signIt) {
+        map::RouteMap m = routeMap(QStringLiteral("plain"));
+        m.validForS = validForS;
+        const QByteArray bytes = map::serializeRouteMap(m);
+        QFile file(m_dir.filePath(QStringLiteral("w.map.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size());
+        file.close();
+        if (!signIt)
+            return;
+        QFile sig(m_dir.filePath(QStringLiteral("w.map.json.sig")));
+        QVERIFY(sig.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        sig.write(map::signDetached(privateKey, bytes).value());
+    };
+    writeMap(3600, true);
+    const QJsonObject config{{QStringLiteral("listen"), QJsonArray{QStringLiteral("127.0.0.1:0")}},
+                             {QStringLiteral("providers"), QJsonArray{QJsonObject{{QStringLiteral("map"), QStringLiteral("w.map.json")},
+                                                                                  {QStringLiteral("key"), QStringLiteral("w.pub.pem")},
+                                                                                  {QStringLiteral("hosts"), QJsonArray{QStringLiteral("w.example")}}}}}};
+    QVERIFY(writeConfig({}, QJsonDocument(config).toJson()));
+    QProcess edge;
+    edge.start(kRelayrace, {QStringLiteral("edge"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("edge.json"))});
+    QByteArray out, err;
+    QVERIFY2(waitForOutput(edge, out, QProcess::StandardOutput, QRegularExpression(QStringLiteral("listening on 127.0.0.1:\\d+"))), out.constData());
+    const QString port = QRegularExpression(QStringLiteral("listening on 127.0.0.1:(\\d+)")).match(QString::fromUtf8(out)).captured(1);
+    const auto status = [&] {
+        return curl({QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code}"), QStringLiteral("-H"),
+                     QStringLiteral("Host: w.example"), QStringLiteral("http://127.0.0.1:%1/obj/w?size=1000").arg(port)}).out;
+    };
+    QCOMPARE(status(), QByteArray("200"));
+
+    // The publisher drops a newer signed map in place: taken without a SIGHUP.
+    writeMap(7200, true);
+    QVERIFY2(waitForOutput(edge, err, QProcess::StandardError, QRegularExpression(QStringLiteral("reloaded: 1 providers \\(plain\\)"))), err.constData());
+    // A map changed without its signature: refused, named; the running map keeps serving.
+    writeMap(1800, false);
+    QVERIFY2(waitForOutput(edge, err, QProcess::StandardError,
+                           QRegularExpression(QStringLiteral("reload refused, the running config is kept \\(a map file changed\\): .*w\\.map\\.json: refused: signature"))),
+             err.constData());
+    QCOMPARE(status(), QByteArray("200"));
+    edge.terminate();
+    QSignalSpy stopped(&edge, &QProcess::finished);
+    QVERIFY(stopped.wait(kTimeoutMs));
 }
 
 QTEST_GUILESS_MAIN(TestEdgeCommand)

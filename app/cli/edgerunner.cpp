@@ -10,6 +10,7 @@
 #include "engine/localengine.h"
 #include "log/jsonlineslog.h"
 #include "log/logging.h"
+#include "map/keyring.h"
 #include "map/mapcodec.h"
 #include "map/mapsigner.h"
 #include "util/looplag.h"
@@ -79,6 +80,18 @@ Result<EdgeRunner::Loaded> EdgeRunner::load(const edge::EdgeConfig &config)
         Result<map::RouteMap> routeMap = map::readRouteMapFile(p.mapFile);
         if (!routeMap)
             return makeError(routeMap.error());
+        QString trust = QString::fromLatin1(kTrust);
+        if (!p.keyFile.isEmpty()) {
+            const Result<QByteArray> key = map::loadPublicKeyFile(p.keyFile);
+            if (!key)
+                return makeError(key.error());
+            QFile file(p.mapFile);
+            const QByteArray bytes = file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+            if (const Result<void> valid = map::verifyMapFileSignature(p.mapFile, bytes, *key); !valid)
+                return makeError(QStringLiteral("%1: refused: %2").arg(p.mapFile, valid.error()));
+            trust = QStringLiteral("file, signature verified");
+        }
+        loaded.trusts.append(trust);
         const QStringList hosts = p.hosts.isEmpty() ? QStringList{routeMap->origin.host().toLower()} : p.hosts;
         for (const QString &h : hosts) {
             if (loaded.hosts.contains(h))
@@ -122,8 +135,9 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
     settings.expiredMap = m_config.expiredMap;
 
     m_engine = std::make_unique<engine::LocalEngine>(settings);
-    for (const map::RouteMap &m : std::as_const(loaded.maps)) {
-        m_engine->setMap(m, QString::fromLatin1(kTrust));
+    for (qsizetype i = 0; i < loaded.maps.size(); ++i) {
+        const map::RouteMap &m = loaded.maps.at(i);
+        m_engine->setMap(m, loaded.trusts.value(i, QString::fromLatin1(kTrust)));
         m_providers.append(m.provider);
     }
     applyDnsSources(loaded.dns);
@@ -181,14 +195,48 @@ Result<void> EdgeRunner::start(const QList<QSslCertificate> &extraCa, const QLis
     m_signals = new SignalWatcher(this);
     m_signals->watchHangup();
     connect(m_signals, &SignalWatcher::interrupted, this, &EdgeRunner::stop);
-    connect(m_signals, &SignalWatcher::hangup, this, [this] {
-        if (const Result<void> r = reload(); !r) {
-            std::fprintf(stderr, "relayrace edge: reload refused, the running config is kept: %s\n", qUtf8Printable(r.error()));
-            log::get("edge")->error("reload refused, the running config is kept: {}", r.error().toStdString());
-        }
-    });
+    connect(m_signals, &SignalWatcher::hangup, this, [this] { reloadOrSay("SIGHUP"); });
     connect(m_server.get(), &edge::EdgeServer::drained, this, &EdgeRunner::finish);
+    watchMapFiles();
     return {};
+}
+
+void EdgeRunner::reloadOrSay(const char *why)
+{
+    if (const Result<void> r = reload(); !r) {
+        std::fprintf(stderr, "relayrace edge: reload refused, the running config is kept (%s): %s\n", why, qUtf8Printable(r.error()));
+        log::get("edge")->error("reload refused, the running config is kept ({}): {}", why, r.error().toStdString());
+    }
+}
+
+void EdgeRunner::watchMapFiles()
+{
+    if (m_presetMaps)
+        return;
+    if (!m_watcher) {
+        m_watcher = new QFileSystemWatcher(this);
+        m_reloadSoon = new QTimer(this);
+        m_reloadSoon->setSingleShot(true);
+        m_reloadSoon->setInterval(500);
+        connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadSoon, qOverload<>(&QTimer::start));
+        connect(m_reloadSoon, &QTimer::timeout, this, [this] {
+            reloadOrSay("a map file changed");
+            watchMapFiles(); // a file replaced by rename is a new inode: watched again
+        });
+    }
+    QStringList files;
+    for (const edge::EdgeConfig::Provider &p : std::as_const(m_config.providers)) {
+        if (p.fromDns())
+            continue;
+        files << p.mapFile;
+        if (!p.keyFile.isEmpty())
+            files << map::signaturePath(p.mapFile);
+    }
+    if (!m_watcher->files().isEmpty())
+        m_watcher->removePaths(m_watcher->files());
+    files.removeIf([](const QString &f) { return !QFile::exists(f); });
+    if (!files.isEmpty())
+        m_watcher->addPaths(files);
 }
 
 Result<void> EdgeRunner::reload()
@@ -243,8 +291,9 @@ Result<void> EdgeRunner::reload()
     for (const auto &[port, tls] : std::as_const(certificates))
         m_server->setTlsConfiguration(port, tls);
     QStringList providers;
-    for (const map::RouteMap &m : std::as_const(loaded->maps)) {
-        m_engine->setMap(m, QString::fromLatin1(kTrust)); // the provider's route cache carries over
+    for (qsizetype i = 0; i < loaded->maps.size(); ++i) {
+        const map::RouteMap &m = loaded->maps.at(i);
+        m_engine->setMap(m, loaded->trusts.value(i, QString::fromLatin1(kTrust))); // the route cache carries over
         providers.append(m.provider);
     }
     applyDnsSources(loaded->dns);

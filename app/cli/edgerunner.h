@@ -9,7 +9,9 @@
 #include "map/routemap.h"
 #include "util/result.h"
 
+#include <QFileSystemWatcher>
 #include <QList>
+#include <QTimer>
 #include <QObject>
 #include <QSslCertificate>
 
@@ -57,11 +59,16 @@ private:
     struct Loaded
     {
         QList<map::RouteMap> maps;          // from files
+        QStringList trusts;                 // each file map's: how it was checked
         QList<map::MapSourceConfig> dns;    // from DNS names, through the map source
         QHash<QString, QString> hosts;
     };
     static Result<Loaded> load(const edge::EdgeConfig &config);
     void applyDnsSources(const QList<map::MapSourceConfig> &sources);
+    // The map files (and their signatures) are watched: a change reloads as SIGHUP does, shortly after
+    // (an editor's several writes are one reload); a map that does not parse or verify keeps the old.
+    void watchMapFiles();
+    void reloadOrSay(const char *why);
     void stop();
     void finish();
     void printLag() const;
@@ -72,6 +79,8 @@ private:
     std::unique_ptr<edge::EdgeServer> m_server;
     std::unique_ptr<edge::AdminServer> m_admin; // after m_server: destroyed first
     SignalWatcher *m_signals = nullptr;
+    QFileSystemWatcher *m_watcher = nullptr;
+    QTimer *m_reloadSoon = nullptr;
     map::MapSource *m_mapSource = nullptr; // DNS maps: fetched, verified, refreshed before expiry
     LoopLagMeter *m_edgeLag = nullptr;
     LoopLagMeter *m_engineLag = nullptr;

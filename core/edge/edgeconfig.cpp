@@ -132,9 +132,11 @@ Result<EdgeConfig> parseEdgeConfig(const QByteArray &json, const QString &baseDi
     for (qsizetype i = 0; i < providers.size() && !r.failed(); ++i) {
         const QString path = QStringLiteral("providers[%1].").arg(i);
         const QJsonObject p = providers.at(i).toObject();
-        r.known(p, path.chopped(1), {QStringLiteral("map"), QStringLiteral("map_dns"), QStringLiteral("hosts")});
+        r.known(p, path.chopped(1), {QStringLiteral("map"), QStringLiteral("key"), QStringLiteral("map_dns"), QStringLiteral("hosts")});
         EdgeConfig::Provider provider;
         provider.mapFile = resolved(baseDir, r.text(p, path, QStringLiteral("map")));
+        // A map file's key: its "<map>.sig" must then verify (checked at start and at each reload).
+        provider.keyFile = resolved(baseDir, r.text(p, path, QStringLiteral("key")));
         if (p.contains(QStringLiteral("map_dns"))) {
             const QJsonObject dns = p.value(QStringLiteral("map_dns")).toObject();
             const QString dp = path + QStringLiteral("map_dns.");

@@ -21,6 +21,14 @@ Result<QByteArray> Keyring::keyFor(const QString &provider) const
     return loadPublicKeyFile(keyPath(provider));
 }
 
+Result<void> verifyMapFileSignature(const QString &path, const QByteArray &bytes, const QByteArray &publicKeyPem)
+{
+    QFile sig(signaturePath(path));
+    if (!sig.open(QIODevice::ReadOnly))
+        return makeError(QStringLiteral("%1: cannot read it (%2)").arg(sig.fileName(), sig.errorString()));
+    return verifyDetached(publicKeyPem, bytes, sig.read(kMaxSignatureFileBytes + 1));
+}
+
 Result<QString> checkMapFile(const Keyring &keyring, const QString &path, const QByteArray &bytes, const RouteMap &map)
 {
     const Result<QByteArray> key = keyring.keyFor(map.provider);

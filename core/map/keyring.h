@@ -28,6 +28,10 @@ private:
     QString m_folder;
 };
 
+// A map file's bytes against its "<path>.sig" under a key: named errors when the signature file is
+// missing or does not verify ("<path>.sig: cannot read it", "signature: does not match ...").
+Result<void> verifyMapFileSignature(const QString &path, const QByteArray &bytes, const QByteArray &publicKeyPem);
+
 // How a map file stands against the keyring: its trust text for the engine ("valid", "unsigned (no
 // key for acme in the keyring)", ...), or an error when a key is there and the file's "<path>.sig" is
 // missing or does not verify (the map is then refused, not loaded unsigned).

@@ -4,6 +4,7 @@
 
 #include "delivery/failoverlog.h"
 #include "dialogs/racenowdialog.h"
+#include "dialogs/settingsdialog.h"
 #include "demo/demotraffic.h"
 #include "engine/localengine.h"
 #include "failover/failoverinspector.h"
@@ -145,13 +146,14 @@ void MainWindow::ensureEngine()
 {
     if (m_engine)
         return;
-    engine::EngineSettings settings;
-    settings.historyPath = m_options.historyPath;
-    settings.failoverLogPath = m_options.failoverLogPath;
-    settings.maxRacesPerMinute = m_options.maxRacesPerMinute;
-    if (m_labHost && m_labHost->isReady() && !m_labHost->endpoints().caFile.isEmpty())
-        settings.caCertificates = QSslCertificate::fromPath(m_labHost->endpoints().caFile);
-    m_engine = new engine::LocalEngine(settings, this);
+    Result<engine::EngineSettings> settings = engineSettings(consoleSettings());
+    if (!settings) { // a saved CA file gone: said, and the engine starts without it
+        statusBar()->showMessage(tr("Settings: %1").arg(settings.error()));
+        ConsoleSettings fallback = consoleSettings();
+        fallback.caFile.clear();
+        settings = engineSettings(fallback);
+    }
+    m_engine = new engine::LocalEngine(settings ? *settings : engine::EngineSettings{}, this);
     m_fleet->addFront(m_engine, tr("embedded engine"));
     useFront(m_engine);
 }

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "util/result.h"
+
 #include <QList>
 #include <QMainWindow>
 #include <QMetaObject>
@@ -22,6 +24,7 @@ class DemoTraffic;
 }
 namespace relayrace::engine {
 class EngineFront;
+struct EngineSettings;
 struct EngineStatus;
 struct HistoryAnswer;
 }
@@ -37,6 +40,8 @@ struct RouteMap;
 }
 
 namespace relayrace::ui {
+
+struct ConsoleSettings;
 
 class FailoverInspector;
 class FleetPanel;
@@ -83,6 +88,10 @@ public:
     QString keyringFolder() const;
     void setKeyringFolder(const QString &folder);
     static QString defaultKeyringFolder();
+    // The console's engine settings (kept in QSettings) and their application to the running embedded
+    // engine, without a restart: an error (a CA file that does not load, an unknown policy) changes nothing.
+    ConsoleSettings consoleSettings() const;
+    Result<void> applyConsoleSettings(const ConsoleSettings &settings);
     // What the providers table's map column says of a fetched map's state.
     static QString mapStateText(const map::ProviderMapState &state);
     void raceNow(const QString &provider, const QString &path = QString(), qint64 thresholdBytes = 0);
@@ -141,6 +150,8 @@ private:
     void raceNowDialog();
     void raceEveryDialog();
     void openMapDialog();
+    void settingsDialog();
+    Result<engine::EngineSettings> engineSettings(const ConsoleSettings &settings) const;
     void fetchMapDialog();
     void exportDialog();
     void exportHistoryDialog();

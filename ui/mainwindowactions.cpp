@@ -53,6 +53,8 @@ void MainWindow::buildActions()
         m_tabs->setCurrentWidget(m_failovers);
     });
     file->addSeparator();
+    add(file, QStringLiteral("actionSettings"), tr("Se&ttings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), &MainWindow::settingsDialog);
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     auto *race = menuBar()->addMenu(tr("&Race"));

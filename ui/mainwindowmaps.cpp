@@ -6,6 +6,9 @@
 #include "mainwindow.h"
 
 #include "dialogs/fetchmapdialog.h"
+#include "dialogs/settingsdialog.h"
+#include "engine/mapexpiry.h"
+#include "lab/lab.h"
 #include "engine/enginefront.h"
 #include "log/logging.h"
 #include "map/keyring.h"
@@ -18,6 +21,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QSettings>
+#include <QSslCertificate>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -41,6 +45,66 @@ QString MainWindow::defaultKeyringFolder()
 QString MainWindow::keyringFolder() const
 {
     return QSettings().value(kKeyringFolder, defaultKeyringFolder()).toString();
+}
+
+ConsoleSettings MainWindow::consoleSettings() const
+{
+    return ConsoleSettings::load(m_options.maxRacesPerMinute, defaultKeyringFolder());
+}
+
+Result<engine::EngineSettings> MainWindow::engineSettings(const ConsoleSettings &c) const
+{
+    engine::EngineSettings settings;
+    settings.historyPath = m_options.historyPath;
+    settings.failoverLogPath = m_options.failoverLogPath;
+    settings.edgeRegion = c.edgeRegion;
+    settings.fairness = c.coldFairness ? race::RaceRequest::Fairness::Cold : race::RaceRequest::Fairness::Warm;
+    settings.maxRacesPerMinute = c.racesPerMinute;
+    settings.raceTimeout = std::chrono::seconds(c.raceTimeoutS);
+    const auto policy = engine::expiredMapPolicyFromName(c.expiredMap);
+    if (!policy)
+        return makeError(tr("expired map: expected keep, direct or refuse, got '%1'").arg(c.expiredMap));
+    settings.expiredMap = *policy;
+    if (m_labHost && m_labHost->isReady() && !m_labHost->endpoints().caFile.isEmpty())
+        settings.caCertificates = QSslCertificate::fromPath(m_labHost->endpoints().caFile);
+    if (!c.caFile.isEmpty()) {
+        const QList<QSslCertificate> extra = QSslCertificate::fromPath(c.caFile);
+        if (extra.isEmpty())
+            return makeError(tr("CA file %1: no PEM certificate could be read from it").arg(c.caFile));
+        settings.caCertificates += extra;
+    }
+    return settings;
+}
+
+Result<void> MainWindow::applyConsoleSettings(const ConsoleSettings &c)
+{
+    const Result<engine::EngineSettings> settings = engineSettings(c);
+    if (!settings) {
+        statusBar()->showMessage(tr("Settings not applied: %1").arg(settings.error()));
+        return makeError(settings.error());
+    }
+    c.save();
+    if (m_engine)
+        m_engine->updateSettings(*settings); // the running engine, no restart
+    statusBar()->showMessage(tr("Settings applied: edge region %1, %2 races per minute, fairness %3")
+                                 .arg(c.edgeRegion).arg(c.racesPerMinute).arg(c.coldFairness ? tr("cold") : tr("warm")), 5000);
+    return {};
+}
+
+void MainWindow::settingsDialog()
+{
+    QStringList regions;
+    if (m_engine) {
+        for (const QString &provider : m_engine->providers()) {
+            if (const std::optional<map::RouteMap> m = m_engine->routeMap(provider))
+                for (const QString &key : m->alternates.keys())
+                    if (!regions.contains(key))
+                        regions.append(key);
+        }
+    }
+    SettingsDialog dialog(consoleSettings(), regions, this);
+    if (dialog.exec() == QDialog::Accepted)
+        (void)applyConsoleSettings(dialog.settings()); // a refusal is in the status bar
 }
 
 void MainWindow::setKeyringFolder(const QString &folder)

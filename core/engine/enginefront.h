@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "engine/enginesettings.h"
 #include "engine/historyanswer.h"
 #include "engine/providersnapshot.h"
 #include "engine/racestart.h"
@@ -46,6 +47,8 @@ public:
     quint64 raceNow(RaceOrder order);
     // The test object every interval (0 stops); an empty provider: every provider, and those to come.
     virtual void setRaceInterval(const QString &provider, int intervalMs) = 0;
+    // The settings a running engine takes (RaceEngine::updateSettings); an edge's are its config's.
+    virtual void updateSettings(const EngineSettings &settings) = 0;
     // Serves a request through the route cache, races and failover like a client's. Without a
     // stream the body is counted and dropped (load and probes: the demo's users); with one, the
     // response's head and body go to it as they arrive, with back-pressure, and it ends with the

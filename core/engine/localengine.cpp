@@ -116,6 +116,12 @@ void LocalEngine::setRaceInterval(const QString &provider, int intervalMs)
                               Qt::QueuedConnection);
 }
 
+void LocalEngine::updateSettings(const EngineSettings &settings)
+{
+    RaceEngine *engine = m_host->engine();
+    QMetaObject::invokeMethod(engine, [engine, settings] { engine->updateSettings(settings); }, Qt::QueuedConnection);
+}
+
 void LocalEngine::submitRace(const RaceOrder &order)
 {
     RaceEngine *engine = m_host->engine();

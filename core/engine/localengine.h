@@ -27,6 +27,7 @@ public:
     void setMap(const map::RouteMap &map, const QString &trust) override;
     void removeProvider(const QString &provider) override;
     void setRaceInterval(const QString &provider, int intervalMs) override;
+    void updateSettings(const EngineSettings &settings) override;
     // The thread the engine runs on (races, deliveries), for measuring its event-loop lag.
     QThread *engineThread() const;
 

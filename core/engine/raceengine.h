@@ -58,6 +58,10 @@ public:
     // Opens the history and the failover log; call once, before anything else.
     void initialize();
     const EngineSettings &settings() const { return m_settings; }
+    // Applies what can change while the engine runs (docs/race-policy.md#settings-while-running):
+    // edge region (every provider's routes chosen again), fairness, race timeout, race budget, CA
+    // certificates, expired-map policy. Paths (history, failover log) and relay credentials stay.
+    void updateSettings(const EngineSettings &settings);
 
     // Providers and their maps.
     void setMap(const map::RouteMap &map, const QString &mapTrust = QString());

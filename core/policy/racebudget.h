@@ -22,6 +22,8 @@ public:
     explicit RaceBudget(int maxRacesPerWindow = kDefaultMaxRaces);
 
     int maxRacesPerWindow() const { return m_max; }
+    // A new limit, from the next race on (races already granted stay counted).
+    void setMaxRacesPerWindow(int max) { m_max = max; }
     bool unlimited() const { return m_max <= 0; }
 
     // Grants and records a race for the provider at `now`, or returns false.

@@ -159,6 +159,7 @@ public:
     QList<Entry> entries() const;  // ordered by provider, then edge region
     qint64 skippedByBudget(const QString &provider) const;
     const RaceBudget &budget() const { return m_budget; }
+    void setMaxRacesPerMinute(int max) { m_budget.setMaxRacesPerWindow(max); }
     // Milliseconds since the valid optimal route was chosen; -1 when there is none.
     qint64 routeAgeMs(const RouteKey &key, const QDateTime &now) const;
     // When the next time-based re-test falls due (may be past: the next request races): before the

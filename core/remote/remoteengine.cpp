@@ -313,6 +313,12 @@ void RemoteEngine::removeProvider(const QString &provider)
     Q_EMIT unsupported(tr("%1: an attached edge's providers are set in its own configuration").arg(provider));
 }
 
+void RemoteEngine::updateSettings(const engine::EngineSettings &)
+{
+    // An edge's settings are its configuration file's (reloaded on SIGHUP), not a console's to change.
+    Q_EMIT unsupported(tr("settings: an edge takes its settings from its configuration file (edit it, then SIGHUP or POST /api/v1/reload)"));
+}
+
 void RemoteEngine::setRaceInterval(const QString &provider, int intervalMs)
 {
     QJsonObject body{{QStringLiteral("interval_ms"), intervalMs}};

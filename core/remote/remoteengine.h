@@ -65,6 +65,7 @@ public:
     void setMap(const map::RouteMap &map, const QString &trust) override;
     void removeProvider(const QString &provider) override;
     void setRaceInterval(const QString &provider, int intervalMs) override;
+    void updateSettings(const engine::EngineSettings &settings) override;
 
 Q_SIGNALS:
     void stateChanged(relayrace::remote::RemoteEngine::State state, const QString &detail);

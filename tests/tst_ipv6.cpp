@@ -9,6 +9,7 @@
 #include "lab/relay.h"
 #include "map/mapcodec.h"
 #include "map/mapmaker.h"
+#include "support/makemapnow.h"
 #include "support/routemaps.h"
 
 #include <QBuffer>
@@ -125,10 +126,7 @@ void TestIpv6::mapMakerMeasuresAnIpv6Region()
     request.samples = 2;
     request.timeout = std::chrono::seconds(5);
     map::MapMaker maker;
-    const auto run = [](map::MapMaker &m, map::MapMakerRequest r) -> QCoro::Task<std::optional<Result<map::MapMakerReport>>> {
-        co_return co_await m.make(std::move(r));
-    };
-    const Result<map::MapMakerReport> report = *QCoro::waitFor(run(maker, request));
+    const Result<map::MapMakerReport> report = testsupport::makeNow(maker, request);
     QVERIFY2(report.ok(), qPrintable(report.ok() ? QString() : report.error()));
     QCOMPARE(report->measuredCount(), 1);
     QVERIFY(report->map.region(u"six"_s));

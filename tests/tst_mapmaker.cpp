@@ -5,6 +5,7 @@
 // ones, dead regions are left out with the reason, ping data replaces measuring, and `relayrace map
 // make` writes maps that parse, atomically, again and again with --every until SIGTERM.
 #include "support/labfixture.h"
+#include "support/makemapnow.h"
 
 #include "lab/lab.h"
 #include "map/mapcodec.h"
@@ -67,15 +68,6 @@ QByteArray topologyJson()
         links.append(QJsonObject{{u"from"_s, u"relay:noupstream"_s}, {u"to"_s, QString(u"origin:"_s + QLatin1String(provider))}, {u"refuse"_s, true}});
     return QJsonDocument(QJsonObject{{u"format"_s, u"relayrace-lab"_s}, {u"version"_s, 1}, {u"providers"_s, providers},
                                      {u"regions"_s, regions}, {u"links"_s, links}}).toJson();
-}
-
-// QCoro::waitFor needs a default-constructible result; Result has none.
-Result<MapMakerReport> makeNow(MapMaker &maker, MapMakerRequest request)
-{
-    const auto run = [](MapMaker &m, MapMakerRequest r) -> QCoro::Task<std::optional<Result<MapMakerReport>>> {
-        co_return co_await m.make(std::move(r));
-    };
-    return *QCoro::waitFor(run(maker, std::move(request)));
 }
 
 QString errorOf(const QList<RegionMeasurement> &regions, const QString &id)
@@ -182,7 +174,7 @@ void TestMapMaker::regionsAreRankedByPathCostWithRttsWithin15Percent()
     MapMaker maker;
     const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-1);
     // Listed out of order, so the ranking cannot be the input order.
-    const auto report = makeNow(maker, request(provider, {u"far"_s, u"tp"_s, u"mid"_s, u"near"_s}));
+    const auto report = testsupport::makeNow(maker, request(provider, {u"far"_s, u"tp"_s, u"mid"_s, u"near"_s}));
     QVERIFY2(report.ok(), qPrintable(report.ok() ? QString() : report.error()));
     QCOMPARE(report->measuredCount(), 4);
     QCOMPARE(report->alternatesKey, u"default"_s);
@@ -227,7 +219,7 @@ void TestMapMaker::deadRegionsAreLeftOutWithTheReason()
     MapMakerRequest r = request(u"plain"_s, {u"refused"_s, u"near"_s, u"silent"_s, u"noupstream"_s});
     r.edgeRegion = QStringLiteral("edge-sin");
     r.samples = 2;
-    const auto report = makeNow(maker, r);
+    const auto report = testsupport::makeNow(maker, r);
     QVERIFY2(report.ok(), qPrintable(report.ok() ? QString() : report.error()));
     QCOMPARE(report->measuredCount(), 1);
     QCOMPARE(report->excluded().size(), 3);
@@ -251,7 +243,7 @@ void TestMapMaker::cancelEndsAMakeAtOnce()
     QTimer::singleShot(300, &maker, [&maker] { maker.cancel(); });
     QElapsedTimer clock;
     clock.start();
-    const auto report = makeNow(maker, r);
+    const auto report = testsupport::makeNow(maker, r);
     QVERIFY(!report.ok());
     QCOMPARE(report.error(), QStringLiteral("cancelled"));
     QVERIFY2(clock.elapsed() < 10000, "cancel() must not wait for the probes' timeout");
@@ -263,17 +255,17 @@ void TestMapMaker::badRequestIsRefusedBeforeMeasuring()
     MapMaker maker;
     MapMakerRequest r = request(u"plain"_s, {u"near"_s});
     r.origin = QUrl(QStringLiteral("ftp://127.0.0.1:21"));
-    auto report = makeNow(maker, r);
+    auto report = testsupport::makeNow(maker, r);
     QVERIFY(!report.ok());
     QVERIFY2(report.error().startsWith(u"origin: "_s) && report.error().contains(u"ftp"_s), qPrintable(report.error()));
     r = request(u"plain"_s, {u"near"_s});
     r.samples = 0;
-    report = makeNow(maker, r);
+    report = testsupport::makeNow(maker, r);
     QVERIFY(!report.ok());
     QVERIFY2(report.error().startsWith(u"samples: "_s), qPrintable(report.error()));
     r = request(u"plain"_s, {u"near"_s});
     r.edgeRegion = QStringLiteral("not an id");
-    report = makeNow(maker, r);
+    report = testsupport::makeNow(maker, r);
     QVERIFY(!report.ok());
     QVERIFY2(report.error().contains(u"alternates.not an id"_s), qPrintable(report.error()));
 }

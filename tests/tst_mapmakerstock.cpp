@@ -5,6 +5,7 @@
 // by a forwarded request, no CONNECT, with the relay->origin round trip within 15% of the configured
 // one; an https origin still tunnels, and a relay's refusal of the tunnel leaves the region out, named.
 #include "support/labfixture.h"
+#include "support/makemapnow.h"
 
 #include "map/mapmaker.h"
 
@@ -49,14 +50,6 @@ QByteArray topologyJson()
     }
     return QJsonDocument(QJsonObject{{u"format"_s, u"relayrace-lab"_s}, {u"version"_s, 1}, {u"providers"_s, providers},
                                      {u"regions"_s, regions}, {u"links"_s, links}}).toJson();
-}
-
-Result<MapMakerReport> makeNow(MapMaker &maker, MapMakerRequest request)
-{
-    const auto run = [](MapMaker &m, MapMakerRequest r) -> QCoro::Task<std::optional<Result<MapMakerReport>>> {
-        co_return co_await m.make(std::move(r));
-    };
-    return *QCoro::waitFor(run(maker, std::move(request)));
 }
 
 } // namespace
@@ -106,7 +99,7 @@ MapMakerRequest TestMapMakerStock::request(const QString &provider) const
 void TestMapMakerStock::httpOriginIsMeasuredThroughStockRelaysWithoutConnect()
 {
     MapMaker maker;
-    const auto report = makeNow(maker, request(u"plain"_s));
+    const auto report = testsupport::makeNow(maker, request(u"plain"_s));
     QVERIFY2(report.ok(), qPrintable(report.ok() ? QString() : report.error()));
     for (const RegionMeasurement &m : report->regions)
         qInfo("plain %s: rtt to origin %.1f ms, edge rtt %.1f ms %s", qPrintable(m.regionId), m.rttToOriginMs, m.edgeRttMs, qPrintable(m.error));
@@ -126,7 +119,7 @@ void TestMapMakerStock::httpsOriginTunnelsAndAStockRelaysRefusalIsNamed()
     MapMaker maker;
     MapMakerRequest r = request(u"secure"_s);
     r.samples = 2;
-    const auto report = makeNow(maker, r);
+    const auto report = testsupport::makeNow(maker, r);
     QVERIFY2(report.ok(), qPrintable(report.ok() ? QString() : report.error()));
     QCOMPARE(report->measuredCount(), 1);
     QVERIFY(report->map.region(u"near"_s));

@@ -5,6 +5,7 @@
 // map maker go through (plain http with a preemptive Proxy-Authorization, https tunnels through Qt's
 // proxy); without them, or with wrong ones, the relay's 407 is that route's failure, naming it.
 #include "support/enginelab.h"
+#include "support/makemapnow.h"
 
 #include "map/mapcodec.h"
 #include "map/mapmaker.h"
@@ -23,14 +24,6 @@ const QByteArray kTopology = R"({"format": "relayrace-lab", "version": 1,
               {"id": "tpa", "relay": "tinyproxy", "relay_auth": {"user": "edge-sin", "password": "tiny-pw"}}],
   "links": [{"from": "edge", "to": "origin:plain", "latency_ms": 10}, {"from": "edge", "to": "origin:secure", "latency_ms": 10},
             {"from": "edge", "to": "relay:sq", "latency_ms": 5}, {"from": "edge", "to": "relay:tpa", "latency_ms": 5}]})";
-
-Result<map::MapMakerReport> makeNow(map::MapMaker &maker, map::MapMakerRequest request)
-{
-    const auto run = [](map::MapMaker &m, map::MapMakerRequest r) -> QCoro::Task<std::optional<Result<map::MapMakerReport>>> {
-        co_return co_await m.make(std::move(r));
-    };
-    return *QCoro::waitFor(run(maker, std::move(request)));
-}
 
 } // namespace
 
@@ -132,14 +125,14 @@ void TestRelayAuth::mapMakerSendsTheCredentials()
     request.samples = 2;
     request.timeout = std::chrono::seconds(5);
     map::MapMaker maker;
-    auto refused = makeNow(maker, request);
+    auto refused = testsupport::makeNow(maker, request);
     QVERIFY2(refused.ok() == false || refused->measuredCount() == 0, "no region can be measured without credentials");
     if (refused.ok()) {
         for (const map::RegionMeasurement &m : refused->regions)
             QVERIFY2(m.error.contains(u"407"_s), qPrintable(m.regionId + u": "_s + m.error));
     }
     request.relayCredentials = credentials(u"s3cret.pw"_s, u"tiny-pw"_s);
-    const auto measured = makeNow(maker, request);
+    const auto measured = testsupport::makeNow(maker, request);
     QVERIFY2(measured.ok(), qPrintable(measured.ok() ? QString() : measured.error()));
     QCOMPARE(measured->measuredCount(), 2);
     QVERIFY(!map::serializeRouteMap(measured->map).contains("s3cret"));

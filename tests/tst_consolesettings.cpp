@@ -5,6 +5,8 @@
 // routes at once); a CA file that does not load is refused and changes nothing.
 #include "engine/enginefront.h"
 #include "map/mapcodec.h"
+#include "history/historystore.h"
+#include "support/historyrecords.h"
 #include "support/routemaps.h"
 #include "ui/dialogs/settingsdialog.h"
 #include "ui/mainwindow.h"
@@ -29,6 +31,7 @@ private Q_SLOTS:
     void cleanupTestCase() { QSettings().remove(QStringLiteral("engine")); }
     void dialogGivesWhatItWasGivenAndWhatIsChanged();
     void runningEngineTakesANewEdgeRegionWithoutRestart();
+    void historyRetentionAppliesAtOnce();
 
 private:
     QTemporaryDir m_dir;
@@ -102,6 +105,33 @@ void TestConsoleSettings::runningEngineTakesANewEdgeRegionWithoutRestart()
     QCOMPARE(ConsoleSettings::load(60, QString()).edgeRegion, QStringLiteral("edge-sin"));
     QTest::qWait(200);
     QCOMPARE(routes(), (QStringList{QStringLiteral("direct"), QStringLiteral("via:sgp")}));
+}
+
+void TestConsoleSettings::historyRetentionAppliesAtOnce()
+{
+    QSettings().remove(QStringLiteral("engine"));
+    const QString historyPath = m_dir.filePath(QStringLiteral("retention.sqlite"));
+    const auto races = [&] {
+        auto store = history::HistoryStore::open(historyPath);
+        return store ? (*store)->raceCount(QStringLiteral("acme"), {}, {}).value() : qint64(-1);
+    };
+    {
+        auto store = history::HistoryStore::open(historyPath);
+        QVERIFY(store.ok());
+        QVERIFY((*store)->addRace(testsupport::historylab::makeRace(QDateTime::currentDateTimeUtc().addDays(-5)), QStringLiteral("default"), false).ok());
+    }
+    MainWindow::Options options;
+    options.historyPath = historyPath;
+    options.failoverLogPath = m_dir.filePath(QStringLiteral("failover2.jsonl"));
+    options.raceIntervalMs = 0;
+    MainWindow window(options);
+    QVERIFY(window.openMap(m_dir.filePath(QStringLiteral("acme.map.json"))));
+    QTRY_VERIFY_WITH_TIMEOUT(window.engine()->providers().contains(QStringLiteral("acme")), 10000);
+    QCOMPARE(races(), 1); // 5 days old, kept 30
+    ConsoleSettings settings = window.consoleSettings();
+    settings.historyDays = 2;
+    QVERIFY(window.applyConsoleSettings(settings).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(races(), 0, 10000); // deleted at once, not at the next hourly pass
 }
 
 QTEST_MAIN(TestConsoleSettings)

@@ -7,10 +7,12 @@
 #include <QList>
 #include <QMainWindow>
 #include <QMetaObject>
+#include <QSet>
 #include <QSslCertificate>
 #include <QUrl>
 
 class QDockWidget;
+class QFileSystemWatcher;
 class QLabel;
 class QSplitter;
 class QStackedWidget;
@@ -151,6 +153,7 @@ private:
     void raceEveryDialog();
     void openMapDialog();
     void settingsDialog();
+    void watchMapFile(const QString &path);
     Result<engine::EngineSettings> engineSettings(const ConsoleSettings &settings) const;
     void fetchMapDialog();
     void exportDialog();
@@ -188,6 +191,8 @@ private:
     demo::DemoTraffic *m_demoTraffic = nullptr;
     map::MapFetcher *m_fetcher = nullptr;   // a map's first fetch, when its provider is not known yet
     map::MapSource *m_mapSource = nullptr;
+    QFileSystemWatcher *m_mapFiles = nullptr; // map files opened: opened again when they change
+    QSet<QString> m_changedMapFiles;
     QString m_currentProvider;
     HistoryExporter *m_exporter = nullptr;
     int m_raceIntervalMs = 0;   // what "Race every" offers; the engine keeps the schedule

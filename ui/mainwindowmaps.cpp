@@ -20,12 +20,14 @@
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileSystemWatcher>
 #include <QSettings>
 #include <QSslCertificate>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTimer>
 
 #include <qcorotask.h>
 
@@ -61,6 +63,7 @@ Result<engine::EngineSettings> MainWindow::engineSettings(const ConsoleSettings 
     settings.fairness = c.coldFairness ? race::RaceRequest::Fairness::Cold : race::RaceRequest::Fairness::Warm;
     settings.maxRacesPerMinute = c.racesPerMinute;
     settings.raceTimeout = std::chrono::seconds(c.raceTimeoutS);
+    settings.historyDays = c.historyDays;
     const auto policy = engine::expiredMapPolicyFromName(c.expiredMap);
     if (!policy)
         return makeError(tr("expired map: expected keep, direct or refuse, got '%1'").arg(c.expiredMap));
@@ -138,6 +141,7 @@ bool MainWindow::openMap(const QString &path)
         return false;
     }
     addMap(*map, *trust);
+    watchMapFile(path);
     QSettings settings;
     QStringList recent = settings.value(kRecentMaps).toStringList();
     recent.removeAll(path);
@@ -145,6 +149,31 @@ bool MainWindow::openMap(const QString &path)
     settings.setValue(kRecentMaps, recent.mid(0, 10));
     statusBar()->showMessage(tr("Loaded %1 (%2; %3)").arg(map->provider, path, *trust), 5000);
     return true;
+}
+
+void MainWindow::watchMapFile(const QString &path)
+{
+    // A map file the publisher replaces is opened again (checked as any opening is), shortly after
+    // the change: a map that no longer verifies is refused and the running one stays.
+    if (!m_mapFiles) {
+        m_mapFiles = new QFileSystemWatcher(this);
+        auto *soon = new QTimer(this);
+        soon->setSingleShot(true);
+        soon->setInterval(500);
+        connect(m_mapFiles, &QFileSystemWatcher::fileChanged, soon, [this, soon](const QString &changed) {
+            m_changedMapFiles.insert(changed);
+            soon->start();
+        });
+        connect(soon, &QTimer::timeout, this, [this] {
+            const QSet<QString> changed = std::exchange(m_changedMapFiles, {});
+            for (const QString &file : changed) {
+                if (QFile::exists(file))
+                    openMap(file); // watches it again (a rename replaced the watched inode)
+            }
+        });
+    }
+    m_mapFiles->removePath(path);
+    m_mapFiles->addPath(path);
 }
 
 void MainWindow::openMapDialog()

@@ -31,6 +31,7 @@ struct EngineSettings
     RelayCredentialMap relayCredentials;            // relays that want proxy authentication (never in maps)
     ExpiredMapPolicy expiredMap = ExpiredMapPolicy::Keep;
     QString historyPath;                            // SQLite file; empty: no history kept
+    int historyDays = 30;                           // races, route changes and failovers older are deleted
     QString failoverLogPath;                        // JSON lines; empty: no failover log file
     // A raced winner's remaining body is read and dropped (keeping its connection warm) up to this
     // much; past it the winner is aborted. Races started by hand deliver their object to no one.

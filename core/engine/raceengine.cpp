@@ -60,7 +60,9 @@ void RaceEngine::initialize()
     }
     if (!m_settings.historyPath.isEmpty()) {
         // Opened here, on the engine's thread: a Qt SQL connection belongs to the thread that opened it.
-        auto store = history::HistoryStore::open(m_settings.historyPath);
+        history::Retention retention;
+        retention.maxAgeDays = m_settings.historyDays;
+        auto store = history::HistoryStore::open(m_settings.historyPath, retention);
         if (store) {
             m_history = std::move(store).value();
             m_retention = new QTimer(this);

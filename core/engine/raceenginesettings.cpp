@@ -5,6 +5,7 @@
 
 #include "engine/mapexpiry.h"
 #include "engine/providerstate.h"
+#include "history/historystore.h"
 #include "log/logging.h"
 #include "race/routeclient.h"
 
@@ -24,6 +25,9 @@ void RaceEngine::updateSettings(const EngineSettings &next)
     const bool caChanged = next.caCertificates != m_settings.caCertificates;
     if (caChanged)
         changed << QStringLiteral("%1 CA certificates").arg(next.caCertificates.size());
+    const bool daysChanged = next.historyDays != m_settings.historyDays && next.historyDays > 0;
+    if (daysChanged)
+        changed << QStringLiteral("history kept %1 days").arg(next.historyDays);
     const bool regionChanged = next.edgeRegion != m_settings.edgeRegion && !next.edgeRegion.isEmpty();
     if (regionChanged)
         changed << QStringLiteral("edge region %1").arg(next.edgeRegion);
@@ -39,6 +43,16 @@ void RaceEngine::updateSettings(const EngineSettings &next)
         m_settings.caCertificates = next.caCertificates;
         for (race::RouteClient *client : std::as_const(m_clients))
             client->setCaCertificates(m_settings.caCertificates); // new connections verify with them
+    }
+    if (daysChanged) {
+        m_settings.historyDays = next.historyDays;
+        if (m_history) { // applied now, not at the next hourly pass
+            history::Retention retention = m_history->retention();
+            retention.maxAgeDays = next.historyDays;
+            m_history->setRetention(retention);
+            if (const Result<qint64> deleted = m_history->applyRetention(QDateTime::currentDateTimeUtc()); !deleted)
+                log::get("engine")->error("history retention: {}", deleted.error().toStdString());
+        }
     }
     if (regionChanged) {
         // Each provider's routes are those of the new region's alternates: its state is made again

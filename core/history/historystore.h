@@ -58,6 +58,8 @@ public:
 
     QString path() const { return m_path; }
     Retention retention() const { return m_retention; }
+    // From the next applyRetention() on.
+    void setRetention(const Retention &retention) { m_retention = retention; }
 
     // Writes. A race and its routes go in one transaction; addRaces() writes all or nothing.
     Result<qint64> addRace(const model::RaceResult &result, const QString &edgeRegion, bool testObject);

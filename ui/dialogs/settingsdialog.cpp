@@ -20,6 +20,7 @@ ConsoleSettings ConsoleSettings::load(int defaultRacesPerMinute, const QString &
     c.coldFairness = s.value(QStringLiteral("engine/fairness")).toString() == u"cold";
     c.racesPerMinute = s.value(QStringLiteral("engine/races_per_minute"), defaultRacesPerMinute).toInt();
     c.raceTimeoutS = s.value(QStringLiteral("engine/race_timeout_s"), c.raceTimeoutS).toInt();
+    c.historyDays = s.value(QStringLiteral("engine/history_days"), c.historyDays).toInt();
     c.expiredMap = s.value(QStringLiteral("engine/expired_map"), c.expiredMap).toString();
     c.keyringFolder = s.value(QStringLiteral("maps/keyring"), defaultKeyring).toString();
     return c;
@@ -33,13 +34,14 @@ void ConsoleSettings::save() const
     s.setValue(QStringLiteral("engine/fairness"), coldFairness ? QStringLiteral("cold") : QStringLiteral("warm"));
     s.setValue(QStringLiteral("engine/races_per_minute"), racesPerMinute);
     s.setValue(QStringLiteral("engine/race_timeout_s"), raceTimeoutS);
+    s.setValue(QStringLiteral("engine/history_days"), historyDays);
     s.setValue(QStringLiteral("engine/expired_map"), expiredMap);
     s.setValue(QStringLiteral("maps/keyring"), keyringFolder);
 }
 
 SettingsDialog::SettingsDialog(const ConsoleSettings &current, const QStringList &edgeRegions, QWidget *parent)
     : QDialog(parent), m_edgeRegion(new QComboBox(this)), m_caFile(new QLineEdit(current.caFile, this)),
-      m_fairness(new QComboBox(this)), m_budget(new QSpinBox(this)), m_timeout(new QSpinBox(this)),
+      m_fairness(new QComboBox(this)), m_budget(new QSpinBox(this)), m_timeout(new QSpinBox(this)), m_historyDays(new QSpinBox(this)),
       m_expiredMap(new QComboBox(this)), m_keyring(new QLineEdit(current.keyringFolder, this))
 {
     setWindowTitle(tr("Settings"));
@@ -65,6 +67,10 @@ SettingsDialog::SettingsDialog(const ConsoleSettings &current, const QStringList
     m_timeout->setRange(1, 3600);
     m_timeout->setSuffix(tr(" s"));
     m_timeout->setValue(current.raceTimeoutS);
+    m_historyDays->setObjectName(QStringLiteral("settingsHistoryDays"));
+    m_historyDays->setRange(1, 3650);
+    m_historyDays->setSuffix(tr(" days"));
+    m_historyDays->setValue(current.historyDays);
     m_expiredMap->setObjectName(QStringLiteral("settingsExpiredMap"));
     m_expiredMap->addItem(tr("keep racing on it (say so)"), QStringLiteral("keep"));
     m_expiredMap->addItem(tr("direct route only"), QStringLiteral("direct"));
@@ -78,6 +84,7 @@ SettingsDialog::SettingsDialog(const ConsoleSettings &current, const QStringList
     form->addRow(tr("&Fairness:"), m_fairness);
     form->addRow(tr("Race &budget:"), m_budget);
     form->addRow(tr("Race &timeout:"), m_timeout);
+    form->addRow(tr("&History kept:"), m_historyDays);
     form->addRow(tr("E&xpired map:"), m_expiredMap);
     form->addRow(tr("&Keyring folder:"), m_keyring);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -96,6 +103,7 @@ ConsoleSettings SettingsDialog::settings() const
     c.coldFairness = m_fairness->currentData().toString() == u"cold";
     c.racesPerMinute = m_budget->value();
     c.raceTimeoutS = m_timeout->value();
+    c.historyDays = m_historyDays->value();
     c.expiredMap = m_expiredMap->currentData().toString();
     c.keyringFolder = m_keyring->text().trimmed();
     return c;

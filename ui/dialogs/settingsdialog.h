@@ -21,6 +21,7 @@ struct ConsoleSettings
     bool coldFairness = false;                      // races on new connections instead of kept-alive ones
     int racesPerMinute = 60;                        // per provider; 0: unlimited
     int raceTimeoutS = 30;
+    int historyDays = 30;                           // history kept this long
     QString expiredMap = QStringLiteral("keep");    // keep | direct | refuse
     QString keyringFolder;                          // <provider>.pem keys for map files
 
@@ -46,6 +47,7 @@ private:
     QComboBox *m_fairness;
     QSpinBox *m_budget;
     QSpinBox *m_timeout;
+    QSpinBox *m_historyDays;
     QComboBox *m_expiredMap;
     QLineEdit *m_keyring;
 };

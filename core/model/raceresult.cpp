@@ -70,6 +70,27 @@ QJsonObject toJson(const RouteOutcome &outcome)
     };
 }
 
+QString marginKindName(RaceResult::MarginKind kind)
+{
+    switch (kind) {
+    case RaceResult::MarginKind::Measured: return QStringLiteral("measured");
+    case RaceResult::MarginKind::Projected: return QStringLiteral("projected");
+    case RaceResult::MarginKind::LowerBound: return QStringLiteral("lower_bound");
+    case RaceResult::MarginKind::None: break;
+    }
+    return QStringLiteral("none");
+}
+
+std::optional<RaceResult::MarginKind> marginKindFromName(const QString &name)
+{
+    for (auto kind : {RaceResult::MarginKind::None, RaceResult::MarginKind::Measured,
+                      RaceResult::MarginKind::Projected, RaceResult::MarginKind::LowerBound}) {
+        if (marginKindName(kind) == name)
+            return kind;
+    }
+    return std::nullopt;
+}
+
 QJsonObject toJson(const RaceResult &result)
 {
     QJsonArray routes;
@@ -80,6 +101,9 @@ QJsonObject toJson(const RaceResult &result)
         {QStringLiteral("trigger"), triggerName(result.trigger)},
         {QStringLiteral("winner"), textOrNull(result.winner)},
         {QStringLiteral("margin_ms"), msOrNull(result.marginMs)},
+        {QStringLiteral("margin_kind"), result.marginKind == RaceResult::MarginKind::None
+                                            ? QJsonValue(QJsonValue::Null)
+                                            : QJsonValue(marginKindName(result.marginKind))},
         {QStringLiteral("wasted_bytes"), result.wastedBytes},
         {QStringLiteral("threshold_bytes"), result.thresholdBytes},
         {QStringLiteral("routes"), routes},
@@ -134,6 +158,7 @@ Result<RaceResult> raceResultFromJson(const QJsonObject &object)
     const QString trigger = read.text(QStringLiteral("trigger"), true);
     result.winner = read.text(QStringLiteral("winner"));
     result.marginMs = read.number(QStringLiteral("margin_ms"), -1, false);
+    const QString marginKind = read.text(QStringLiteral("margin_kind"));
     result.wastedBytes = read.integer(QStringLiteral("wasted_bytes"));
     result.thresholdBytes = read.integer(QStringLiteral("threshold_bytes"));
     result.object = read.text(QStringLiteral("object"));
@@ -146,6 +171,14 @@ Result<RaceResult> raceResultFromJson(const QJsonObject &object)
     if (!parsed)
         return makeError(QStringLiteral("trigger: unknown \"%1\"").arg(trigger));
     result.trigger = *parsed;
+    // An older edge sends no margin_kind: its margin was a projection or a lower bound, unknown which.
+    const std::optional<RaceResult::MarginKind> kind =
+        marginKind.isEmpty() ? std::optional(result.marginMs >= 0 ? RaceResult::MarginKind::Projected
+                                                                  : RaceResult::MarginKind::None)
+                             : marginKindFromName(marginKind);
+    if (!kind)
+        return makeError(QStringLiteral("margin_kind: unknown \"%1\"").arg(marginKind));
+    result.marginKind = *kind;
     const QJsonArray routes = object.value(QStringLiteral("routes")).toArray();
     for (qsizetype i = 0; i < routes.size(); ++i) {
         Result<RouteOutcome> route = routeFromJson(routes.at(i).toObject());

@@ -11,6 +11,8 @@
 #include <QMetaType>
 #include <QString>
 
+#include <optional>
+
 namespace relayrace::model {
 
 // What one route did in one race. Times are milliseconds from the moment Qt started working on this
@@ -52,6 +54,11 @@ struct RaceResult
     // runner-up had not had its first byte yet (its remaining wait is unknowable) or no rate was
     // measurable. -1 when there is no runner-up.
     double marginMs = -1;
+    // How marginMs was obtained: Measured (the runner-up's own time to the threshold), Projected (from
+    // its bytes and rate), LowerBound (it had no byte: the margin is at least marginMs), None (no
+    // runner-up). See docs/race-engine.md.
+    enum class MarginKind { None, Measured, Projected, LowerBound };
+    MarginKind marginKind = MarginKind::None;
     qint64 wastedBytes = 0;             // body bytes every route but the winner received
     QString fairness;                   // "warm" | "cold"
     QDateTime startedAt;                // UTC, when the routes' requests were issued
@@ -63,6 +70,8 @@ struct RaceResult
 };
 
 QString stateName(RouteOutcome::State state);
+QString marginKindName(RaceResult::MarginKind kind); // "measured" | "projected" | "lower_bound" | "none"
+std::optional<RaceResult::MarginKind> marginKindFromName(const QString &name);
 
 // The race JSON of ../shared/DESIGN.md: provider, trigger, winner, margin_ms, wasted_bytes,
 // threshold_bytes, routes[{id, relay, state (won|lost|failed), connect_ms, ttfb_ms,

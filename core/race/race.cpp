@@ -527,7 +527,12 @@ void Race::conclude(int winnerIndex)
                 rate = winner.outcome.throughputBytesPerSec;
             const double projected = lane.decidedAt + (rate > 0 ? remaining * 1000.0 / rate : 0.0);
             m_result.routes[qsizetype(i)].projectedMs = projected;
-            runnerUp = std::min(runnerUp, projected - handicap(lane));
+            if (projected - handicap(lane) < runnerUp) {
+                runnerUp = projected - handicap(lane);
+                m_result.marginKind = lane.outcome.bytes > 0 && lane.outcome.throughputBytesPerSec > 0
+                                          ? model::RaceResult::MarginKind::Projected
+                                          : model::RaceResult::MarginKind::LowerBound;
+            }
         }
         // On equal terms, as the decision (see settle()): connect times a warm race did not expect are out.
         if (runnerUp != std::numeric_limits<double>::infinity())

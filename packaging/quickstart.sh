@@ -2,7 +2,7 @@
 # SPDX-FileCopyrightText: 2026 relayrace maintainers
 # SPDX-License-Identifier: MIT
 # The README's quick start, one command each on a fresh Debian 12 machine:
-#   bash packaging/quickstart.sh console   install what is missing, build, launch the console's demo
+#   bash packaging/quickstart.sh console   install what is missing, build the console (only), launch its demo
 #   bash packaging/quickstart.sh test      install what is missing, build, run every test (CTest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,8 @@ bash packaging/install-deps.sh
 case "$1" in
   console)
     cmake --preset release >/dev/null
-    cmake --build --preset release
+    # Only what it launches: the tests are the test command's business.
+    cmake --build --preset release --target relayrace-console
     exec build/release/app/relayrace-console --demo
     ;;
   test)

@@ -25,12 +25,21 @@ bool haveDisplay()
         || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
 }
 
+// How to run this very executable again: its path as typed when it was given one (a source build is
+// not on the PATH), else its name.
+QByteArray selfCommand(const char *argv0)
+{
+    const QByteArray typed(argv0 ? argv0 : "");
+    return typed.contains('/') ? typed : QByteArrayLiteral("relayrace-console");
+}
+
 int runHeadless(int argc, char **argv, spdlog::level::level_enum level)
 {
     std::fprintf(stderr,
                  "relayrace-console: no display here (DISPLAY and WAYLAND_DISPLAY are unset), so the demo\n"
                  "runs headless in this terminal instead. To see the window, run it in a desktop session,\n"
-                 "or under a virtual display:  xvfb-run -a relayrace-console --demo\n\n");
+                 "or under a virtual display:  xvfb-run -a %s --demo\n\n",
+                 selfCommand(argv[0]).constData());
     relayrace::preferUnixEventDispatcher(relayrace::ProcessKind::Console);
     QCoreApplication app(argc, argv);
     relayrace::log::init({level, true, "relayrace-console"});
@@ -118,7 +127,8 @@ int main(int argc, char **argv)
         if (parser.isSet(demo))
             return runHeadless(argc, argv, *level);
         std::fprintf(stderr, "relayrace-console: no display (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a desktop\n"
-                             "session or under xvfb-run -a, or try 'relayrace-console --demo' for the headless demo.\n");
+                             "session or under xvfb-run -a, or try '%s --demo' for the headless demo.\n",
+                     selfCommand(argv[0]).constData());
         return 1;
     }
 

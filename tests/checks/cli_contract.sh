@@ -38,6 +38,9 @@ check 2 "relayrace lab --log-level loud" "unknown log level 'loud'" err -- "$cli
 check 0 "relayrace-console --version" '^relayrace-console [0-9]+\.[0-9]+\.[0-9]+$' out -- "$console" --version
 check 0 "relayrace-console --help" '--demo' out -- "$console" --help
 check 2 "relayrace-console --bogus" "Unknown option 'bogus'" err -- "$console" --bogus
+# With no display it says how to run this very executable (a source build is not on the PATH).
+check 1 "relayrace-console with no display names its own path" "try '.*/relayrace-console --demo'" err -- \
+  env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$console"
 rm -f /tmp/cli_contract_err.$$
 [ $fail -eq 0 ] && echo "cli contract: all checks passed"
 exit $fail

@@ -145,7 +145,7 @@ void TestHistoryPanel::initTestCase()
     m_panel->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
     QSignalSpy loaded(m_panel.get(), &HistoryPanel::loaded);
-    m_panel->findChild<QComboBox *>(QStringLiteral("historyRange"))->setCurrentIndex(int(HistoryPanel::Range::Last24Hours));
+    m_panel->setRange(HistoryPanel::Range::Last24Hours);
     m_panel->setHistoryPath(m_path);
     m_panel->setProvider(QStringLiteral("shop"));
     QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1, 60000);

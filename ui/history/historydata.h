@@ -29,6 +29,10 @@ struct HistoryQuery
     QDateTime to;
     int widthPx = 800;
     bool full = false;  // read the whole range from the store again, not only what is new
+    // Fit the range to the data: from is how far back to look; the charts then start shortly before
+    // the first race found (at least kFitMinimumSeconds before to).
+    bool fit = false;
+    static constexpr qint64 kFitMinimumSeconds = 600;
 };
 
 // One route's figure over time: x = ms since the epoch, y = ms.

@@ -57,12 +57,14 @@ HistoryPanel::HistoryPanel(QWidget *parent)
 {
     setObjectName(QStringLiteral("historyPanel"));
     m_range->setObjectName(QStringLiteral("historyRange"));
+    m_range->addItem(tr("Fit the data"), int(Range::FitData));
     m_range->addItem(tr("Last hour"), int(Range::LastHour));
     m_range->addItem(tr("Last 6 h"), int(Range::Last6Hours));
     m_range->addItem(tr("Last 24 h"), int(Range::Last24Hours));
     m_range->addItem(tr("Last 7 days"), int(Range::Last7Days));
-    m_range->setCurrentIndex(int(Range::Last24Hours));
-    m_range->setToolTip(tr("Time range of the charts"));
+    m_range->setCurrentIndex(0);
+    m_range->setToolTip(tr("Time range of the charts; \"Fit the data\" starts them just before the first race "
+                           "of the last 7 days"));
     m_status->setObjectName(QStringLiteral("historyStatus"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
@@ -81,7 +83,7 @@ HistoryPanel::HistoryPanel(QWidget *parent)
 
     // Empty charts with their axes, so the plot width is right before the first data arrives.
     m_data.to = QDateTime::currentDateTimeUtc();
-    m_data.from = m_data.to.addSecs(-rangeSeconds(range()));
+    m_data.from = m_data.to.addSecs(range() == Range::FitData ? -HistoryQuery::kFitMinimumSeconds : -rangeSeconds(range()));
     drawTimeToThreshold(m_tttView, m_data);
     drawBand(m_bandView, m_data);
     drawWinners(m_winnerView, m_data);
@@ -129,7 +131,8 @@ qint64 HistoryPanel::rangeSeconds(Range range)
     case Range::LastHour: return 3600;
     case Range::Last6Hours: return 6 * 3600;
     case Range::Last24Hours: return 24 * 3600;
-    case Range::Last7Days: break;
+    case Range::Last7Days:
+    case Range::FitData: break; // looks back 7 days
     }
     return 7 * 24 * 3600;
 }
@@ -164,7 +167,10 @@ void HistoryPanel::reload()
 
 int HistoryPanel::refreshIntervalMs() const
 {
-    const qint64 columnMs = rangeSeconds(range()) * 1000 / std::max(50, currentPlotWidth());
+    // A fitted range refreshes for the span it shows, not the 7 days it looks back.
+    const qint64 spanMs = range() == Range::FitData && m_data.from.isValid() ? m_data.from.msecsTo(m_data.to)
+                                                                            : rangeSeconds(range()) * 1000;
+    const qint64 columnMs = spanMs / std::max(50, currentPlotWidth());
     return int(std::clamp<qint64>(columnMs, kRefreshIntervalMs, kMaxRefreshIntervalMs));
 }
 
@@ -229,6 +235,7 @@ void HistoryPanel::startQuery()
     query.provider = m_provider;
     query.to = QDateTime::currentDateTimeUtc();
     query.from = query.to.addSecs(-rangeSeconds(range()));
+    query.fit = range() == Range::FitData;
     query.widthPx = currentPlotWidth();
     query.full = std::exchange(m_readAll, false);
     m_latest->store(query.generation);

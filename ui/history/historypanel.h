@@ -35,7 +35,8 @@ class HistoryPanel final : public QWidget
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HistoryPanel)
 public:
-    enum class Range { LastHour, Last6Hours, Last24Hours, Last7Days };
+    // FitData (the default): up to 7 days back, the charts starting just before the first race found.
+    enum class Range { LastHour, Last6Hours, Last24Hours, Last7Days, FitData };
     // Refreshes coalesce to at most one per pixel column's span of the range, within these bounds: a
     // sooner one could change only the newest column, and over a long history a query is a second
     // of CPU (7 days, 1M samples) that the console's other threads need.

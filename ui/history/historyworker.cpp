@@ -94,8 +94,20 @@ void HistoryWorker::run(const HistoryQuery &query)
         Q_EMIT finished(data);
 }
 
-HistoryData HistoryWorker::compute(const HistoryQuery &query)
+QDateTime HistoryWorker::fittedFrom(const QDateTime &from, const QDateTime &to) const
 {
+    const qint64 toMs = to.toMSecsSinceEpoch();
+    const auto [begin, end] = m_window.samplesIn(from.toMSecsSinceEpoch(), toMs);
+    if (begin == end)
+        return std::max(from, to.addSecs(-HistoryQuery::kFitMinimumSeconds));
+    const qint64 first = m_window.samples()[begin].atMs;
+    const qint64 start = std::min(first - (toMs - first) / 20, toMs - HistoryQuery::kFitMinimumSeconds * 1000);
+    return std::max(from, QDateTime::fromMSecsSinceEpoch(start, Qt::UTC));
+}
+
+HistoryData HistoryWorker::compute(const HistoryQuery &asked)
+{
+    HistoryQuery query = asked; // a fitted range moves from once the window is read
     HistoryData data;
     data.generation = query.generation;
     data.provider = query.provider;
@@ -131,6 +143,10 @@ HistoryData HistoryWorker::compute(const HistoryQuery &query)
     data.fullRead = *read == history::SampleWindow::Read::Full;
     if (stale(query))
         return data;
+    if (query.fit) {
+        query.from = fittedFrom(query.from, query.to);
+        data.from = query.from;
+    }
     const auto &names = m_window.routeNames();
     const auto &samples = m_window.samples();
     const auto [samplesBegin, samplesEnd] = m_window.samplesIn(fromMs, toMs);

@@ -42,6 +42,9 @@ Q_SIGNALS:
 
 private:
     bool stale(const HistoryQuery &query) const { return m_latest->load() != query.generation; }
+    // A fitted range's start: a twentieth of the data's span before the first race in [from, to],
+    // and at least HistoryQuery::kFitMinimumSeconds before to; from itself when it holds no race.
+    QDateTime fittedFrom(const QDateTime &from, const QDateTime &to) const;
 
     std::shared_ptr<std::atomic<quint64>> m_latest;
     std::unique_ptr<history::SampleSource> m_store; // the store's file, or an edge's API (remote::RemoteHistory)

@@ -8,6 +8,7 @@
 #include "model/routechange.h"
 #include "engine/raceengine.h"
 #include "model/raceresult.h"
+#include "ui/topology/nodeitem.h"
 #include "ui/topology/routeitem.h"
 #include "ui/topology/topologyscene.h"
 #include "ui/topology/topologyview.h"

@@ -2,11 +2,18 @@
 // SPDX-License-Identifier: MIT
 #include "routeitem.h"
 
+#include "map/routemap.h"
+#include "model/raceresult.h"
+#include "ui/theme/palette.h"
+#include "ui/topology/labelitem.h"
+
 #include <QBrush>
 #include <QFont>
 #include <QGraphicsEllipseItem>
 #include <QGraphicsSimpleTextItem>
 #include <QPen>
+
+#include <array>
 
 namespace relayrace::ui {
 
@@ -14,24 +21,40 @@ namespace {
 
 constexpr double kDotRadius = 5.0;
 
-QGraphicsSimpleTextItem *makeText(QGraphicsItem *parent, const QString &text)
+theme::Tone toneOf(RouteHealth health)
 {
-    auto *item = new QGraphicsSimpleTextItem(text, parent);
-    item->setFlag(QGraphicsItem::ItemIgnoresTransformations);
-    return item;
+    switch (health) {
+    case RouteHealth::Ok: return theme::Tone::Good;
+    case RouteHealth::Slow: return theme::Tone::Warning;
+    case RouteHealth::Failed: return theme::Tone::Bad;
+    case RouteHealth::Unknown: break;
+    }
+    return theme::Tone::Neutral;
+}
+
+// The latest outcome's glyph (✓ won, ○ lost, ✗ failed), from its state's name.
+QString glyphOfState(const QString &name)
+{
+    using State = model::RouteOutcome::State;
+    for (const State state : {State::Won, State::Lost, State::Failed, State::Racing, State::Connecting}) {
+        if (model::stateName(state) == name)
+            return theme::glyphOf(state);
+    }
+    return QString();
 }
 
 } // namespace
 
 QColor healthColor(RouteHealth health)
 {
-    switch (health) {
-    case RouteHealth::Ok: return QColor(0x2e, 0x7d, 0x32);
-    case RouteHealth::Slow: return QColor(0xe0, 0x9b, 0x00);
-    case RouteHealth::Failed: return QColor(0xc6, 0x28, 0x28);
-    case RouteHealth::Unknown: break;
-    }
-    return QColor(0x90, 0x90, 0x90);
+    return theme::color(toneOf(health));
+}
+
+Qt::PenStyle healthPattern(RouteHealth health, bool markedFailed)
+{
+    if (markedFailed || health == RouteHealth::Failed)
+        return Qt::DashLine;
+    return health == RouteHealth::Slow ? Qt::DotLine : Qt::SolidLine;
 }
 
 QString healthName(RouteHealth health)
@@ -50,28 +73,25 @@ QString formatMs(double ms)
     return ms < 0 ? QStringLiteral("–") : QString::number(ms, 'f', 1) + QStringLiteral(" ms");
 }
 
-RouteItem::RouteItem(const QString &routeId, const QPainterPath &path, QPointF labelAt, double labelOffsetPx,
-                     QPointF crossAt, QGraphicsItem *parent)
+RouteItem::RouteItem(const QString &routeId, const QPainterPath &path, QPointF crossAt, QGraphicsItem *parent)
     : QGraphicsPathItem(path, parent)
     , m_routeId(routeId)
-    , m_labelOffsetPx(labelOffsetPx)
-    , m_label(makeText(this, QString()))
+    , m_label(new LabelItem(LabelItem::Kind::Route, QString(), this))
     , m_dot(new QGraphicsEllipseItem(-kDotRadius, -kDotRadius, 2 * kDotRadius, 2 * kDotRadius, this))
-    , m_cross(makeText(this, QStringLiteral("✕")))
+    , m_cross(new QGraphicsSimpleTextItem(QStringLiteral("✕"), this))
 {
     // Stroked once into a pixmap, then copied: progress dots and labels moving over the route repainted
     // (antialiased, wide, round-capped) the whole path at every progress update (bench_console, perf).
     setCacheMode(QGraphicsItem::DeviceCoordinateCache);
     setData(0, QStringLiteral("route"));
     setData(1, routeId);
-    m_label->setPos(labelAt);
-    m_label->setZValue(5);
     m_dot->setFlag(QGraphicsItem::ItemIgnoresTransformations);
-    m_dot->setBrush(QColor(0x15, 0x65, 0xc0));
+    m_dot->setBrush(theme::color(theme::Tone::Active));
     m_dot->setPen(QPen(Qt::white, 1.5));
     m_dot->setZValue(2);
     m_dot->setCacheMode(QGraphicsItem::DeviceCoordinateCache); // it moves at every progress update
     m_dot->hide();
+    m_cross->setFlag(QGraphicsItem::ItemIgnoresTransformations);
     QFont crossFont = m_cross->font();
     crossFont.setPointSizeF(crossFont.pointSizeF() * 1.8);
     crossFont.setBold(true);
@@ -79,19 +99,48 @@ RouteItem::RouteItem(const QString &routeId, const QPainterPath &path, QPointF l
     m_cross->setBrush(healthColor(RouteHealth::Failed));
     const QRectF crossBox = m_cross->boundingRect();
     m_cross->setTransform(QTransform::fromTranslate(-crossBox.width() / 2, -crossBox.height() / 2));
-    m_cross->setPos(crossAt);
     m_cross->setZValue(3);
     m_cross->hide();
+    setGeometry(path, crossAt);
 }
 
-void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double baselineRttMs)
+void RouteItem::setGeometry(const QPainterPath &path, QPointF crossAt)
+{
+    setPath(path);
+    m_cross->setPos(crossAt);
+    m_label->setPos(path.pointAtPercent(0.5));
+    if (m_progress >= 0)
+        m_dot->setPos(path.pointAtPercent(qBound(0.0, m_progress, 1.0)));
+}
+
+QList<QPointF> RouteItem::labelAnchors() const
+{
+    // Along the route, from its middle outward, both ways; a via route's legs by their own middles first.
+    const QPainterPath route = path();
+    QList<QPointF> anchors;
+    if (route.elementCount() == 3) {
+        const QLineF first(route.elementAt(0), route.elementAt(1));
+        const QLineF second(route.elementAt(1), route.elementAt(2));
+        const QLineF longer = first.length() >= second.length() ? first : second;
+        const QLineF shorter = first.length() >= second.length() ? second : first;
+        for (double t : {0.5, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85})
+            anchors.append(longer.pointAt(t));
+        for (double t : {0.5, 0.35, 0.65})
+            anchors.append(shorter.pointAt(t));
+        return anchors;
+    }
+    for (double t : {0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88})
+        anchors.append(route.pointAtPercent(t));
+    return anchors;
+}
+
+void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double baselineRttMs, const QPalette &palette)
 {
     QPen pen(healthColor(figures.health), optimal ? kOptimalWidth : kNormalWidth);
     pen.setCosmetic(true);
-    pen.setCapStyle(Qt::RoundCap);
+    pen.setCapStyle(figures.health == RouteHealth::Slow ? Qt::FlatCap : Qt::RoundCap);
     pen.setJoinStyle(Qt::RoundJoin);
-    if (figures.markedFailed)
-        pen.setStyle(Qt::DashLine);
+    pen.setStyle(healthPattern(figures.health, figures.markedFailed));
     setPen(pen);
     setZValue(optimal ? 1 : 0);
 
@@ -107,15 +156,21 @@ void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double bas
     } else if (baselineRttMs >= 0) {
         label = QStringLiteral("rtt ") + formatMs(baselineRttMs);
     }
+    if (const QString glyph = glyphOfState(figures.state); !glyph.isEmpty() && !label.isEmpty())
+        label = glyph + QLatin1Char(' ') + label;
+    // Which route it is, where lines cross: its region's id, or "direct".
+    if (!label.isEmpty()) {
+        const QString region = map::regionOfRoute(m_routeId);
+        label = (region.isEmpty() ? m_routeId : region) + QLatin1Char(' ') + label;
+    }
     m_label->setText(label);
-    m_label->setBrush(healthColor(figures.health).darker(130));
+    m_label->setColor(theme::readable(toneOf(figures.health), palette));
+    QColor backdrop = palette.color(QPalette::Base);
+    backdrop.setAlphaF(0.85f);
+    m_label->setBackdrop(backdrop);
     QFont font = m_label->font();
     font.setBold(optimal);
     m_label->setFont(font);
-    // Centred on its anchor; the offset is in device pixels since the label ignores the zoom.
-    const QRectF box = m_label->boundingRect();
-    m_label->setTransform(QTransform::fromTranslate(-box.width() / 2,
-                                                    m_labelOffsetPx >= 0 ? m_labelOffsetPx : m_labelOffsetPx - box.height()));
 
     QString tip = QStringLiteral("<b>%1</b>%2<br>health: %3").arg(m_routeId.toHtmlEscaped(),
         optimal ? QStringLiteral(" (optimal)") : QString(), healthName(figures.health));
@@ -127,7 +182,7 @@ void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double bas
     if (baselineRttMs >= 0)
         tip += QStringLiteral("<br>region RTT to origin (map): %1").arg(formatMs(baselineRttMs));
     if (figures.markedFailed)
-        tip += QStringLiteral("<br><font color=\"#c62828\">failed: %1</font>").arg(figures.failReason.toHtmlEscaped());
+        tip += QStringLiteral("<br><b>failed: %1</b>").arg(figures.failReason.toHtmlEscaped());
     setToolTip(tip);
     m_label->setToolTip(tip);
     m_cross->setToolTip(tip);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <QGraphicsPathItem>
+#include <QList>
+#include <QPalette>
 #include <QPen>
 #include <QString>
 
@@ -10,6 +12,8 @@ class QGraphicsEllipseItem;
 class QGraphicsSimpleTextItem;
 
 namespace relayrace::ui {
+
+class LabelItem;
 
 // How a route did in its latest race: what its colour says.
 enum class RouteHealth { Unknown, Ok, Slow, Failed };
@@ -25,10 +29,13 @@ struct RouteFigures
     bool markedFailed = false;     // failed in a race or failed over, until it races fine again
     QString failReason;
     double progress = -1;          // fraction of the threshold during a race; -1: no race running
+    QList<double> recentMs;        // time to the threshold (measured, else projected) of its latest races, oldest first
 };
 
 // One route drawn as a polyline edge -> (region ->) origin, with its label, its progress dot and, when
-// it failed, a cross. Labels, dot and cross ignore the view's zoom so they stay readable.
+// it failed, a cross. Labels, dot and cross ignore the view's zoom so they stay readable. Its health is
+// told by colour (Okabe-Ito, ui/theme), by the line's pattern (solid ok, dotted slow, dashed failed)
+// and by the label's glyph (the latest outcome's: won, lost, failed).
 class RouteItem final : public QGraphicsPathItem
 {
 public:
@@ -36,16 +43,22 @@ public:
     static constexpr double kNormalWidth = 2.0;
     static constexpr double kOptimalWidth = 5.0;
 
-    // labelAt: where the figures go (a via route's region, the direct route's apex); the label sits
-    // labelOffsetPx device pixels below it (negative: above). crossAt: where a failure is marked.
-    RouteItem(const QString &routeId, const QPainterPath &path, QPointF labelAt, double labelOffsetPx, QPointF crossAt,
-              QGraphicsItem *parent = nullptr);
+    // crossAt: where a failure is marked. The label sits half way until the view places it.
+    RouteItem(const QString &routeId, const QPainterPath &path, QPointF crossAt, QGraphicsItem *parent = nullptr);
 
     int type() const override { return Type; }
     QString routeId() const { return m_routeId; }
 
-    // baseline: the map's RTT of the region (via routes), shown until the route has raced.
-    void setFigures(const RouteFigures &figures, bool optimal, double baselineRttMs);
+    // New end points (the view spread places that coincide).
+    void setGeometry(const QPainterPath &path, QPointF crossAt);
+    // baseline: the map's RTT of the region (via routes), shown until the route has raced. Colours
+    // are made readable on the palette.
+    void setFigures(const RouteFigures &figures, bool optimal, double baselineRttMs, const QPalette &palette = QPalette());
+
+    LabelItem *label() const { return m_label; }
+    // Where its label may go, by preference: points along the route (scene coordinates), the middle
+    // of its longer leg first.
+    QList<QPointF> labelAnchors() const;
 
     bool isBold() const { return pen().widthF() > kNormalWidth; }
     bool isMarkedFailed() const;
@@ -57,13 +70,13 @@ public:
 private:
     QString m_routeId;
     double m_progress = -1;
-    double m_labelOffsetPx = 0;
-    QGraphicsSimpleTextItem *m_label = nullptr;
+    LabelItem *m_label = nullptr;
     QGraphicsEllipseItem *m_dot = nullptr;
     QGraphicsSimpleTextItem *m_cross = nullptr;
 };
 
-QColor healthColor(RouteHealth health);
+QColor healthColor(RouteHealth health); // the line's colour (ui/theme's tone of the health)
+Qt::PenStyle healthPattern(RouteHealth health, bool markedFailed);
 QString healthName(RouteHealth health);
 QString formatMs(double ms); // "12.3 ms", or "–" when not measured
 

@@ -3,9 +3,12 @@
 #include "topologyscene.h"
 
 #include "model/raceresult.h"
+#include "ui/topology/labelitem.h"
+#include "ui/topology/landoutline.h"
+#include "ui/topology/nodeitem.h"
+#include "ui/topology/routegain.h"
 
-#include <QGraphicsEllipseItem>
-#include <QGraphicsSimpleTextItem>
+#include <QEvent>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -15,13 +18,8 @@ namespace relayrace::ui {
 
 namespace {
 
-constexpr double kGraticuleDegrees = 10.0;
-constexpr double kNodeRadius = 7.0;
 constexpr double kFlankDegrees = 8.0;   // how far beyond the regions the default edge/origin sit
 constexpr double kMarginDegrees = 4.0;
-constexpr double kDirectBow = 0.06;            // the direct route's apex beyond the regions, share of its length
-constexpr double kViaLabelOffsetPx = 24.0;     // below the region's name
-constexpr double kDirectLabelOffsetPx = 6.0;
 
 GeoPoint meanOf(const QList<map::Region> &regions)
 {
@@ -132,6 +130,8 @@ void TopologyScene::setOptimalRoute(const QString &provider, const QString &rout
     state.optimalRoute = routeId;
     refreshRoute(provider, previous);
     refreshRoute(provider, routeId);
+    if (provider == m_current)
+        refreshCaption();
 }
 
 void TopologyScene::markRouteFailed(const QString &provider, const QString &routeId, const QString &reason)
@@ -150,6 +150,8 @@ void TopologyScene::applyRaceResult(const model::RaceResult &result)
 {
     auto &state = m_providers[result.provider];
     state.raceId = 0;
+    if (!result.winner.isEmpty())
+        state.lastWinner = result.winner;
     const model::RouteOutcome *winner = result.route(result.winner);
     const double best = winner ? winner->timeToThresholdMs : -1;
     bool newRoute = false;
@@ -170,6 +172,11 @@ void TopologyScene::applyRaceResult(const model::RaceResult &result)
         figures.markedFailed = false;
         figures.failReason.clear();
         const double time = outcome.timeToThresholdMs >= 0 ? outcome.timeToThresholdMs : outcome.projectedMs;
+        if (time > 0) {
+            figures.recentMs.append(time);
+            while (figures.recentMs.size() > kGainRaces)
+                figures.recentMs.removeFirst();
+        }
         const bool slow = time < 0 || (best > 0 && time > best * kSlowFactor);
         figures.health = slow ? RouteHealth::Slow : RouteHealth::Ok;
     }
@@ -179,6 +186,7 @@ void TopologyScene::applyRaceResult(const model::RaceResult &result)
         rebuild();
     for (auto it = state.routes.cbegin(); it != state.routes.cend(); ++it)
         refreshRoute(result.provider, it.key());
+    refreshCaption();
 }
 
 void TopologyScene::beginRace(const QString &provider, quint64 raceId, const QStringList &routes)
@@ -225,67 +233,55 @@ void TopologyScene::rebuild()
     m_regionItems.clear();
     m_edgeItem = nullptr;
     m_originItem = nullptr;
+    m_caption = nullptr;
     const auto it = m_providers.constFind(m_current);
     if (it == m_providers.constEnd()) {
         Q_EMIT contentChanged();
         return;
     }
     const ProviderState &state = *it;
-    const QPointF edge = project(edgePosition());
-    const QPointF origin = project(originPosition(m_current));
-
-    // The direct route bows to the side where the regions reach least far from it, and past them, so
-    // it never hides a via route's leg.
-    const QLineF chord(edge, origin);
-    const double length = std::max(chord.length(), 1.0);
-    double reachPositive = 0; // the side where the cross product chord x (region - edge) is > 0
-    double reachNegative = 0;
+    m_edgeItem = addNode(project(edgePosition()), int(NodeItem::Kind::Edge), m_edgeRegion, tr("edge"),
+                         tr("<b>edge</b> (this console's engine)<br>alternates list: %1").arg(m_edgeRegion));
+    const QString originUrl = state.map.origin.toString();
+    m_originItem = addNode(project(originPosition(m_current)), int(NodeItem::Kind::Origin), m_current, tr("origin"),
+                           tr("<b>origin</b> of %1<br>%2").arg(m_current.toHtmlEscaped(), originUrl.toHtmlEscaped()));
     for (const auto &region : state.map.regions) {
-        const QPointF at = project({region.lat, region.lon}) - edge;
-        const double distance = (chord.dx() * at.y() - chord.dy() * at.x()) / length;
-        reachPositive = std::max(reachPositive, distance);
-        reachNegative = std::max(reachNegative, -distance);
+        m_regionItems.insert(region.id, addNode(project({region.lat, region.lon}), int(NodeItem::Kind::Region), region.id,
+                                                region.name.isEmpty() ? region.id : region.name, regionToolTip(state, region)));
     }
-    QPointF bow(-chord.dy() / length, chord.dx() / length); // unit normal toward the positive side
-    if (reachNegative < reachPositive)
-        bow = -bow;
-    const double apex = std::min(reachNegative, reachPositive) + length * kDirectBow;
-    const QPointF control = chord.pointAt(0.5) + bow * apex * 2; // a quadratic's apex is half way there
-
     for (const auto &id : routeIds(state)) {
-        QPainterPath path(edge);
-        QPointF labelAt;
-        double labelOffset = kViaLabelOffsetPx;
-        QPointF crossAt;
-        if (const map::Region *region = viaRegion(state, id)) {
-            labelAt = project({region->lat, region->lon});
-            path.lineTo(labelAt);
-            path.lineTo(origin);
-            crossAt = QLineF(edge, labelAt).pointAt(0.5);
-        } else {
-            path.quadTo(control, origin);
-            labelAt = path.pointAtPercent(0.5);
-            labelOffset = bow.y() < 0 ? -kDirectLabelOffsetPx : kDirectLabelOffsetPx;
-            crossAt = path.pointAtPercent(0.25);
-        }
-        auto *item = new RouteItem(id, path, labelAt, labelOffset, crossAt);
+        auto *item = new RouteItem(id, QPainterPath(), QPointF());
         addItem(item);
         m_routeItems.insert(id, item);
-        item->setFigures(state.routes.value(id), state.optimalRoute == id, baselineRtt(state, id));
+        item->setFigures(state.routes.value(id), state.optimalRoute == id, baselineRtt(state, id), palette());
     }
-
-    m_edgeItem = addNode(edge, QColor(0x15, 0x65, 0xc0), kNodeRadius + 1, QStringLiteral("edge"), m_edgeRegion,
-                         tr("edge"), tr("<b>edge</b> (this console's engine)<br>alternates list: %1").arg(m_edgeRegion));
-    const QString originUrl = state.map.origin.toString();
-    m_originItem = addNode(origin, QColor(0x37, 0x47, 0x4f), kNodeRadius + 1, QStringLiteral("origin"), m_current,
-                           tr("origin"), tr("<b>origin</b> of %1<br>%2").arg(m_current.toHtmlEscaped(), originUrl.toHtmlEscaped()));
-    for (const auto &region : state.map.regions) {
-        m_regionItems.insert(region.id, addNode(project({region.lat, region.lon}), QColor(0x7e, 0x57, 0xc2), kNodeRadius,
-                                                QStringLiteral("region"), region.id,
-                                                region.name.isEmpty() ? region.id : region.name,
-                                                regionToolTip(state, region)));
-    }
+    layoutRoutes();
+    m_caption = new LabelItem(LabelItem::Kind::Caption, QString());
+    addItem(m_caption);
+    m_caption->setColor(palette().color(QPalette::Text));
+    QColor backdrop = palette().color(QPalette::Base);
+    backdrop.setAlphaF(0.9f);
+    m_caption->setBackdrop(backdrop);
+    refreshCaption();
     Q_EMIT contentChanged();
+}
+
+QString TopologyScene::captionText() const
+{
+    return m_caption ? m_caption->text() : QString();
+}
+
+void TopologyScene::refreshCaption()
+{
+    const auto it = m_providers.constFind(m_current);
+    if (!m_caption || it == m_providers.constEnd())
+        return;
+    const QString optimal = it->optimalRoute.isEmpty() ? it->lastWinner : it->optimalRoute;
+    const QString text = gainCaption(optimal, it->routes);
+    if (text == m_caption->text())
+        return;
+    m_caption->setText(text);
+    Q_EMIT labelsChanged();
 }
 
 void TopologyScene::refreshRoute(const QString &provider, const QString &routeId)
@@ -293,25 +289,23 @@ void TopologyScene::refreshRoute(const QString &provider, const QString &routeId
     if (provider != m_current || routeId.isEmpty())
         return;
     const ProviderState &state = m_providers[provider];
-    if (auto *item = m_routeItems.value(routeId))
-        item->setFigures(state.routes.value(routeId), state.optimalRoute == routeId, baselineRtt(state, routeId));
+    if (auto *item = m_routeItems.value(routeId)) {
+        const QString before = item->labelText();
+        const bool boldBefore = item->isBold();
+        item->setFigures(state.routes.value(routeId), state.optimalRoute == routeId, baselineRtt(state, routeId), palette());
+        if (item->labelText() != before || item->isBold() != boldBefore)
+            Q_EMIT labelsChanged();
+    }
     if (const map::Region *region = viaRegion(state, routeId); region && m_regionItems.contains(region->id))
-        m_regionItems[region->id]->setToolTip(regionToolTip(state, *region));
+        m_regionItems[region->id]->setToolTips(regionToolTip(state, *region));
 }
 
-QGraphicsEllipseItem *TopologyScene::addNode(QPointF at, const QColor &color, double radius, const QString &kind,
-                                             const QString &id, const QString &label, const QString &toolTip)
+NodeItem *TopologyScene::addNode(QPointF at, int kind, const QString &id, const QString &label, const QString &toolTip)
 {
-    auto *node = addEllipse(-radius, -radius, 2 * radius, 2 * radius, QPen(color.darker(150), 1.5), color);
-    node->setFlag(QGraphicsItem::ItemIgnoresTransformations);
-    node->setPos(at);
-    node->setZValue(4);
-    node->setData(0, kind);
-    node->setData(1, id);
-    node->setToolTip(toolTip);
-    auto *text = new QGraphicsSimpleTextItem(label, node);
-    text->setPos(-text->boundingRect().width() / 2, radius + 2);
-    text->setToolTip(toolTip);
+    auto *node = new NodeItem(NodeItem::Kind(kind), id, label, toolTip);
+    addItem(node);
+    node->setGeoPos(at);
+    node->applyPalette(palette());
     return node;
 }
 
@@ -339,12 +333,10 @@ double TopologyScene::baselineRtt(const ProviderState &state, const QString &rou
 QRectF TopologyScene::contentRect() const
 {
     QList<QPointF> points;
-    if (m_edgeItem)
-        points.append(m_edgeItem->pos());
-    if (m_originItem)
-        points.append(m_originItem->pos());
-    for (const auto *item : m_regionItems)
-        points.append(item->pos());
+    for (const NodeItem *node : nodeItems())
+        points.append(node->geoPos());
+    for (const RouteItem *route : m_routeItems)
+        points.append(route->path().pointAtPercent(0.5)); // the direct route's apex too
     if (points.isEmpty())
         return QRectF(project({10, -20}), project({-10, 20}));
     QPointF low = points.first();
@@ -361,21 +353,15 @@ QRectF TopologyScene::contentRect() const
 
 void TopologyScene::drawBackground(QPainter *painter, const QRectF &rect)
 {
-    painter->fillRect(rect, QColor(0xfa, 0xfb, 0xfc));
-    QPen pen(QColor(0xd8, 0xdd, 0xe3), 0);
-    painter->setPen(pen);
-    const double step = kGraticuleDegrees * kPixelsPerDegree;
-    const QRectF world = sceneRect().intersected(rect);
-    for (double x = std::ceil(world.left() / step) * step; x <= world.right(); x += step)
-        painter->drawLine(QPointF(x, world.top()), QPointF(x, world.bottom()));
-    for (double y = std::ceil(world.top() / step) * step; y <= world.bottom(); y += step)
-        painter->drawLine(QPointF(world.left(), y), QPointF(world.right(), y));
-    pen.setColor(QColor(0xb0, 0xb8, 0xc2)); // the equator and the prime meridian
-    painter->setPen(pen);
-    if (world.top() <= 0 && world.bottom() >= 0)
-        painter->drawLine(QPointF(world.left(), 0), QPointF(world.right(), 0));
-    if (world.left() <= 0 && world.right() >= 0)
-        painter->drawLine(QPointF(0, world.top()), QPointF(0, world.bottom()));
+    drawMapBackground(painter, rect, sceneRect(), palette());
+}
+
+bool TopologyScene::event(QEvent *event)
+{
+    const bool handled = QGraphicsScene::event(event);
+    if (event->type() == QEvent::PaletteChange)
+        rebuild(); // every item takes its colours from the palette
+    return handled;
 }
 
 } // namespace relayrace::ui

@@ -11,13 +11,14 @@
 
 #include <optional>
 
-class QGraphicsEllipseItem;
-
 namespace relayrace::model {
 struct RaceResult;
 }
 
 namespace relayrace::ui {
+
+class LabelItem;
+class NodeItem;
 
 struct GeoPoint
 {
@@ -26,8 +27,10 @@ struct GeoPoint
 };
 
 // The topology of one provider at a time: edge, regions and origin placed by lat/lon on an
-// equirectangular grid, one RouteItem per candidate route. Keeps every provider's map and route figures
-// (the truth) and rebuilds the items from them when the shown provider changes.
+// equirectangular map of the world's land, one RouteItem per candidate route, and a caption naming the
+// optimal route and its gain over direct. Keeps every provider's map and route figures (the truth) and
+// rebuilds the items from them when the shown provider changes. Where labels go, and how places that
+// coincide are spread apart, depends on the zoom: the view decides (TopologyView::relayout).
 class TopologyScene final : public QGraphicsScene
 {
     Q_OBJECT
@@ -64,17 +67,27 @@ public:
     // The shown provider's items.
     RouteItem *routeItem(const QString &routeId) const { return m_routeItems.value(routeId); }
     QList<RouteItem *> routeItems() const { return m_routeItems.values(); }
-    QGraphicsEllipseItem *regionItem(const QString &regionId) const { return m_regionItems.value(regionId); }
-    QGraphicsEllipseItem *edgeItem() const { return m_edgeItem; }
-    QGraphicsEllipseItem *originItem() const { return m_originItem; }
-    // The part of the scene worth showing: every node with a margin.
+    NodeItem *regionItem(const QString &regionId) const { return m_regionItems.value(regionId); }
+    NodeItem *edgeItem() const { return m_edgeItem; }
+    NodeItem *originItem() const { return m_originItem; }
+    // Edge, origin, then the regions.
+    QList<NodeItem *> nodeItems() const;
+    LabelItem *captionItem() const { return m_caption; }
+    QString captionText() const;
+    // Moves nodes to these scene positions (spread from their places on the map) and the routes' ends
+    // with them. Nodes not named go back to their places.
+    void placeNodes(const QHash<NodeItem *, QPointF> &positions);
+    // The part of the scene worth showing: every node's place with a margin.
     QRectF contentRect() const;
 
 Q_SIGNALS:
     void contentChanged();
+    // A label's text (so its size) changed: the view places the labels again.
+    void labelsChanged();
 
 protected:
     void drawBackground(QPainter *painter, const QRectF &rect) override;
+    bool event(QEvent *event) override;
 
 private:
     struct ProviderState
@@ -82,6 +95,7 @@ private:
         map::RouteMap map;
         std::optional<GeoPoint> origin;
         QString optimalRoute;
+        QString lastWinner;
         QHash<QString, RouteFigures> routes;
         quint64 raceId = 0;
     };
@@ -89,9 +103,10 @@ private:
     static const map::Region *viaRegion(const ProviderState &state, const QString &routeId);
     QStringList routeIds(const ProviderState &state) const;
     void rebuild();
+    void layoutRoutes();
     void refreshRoute(const QString &provider, const QString &routeId);
-    QGraphicsEllipseItem *addNode(QPointF at, const QColor &color, double radius, const QString &kind,
-                                  const QString &id, const QString &label, const QString &toolTip);
+    void refreshCaption();
+    NodeItem *addNode(QPointF at, int kind, const QString &id, const QString &label, const QString &toolTip);
     QString regionToolTip(const ProviderState &state, const map::Region &region) const;
     double baselineRtt(const ProviderState &state, const QString &routeId) const;
 
@@ -100,9 +115,10 @@ private:
     QString m_edgeRegion = QStringLiteral("default");
     std::optional<GeoPoint> m_edge;
     QHash<QString, RouteItem *> m_routeItems;
-    QHash<QString, QGraphicsEllipseItem *> m_regionItems;
-    QGraphicsEllipseItem *m_edgeItem = nullptr;
-    QGraphicsEllipseItem *m_originItem = nullptr;
+    QHash<QString, NodeItem *> m_regionItems;
+    NodeItem *m_edgeItem = nullptr;
+    NodeItem *m_originItem = nullptr;
+    LabelItem *m_caption = nullptr;
 };
 
 } // namespace relayrace::ui

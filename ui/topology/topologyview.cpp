@@ -36,11 +36,15 @@ TopologyView::TopologyView(QWidget *parent)
     : QGraphicsView(parent)
     , m_scene(new TopologyScene(this))
     , m_progressTimer(new QTimer(this))
+    , m_layoutTimer(new QTimer(this))
 {
     setObjectName(QStringLiteral("topologyView"));
     setScene(m_scene);
     setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
     setDragMode(QGraphicsView::ScrollHandDrag);
+    // The map is the view: dragged, not scrolled (the scroll bars' room goes to the map).
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setResizeAnchor(QGraphicsView::AnchorViewCenter);
     setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
@@ -51,10 +55,15 @@ TopologyView::TopologyView(QWidget *parent)
     m_progressTimer->setSingleShot(true);
     m_progressTimer->setInterval(kProgressIntervalMs);
     connect(m_progressTimer, &QTimer::timeout, this, &TopologyView::flushProgress);
+    m_layoutTimer->setSingleShot(true);
+    m_layoutTimer->setInterval(0);
+    connect(m_layoutTimer, &QTimer::timeout, this, &TopologyView::relayout);
     connect(m_scene, &TopologyScene::contentChanged, this, [this] {
         if (m_autoFit)
             fitAll();
+        scheduleLayout();
     });
+    connect(m_scene, &TopologyScene::labelsChanged, this, &TopologyView::scheduleLayout);
 }
 
 QString TopologyView::provider() const
@@ -183,11 +192,39 @@ void TopologyView::zoomBy(double factor)
         return;
     m_autoFit = false;
     scale(target / current, target / current);
+    scheduleLayout();
 }
 
 void TopologyView::fitAll()
 {
     fitInView(m_scene->contentRect(), Qt::KeepAspectRatio);
+    scheduleLayout();
+}
+
+void TopologyView::scheduleLayout()
+{
+    if (!m_layoutTimer->isActive())
+        m_layoutTimer->start();
+}
+
+bool TopologyView::isLayoutPending() const
+{
+    return m_layoutTimer->isActive();
+}
+
+void TopologyView::scrollContentsBy(int dx, int dy)
+{
+    QGraphicsView::scrollContentsBy(dx, dy);
+    scheduleLayout(); // the caption keeps its corner, the labels the inside of the view
+}
+
+void TopologyView::changeEvent(QEvent *event)
+{
+    QGraphicsView::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        m_scene->setPalette(palette()); // the map and its items in the view's colours
+        resetCachedContent();
+    }
 }
 
 void TopologyView::wheelEvent(QWheelEvent *event)
@@ -234,6 +271,7 @@ void TopologyView::resizeEvent(QResizeEvent *event)
     QGraphicsView::resizeEvent(event);
     if (m_autoFit)
         fitAll();
+    scheduleLayout();
 }
 
 bool TopologyView::renderTo(QPaintDevice *device, QSizeF size)

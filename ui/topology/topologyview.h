@@ -45,6 +45,12 @@ public:
     QString optimalRouteDrawn() const;
     bool isRouteMarkedFailed(const QString &routeId) const;
 
+    // Places the labels for the current zoom and pan (and spreads apart places that coincide on the
+    // screen); runs on its own, once the event loop is back, after every change of zoom, pan, size or
+    // label text. pending: a layout is due and not run yet.
+    void relayout();
+    bool isLayoutPending() const;
+
     bool exportSvg(const QString &path);
     bool exportPng(const QString &path, QSize size);
 
@@ -76,14 +82,18 @@ protected:
     void keyPressEvent(QKeyEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void zoomBy(double factor);
+    void scheduleLayout();
     void flushProgress();
     bool renderTo(QPaintDevice *device, QSizeF size);
 
     TopologyScene *m_scene = nullptr;
     QTimer *m_progressTimer = nullptr;
+    QTimer *m_layoutTimer = nullptr;
     QHash<quint64, QString> m_raceProviders;            // running races -> provider
     QHash<QPair<quint64, QString>, double> m_progress;  // (race, route) -> fraction, not yet drawn
     bool m_autoFit = true;                              // until the operator zooms or pans

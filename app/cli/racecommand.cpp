@@ -38,8 +38,8 @@ void printTable(const model::RaceResult &result)
                     route.throughputBytesPerSec, qUtf8Printable(route.error));
     }
     if (result.ok())
-        std::printf("winner %s, margin %s ms (lower bound), wasted %lld B\n", qUtf8Printable(result.winner),
-                    qUtf8Printable(ms(result.marginMs)), static_cast<long long>(result.wastedBytes));
+        std::printf("winner %s, won by %s, wasted %lld B\n", qUtf8Printable(result.winner),
+                    qUtf8Printable(model::marginText(result)), static_cast<long long>(result.wastedBytes));
     else
         std::printf("no winner: %s\n", qUtf8Printable(result.error));
 }

@@ -7,10 +7,13 @@
 #include "log/logging.h"
 #include "model/routechange.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSslCertificate>
 #include <QTimer>
+
+#include <algorithm>
 
 namespace relayrace::demo {
 namespace {
@@ -123,9 +126,9 @@ void HeadlessDemo::onRaceFinished(quint64 raceId, const model::RaceResult &resul
     if (!m_options.json) {
         std::fprintf(m_options.out, "  %s %s: ", qUtf8Printable(result.provider), qUtf8Printable(result.object));
         if (result.ok())
-            std::fprintf(m_options.out, "%s won in %.1f ms (margin >= %.1f ms, wasted %lld B)\n",
+            std::fprintf(m_options.out, "%s won in %.1f ms (won by %s, wasted %lld B)\n",
                          qUtf8Printable(result.winner), result.route(result.winner)->timeToThresholdMs,
-                         result.marginMs, static_cast<long long>(result.wastedBytes));
+                         qUtf8Printable(model::marginText(result)), static_cast<long long>(result.wastedBytes));
         else
             std::fprintf(m_options.out, "no winner: %s\n", qUtf8Printable(result.error));
         const auto ms = [](double v) { return v < 0 ? QStringLiteral("-") : QString::number(v, 'f', 1); };
@@ -159,17 +162,52 @@ void HeadlessDemo::interrupt()
     finish(0);
 }
 
+QJsonObject HeadlessDemo::marginSummary() const
+{
+    // How the margins were obtained, and the losers' bytes against the bound overtime keeps
+    // (docs/race-engine.md, "Margins"): threshold x (routes - 1) + 64 KiB per race.
+    QJsonObject kinds;
+    qint64 wasted = 0;
+    qint64 bound = 0;
+    int decided = 0;
+    for (const QJsonValue &value : m_races) {
+        const QJsonObject race = value.toObject();
+        if (!race.value(QStringLiteral("ok")).toBool())
+            continue;
+        ++decided;
+        const QString kind = race.value(QStringLiteral("margin_kind")).toString(QStringLiteral("none"));
+        kinds.insert(kind, kinds.value(kind).toInt() + 1);
+        wasted += race.value(QStringLiteral("wasted_bytes")).toInteger();
+        const qint64 routes = race.value(QStringLiteral("routes")).toArray().size();
+        bound += race.value(QStringLiteral("threshold_bytes")).toInteger() * std::max<qint64>(routes - 1, 0) + 64 * 1024;
+    }
+    return QJsonObject{{QStringLiteral("races"), decided},
+                       {QStringLiteral("kinds"), kinds},
+                       {QStringLiteral("measured_share"),
+                        decided > 0 ? kinds.value(QStringLiteral("measured")).toInt() / double(decided) : 0.0},
+                       {QStringLiteral("wasted_bytes"), wasted},
+                       {QStringLiteral("wasted_bound_bytes"), bound}};
+}
+
 void HeadlessDemo::finish(int exitCode)
 {
     if (m_done)
         return;
     m_done = true;
+    const QJsonObject margins = marginSummary();
     if (m_options.json)
         std::fprintf(m_options.out, "%s\n",
                      QJsonDocument(QJsonObject{{QStringLiteral("races"), m_races},
-                                               {QStringLiteral("route_changes"), m_changes}})
+                                               {QStringLiteral("route_changes"), m_changes},
+                                               {QStringLiteral("margins"), margins}})
                          .toJson(QJsonDocument::Compact)
                          .constData());
+    else if (margins.value(QStringLiteral("races")).toInt() > 0)
+        std::fprintf(m_options.out, "\nmargins: %.0f%% measured of %d races; losers received %lld B (bound %lld B)\n",
+                     margins.value(QStringLiteral("measured_share")).toDouble() * 100.0,
+                     margins.value(QStringLiteral("races")).toInt(),
+                     static_cast<long long>(margins.value(QStringLiteral("wasted_bytes")).toInteger()),
+                     static_cast<long long>(margins.value(QStringLiteral("wasted_bound_bytes")).toInteger()));
     std::fflush(m_options.out);
     Q_EMIT finished(exitCode);
 }

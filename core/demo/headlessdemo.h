@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QObject>
 #include <QSet>
 #include <QString>
@@ -60,6 +61,7 @@ private:
     void roundDoneIfSettled();
     void onRouteChanged(const model::RouteChange &change);
     void finish(int exitCode);
+    QJsonObject marginSummary() const; // the races' margin kinds and wasted bytes vs the bound
 
     Options m_options;
     lab::LabHost *m_host = nullptr;

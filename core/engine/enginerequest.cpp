@@ -72,7 +72,9 @@ void EngineRequest::start()
             race::Race *race = *started;
             m_result.raced = true;
             m_result.trigger = decision.trigger;
-            connect(race, &race::Race::finished, this, [this, race, onTestObject](const model::RaceResult &result) {
+            // At the decision: the winner's reply streams to the requester at once; the engine
+            // records the result (and deletes the race) when its overtime is over.
+            connect(race, &race::Race::decided, this, [this, race, onTestObject](const model::RaceResult &result) {
                 onRaceDone(race, result, onTestObject);
             });
             return;
@@ -90,7 +92,6 @@ void EngineRequest::onRaceDone(race::Race *race, const model::RaceResult &result
 {
     if (testObject) {
         m_engine->drain(race->takeWinnerReply());
-        race->deleteLater();
         // The request itself then goes over the winner (or, when the race failed, the best we know).
         const QStringList order = m_engine->orderedRoutes(m_request.provider);
         const QString route = result.ok() ? result.winner : (order.isEmpty() ? QString() : order.first());
@@ -102,7 +103,6 @@ void EngineRequest::onRaceDone(race::Race *race, const model::RaceResult &result
         return;
     }
     race::ReplyPtr winner = race->takeWinnerReply();
-    race->deleteLater();
     if (!result.ok() || !winner) {
         finish(false, result.error.isEmpty() ? QStringLiteral("the race produced no winner") : result.error);
         return;

@@ -272,9 +272,8 @@ void RaceEngine::runOrder(const RaceOrder &order, bool quietWhenBusy)
     if (!started)
         return; // refused (said) or queued (said)
     race::Race *race = *started;
-    connect(race, &race::Race::finished, this, [this, race] {
+    connect(race, &race::Race::decided, this, [this, race] {
         drain(race->takeWinnerReply()); // nobody asked for the object: keep the connection warm
-        race->deleteLater();
     });
 }
 
@@ -339,10 +338,19 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
     connect(race, &race::Race::progress, this, [this, id](const QString &routeId, qint64 bytes, qint64 total) {
         Q_EMIT routeProgress(id, routeId, bytes, total);
     });
-    // Connected before the caller's handler: the cache and history see the result first.
-    connect(race, &race::Race::finished, this, [this, providerId = p.id(), id, testObject](const model::RaceResult &result) {
-        onRaceFinished(providerId, id, testObject, result);
+    // The caller takes the winner's reply at the decision (Race::decided); the result, with its
+    // margin, comes when overtime is over: then it is recorded and the race goes. Connected before
+    // the caller's handlers: the cache and history see the result first.
+    auto change = std::make_shared<std::optional<model::RouteChange>>();
+    connect(race, &race::Race::decided, this, [this, change, providerId = p.id()](const model::RaceResult &result) {
+        *change = onRaceDecided(providerId, result);
     });
+    connect(race, &race::Race::finished, this,
+            [this, race, change, providerId = p.id(), id, testObject](const model::RaceResult &result) {
+                onRaceFinished(providerId, id, testObject, result, *change);
+                drain(race->takeWinnerReply()); // not taken by anyone: keep the connection warm
+                race->deleteLater();
+            });
     if (const Result<void> launched = race->start(request); !launched) {
         m_cache->abandonRace(key);
         delete race;
@@ -354,16 +362,21 @@ Result<race::Race *> RaceEngine::startRace(ProviderState &p, const RaceSpec &spe
     return race;
 }
 
-void RaceEngine::onRaceFinished(const QString &providerId, quint64 raceId, bool testObject, const model::RaceResult &result)
+std::optional<model::RouteChange> RaceEngine::onRaceDecided(const QString &providerId, const model::RaceResult &result)
+{
+    const ProviderState *p = provider(providerId);
+    const policy::RouteKey key{providerId, m_settings.edgeRegion};
+    // A provider removed during its race: the cache entry still ends the race.
+    return m_cache->finishRace(key, result, p ? p->map().race : map::RaceSettings{}, QDateTime::currentDateTimeUtc());
+}
+
+void RaceEngine::onRaceFinished(const QString &providerId, quint64 raceId, bool testObject,
+                                const model::RaceResult &result, std::optional<model::RouteChange> change)
 {
     ProviderState *p = provider(providerId);
-    const policy::RouteKey key{providerId, m_settings.edgeRegion};
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    // A provider removed during its race: the cache entry still ends the race; nothing else is kept.
-    std::optional<model::RouteChange> change =
-        m_cache->finishRace(key, result, p ? p->map().race : map::RaceSettings{}, now);
     if (!p)
-        return;
+        return; // removed during its race: nothing is kept
     p->countRace(result, testObject);
     m_raceTimes.append(now);
     qint64 historyId = -1;

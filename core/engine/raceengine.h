@@ -92,8 +92,9 @@ public:
     EngineRequest *serve(const ServeRequest &request, QIODevice *sink);
 
     // The one race starter (this thread): asks the route cache (in flight? budget?) once, starts the
-    // race and announces it. The race is the caller's (connect to its finished(), then deleteLater);
-    // the engine's own bookkeeping runs first. A refusal is reported (raceRefused for orders, the
+    // race and announces it. The caller takes the winner's reply at the race's decided(); the engine
+    // records the result at its finished() (after overtime, before the caller's handlers) and deletes
+    // the race then (a winner's reply nobody took is drained). A refusal is reported (raceRefused for orders, the
     // log for traffic) and returned.
     Result<race::Race *> startRace(ProviderState &provider, const RaceSpec &spec);
     // The routes the provider's map gives now, under the expired-map policy.
@@ -125,7 +126,13 @@ Q_SIGNALS:
 
 private:
     race::RouteClient *clientFor(const map::Route &route);
-    void onRaceFinished(const QString &providerId, quint64 raceId, bool testObject, const model::RaceResult &result);
+    // At the decision: the route cache ends the race and applies hysteresis to the decided result
+    // (as it always has: projections at the decision), so a request goes on with the new route at once.
+    std::optional<model::RouteChange> onRaceDecided(const QString &providerId, const model::RaceResult &result);
+    // When overtime is over: the final result (measured margin, overtime bytes) is counted, stored and
+    // announced, with the route change made at the decision.
+    void onRaceFinished(const QString &providerId, quint64 raceId, bool testObject, const model::RaceResult &result,
+                        std::optional<model::RouteChange> change);
     void runOrder(const RaceOrder &order, bool quietWhenBusy);
     void startQueued(const QString &providerId);
     void startSchedule(ProviderState &provider, int intervalMs);

@@ -91,6 +91,20 @@ std::optional<RaceResult::MarginKind> marginKindFromName(const QString &name)
     return std::nullopt;
 }
 
+QString marginText(const RaceResult &result)
+{
+    if (result.marginMs < 0)
+        return QStringLiteral("-");
+    const QString ms = QString::number(result.marginMs, 'f', 1);
+    switch (result.marginKind) {
+    case RaceResult::MarginKind::Measured: return QStringLiteral("%1 ms (measured)").arg(ms);
+    case RaceResult::MarginKind::Projected: return QStringLiteral("about %1 ms (projected)").arg(ms);
+    case RaceResult::MarginKind::LowerBound: return QStringLiteral("\u2265 %1 ms (lower bound)").arg(ms);
+    case RaceResult::MarginKind::None: break;
+    }
+    return QStringLiteral("%1 ms").arg(ms);
+}
+
 QJsonObject toJson(const RaceResult &result)
 {
     QJsonArray routes;

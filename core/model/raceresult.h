@@ -48,11 +48,11 @@ struct RaceResult
     QString object;                     // the URL path (and query) raced
     qint64 thresholdBytes = 0;
     QString winner;                     // route id; empty when every route failed
-    // How much earlier the winner reached the threshold than the runner-up would have. Losers are
-    // aborted before they get there, so the runner-up's time is projected from its bytes and rate
-    // at the moment of the decision (its own rate, else the winner's). A lower bound whenever the
-    // runner-up had not had its first byte yet (its remaining wait is unknowable) or no rate was
-    // measurable. -1 when there is no runner-up.
+    // How much earlier the winner reached the threshold than the runner-up (on equal terms). Losers
+    // still receiving at the decision go on in overtime until they reach the threshold (measured),
+    // or are stopped when the window ends: the runner-up's time is then projected from its bytes
+    // and rate (its own rate, else the winner's), a lower bound when it had no byte or no rate was
+    // measurable (docs/race-engine.md, "Margins"). -1 when there is no runner-up.
     double marginMs = -1;
     // How marginMs was obtained: Measured (the runner-up's own time to the threshold), Projected (from
     // its bytes and rate), LowerBound (it had no byte: the margin is at least marginMs), None (no
@@ -72,6 +72,9 @@ struct RaceResult
 QString stateName(RouteOutcome::State state);
 QString marginKindName(RaceResult::MarginKind kind); // "measured" | "projected" | "lower_bound" | "none"
 std::optional<RaceResult::MarginKind> marginKindFromName(const QString &name);
+// The margin for people: "12.3 ms (measured)", "about 12.3 ms (projected)", "≥ 40.0 ms (lower bound)";
+// "-" without a runner-up.
+QString marginText(const RaceResult &result);
 
 // The race JSON of ../shared/DESIGN.md: provider, trigger, winner, margin_ms, wasted_bytes,
 // threshold_bytes, routes[{id, relay, state (won|lost|failed), connect_ms, ttfb_ms,

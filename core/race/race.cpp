@@ -147,7 +147,7 @@ void Race::dispatch()
     });
     if (allFailed) {
         // Not from inside start(): the caller gets finished() on the event loop like any other result.
-        QMetaObject::invokeMethod(this, [this] { conclude(-1); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this] { decide(-1); }, Qt::QueuedConnection);
         return;
     }
     m_deadline->start(m_request.timeout);
@@ -262,10 +262,15 @@ void Race::onData(size_t index)
     if (lane.firstByteAt < 0) {
         lane.firstByteAt = t;
         lane.firstChunkBytes = bytes;
-        lane.outcome.state = model::RouteOutcome::State::Racing;
+        if (!m_decided)
+            lane.outcome.state = model::RouteOutcome::State::Racing; // in overtime it has lost already
     }
     lane.lastByteAt = t;
     lane.outcome.bytes = bytes;
+    if (lane.overtime) {
+        overtimeData(index);
+        return;
+    }
     if (lane.reachedAt >= 0)
         return; // a candidate waiting for settle(): its bytes stay in the reply
     if (bytes >= m_request.thresholdBytes) {
@@ -291,17 +296,21 @@ void Race::onFinished(size_t index)
     }
     if (lane.headersAt < 0)
         onHeaders(index);
-    if (lane.outcome.state == model::RouteOutcome::State::Failed || m_finished)
+    // Decided: only a loser in overtime still listens (the winner's reply is the requester's).
+    if (lane.outcome.state == model::RouteOutcome::State::Failed || (m_decided && !lane.overtime))
         return;
     onData(index);
-    if (m_finished)
+    if (lane.outcome.state == model::RouteOutcome::State::Failed || (m_decided && !lane.overtime))
         return;
     if (lane.expectedLength >= 0 && lane.outcome.bytes != lane.expectedLength) {
         // Qt 6.4 can end a body cut short with NoError (docs/delivery.md): the length is the truth.
         fail(index, QStringLiteral("the body ended at byte %1 of %2").arg(lane.outcome.bytes).arg(lane.expectedLength));
         return;
     }
-    reached(index, true); // the whole body, smaller than the threshold
+    if (lane.overtime)
+        overtimeReached(index, true);
+    else
+        reached(index, true); // the whole body, smaller than the threshold
 }
 
 void Race::dropReply(Lane &lane, Drop drop)
@@ -356,7 +365,7 @@ double Race::setUpMs(const Lane &lane)
 void Race::reached(size_t index, bool complete)
 {
     Lane &lane = m_lanes[index];
-    if (m_finished || lane.reachedAt >= 0)
+    if (m_decided || lane.reachedAt >= 0)
         return;
     lane.reachedAt = routeTime(lane);
     lane.complete = complete;
@@ -376,7 +385,7 @@ void Race::reached(size_t index, bool complete)
 // the decision waits for it, at most that connect time; otherwise (nearly always) it is made at once.
 void Race::settle()
 {
-    if (m_finished || m_candidate < 0)
+    if (m_decided || m_candidate < 0)
         return;
     const Lane &best = m_lanes[size_t(m_candidate)];
     const double bestTime = best.reachedAt - handicap(best);
@@ -411,7 +420,7 @@ void Race::settle()
 
 void Race::win(size_t index)
 {
-    if (m_finished)
+    if (m_decided)
         return;
     Lane &winner = m_lanes[index];
     winner.outcome.state = model::RouteOutcome::State::Won;
@@ -422,7 +431,11 @@ void Race::win(size_t index)
     connect(reply, &QObject::destroyed, this, [this] { (void)m_winnerReply.release(); });
     m_winnerReply = std::move(winner.reply);
 
-    // Every other route stops now, in this event-loop turn.
+    // Every other route has lost. One that got there too (waited for by settle()) has its time and
+    // stops now; one still receiving goes into overtime (overtime.cpp) when there is time for it, or
+    // stops now too.
+    const double overtimeEnd = std::min(std::max(kOvertimeFactor * now(), kOvertimeFloorMs), double(m_request.timeout.count()));
+    const bool overtime = m_request.overtime && overtimeEnd > now();
     for (size_t i = 0; i < m_lanes.size(); ++i) {
         Lane &lane = m_lanes[i];
         if (i == index || lane.outcome.state == model::RouteOutcome::State::Failed)
@@ -430,11 +443,26 @@ void Race::win(size_t index)
         if (lane.reply)
             lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
         lane.outcome.state = model::RouteOutcome::State::Lost;
+        if (lane.reachedAt >= 0) {
+            lane.outcome.timeToThresholdMs = lane.reachedAt;
+        } else if (overtime && lane.reply) {
+            lane.overtime = true;
+            // Not read past the threshold (what we never read stays in the reply; ours honours it).
+            lane.reply->setReadBufferSize(m_request.thresholdBytes);
+            continue;
+        }
         lane.decidedAt = lane.reachedAt >= 0 ? lane.reachedAt : routeTime(lane);
         fillTimes(lane);
         dropReply(lane);
     }
-    conclude(int(index));
+    if (overtime) {
+        m_overtime = new QTimer(this);
+        m_overtime->setSingleShot(true);
+        m_overtime->setTimerType(Qt::PreciseTimer);
+        connect(m_overtime, &QTimer::timeout, this, &Race::endOvertime);
+        m_overtime->start(std::max(1, int(std::ceil(overtimeEnd - now()))));
+    }
+    decide(int(index));
 }
 
 void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
@@ -442,6 +470,9 @@ void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
     Lane &lane = m_lanes[index];
     if (m_finished || lane.outcome.state == model::RouteOutcome::State::Failed)
         return;
+    if (m_decided && !lane.overtime)
+        return;
+    lane.overtime = false;
     if (lane.reply)
         lane.outcome.bytes = std::max(lane.outcome.bytes, lane.reply->bytesAvailable());
     lane.outcome.state = model::RouteOutcome::State::Failed;
@@ -451,6 +482,10 @@ void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
     dropReply(lane, drop);
     log::get("race")->debug("race {}: route {} failed: {}", m_result.object.toStdString(),
                             lane.outcome.routeId.toStdString(), lane.outcome.error.toStdString());
+    if (m_decided) {
+        overtimeCheck(); // a loser that failed in overtime: its state says so
+        return;
+    }
     if (!mayConclude)
         return;
     if (m_candidate >= 0) {
@@ -461,7 +496,7 @@ void Race::fail(size_t index, const QString &error, bool mayConclude, Drop drop)
         return l.outcome.state == model::RouteOutcome::State::Failed;
     });
     if (allFailed)
-        conclude(-1);
+        decide(-1);
 }
 
 void Race::onTimeout()
@@ -481,90 +516,7 @@ void Race::onTimeout()
                  .arg(m_request.thresholdBytes),
              false);
     }
-    conclude(-1);
-}
-
-void Race::conclude(int winnerIndex)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    if (m_deadline)
-        m_deadline->stop();
-    if (m_grace)
-        m_grace->stop();
-
-    m_result.routes.clear();
-    for (const Lane &lane : m_lanes)
-        m_result.routes.append(lane.outcome);
-    QStringList reasons;
-    for (size_t i = 0; i < m_lanes.size(); ++i) {
-        const model::RouteOutcome &o = m_lanes[i].outcome;
-        if (int(i) != winnerIndex)
-            m_result.wastedBytes += o.bytes;
-        if (o.state == model::RouteOutcome::State::Failed)
-            reasons.append(o.routeId + u": " + o.error);
-    }
-    if (winnerIndex < 0) {
-        m_result.error = QStringLiteral("every route failed: ") + reasons.join(QStringLiteral("; "));
-    } else {
-        const Lane &winner = m_lanes[size_t(winnerIndex)];
-        m_result.winner = winner.outcome.routeId;
-        // The runner-up never got there (it was aborted): project its time from where it stood.
-        const qint64 target = winner.complete ? std::max<qint64>(winner.outcome.bytes, 1) : m_request.thresholdBytes;
-        m_result.routes[qsizetype(winnerIndex)].projectedMs = winner.outcome.timeToThresholdMs;
-        double runnerUp = std::numeric_limits<double>::infinity();
-        for (size_t i = 0; i < m_lanes.size(); ++i) {
-            const Lane &lane = m_lanes[i];
-            if (lane.outcome.state != model::RouteOutcome::State::Lost)
-                continue;
-            qint64 goal = target;
-            if (lane.expectedLength >= 0)
-                goal = std::min(goal, std::max<qint64>(lane.expectedLength, 1));
-            const double remaining = double(std::max<qint64>(0, goal - lane.outcome.bytes));
-            double rate = lane.outcome.throughputBytesPerSec;
-            if (rate <= 0)
-                rate = winner.outcome.throughputBytesPerSec;
-            const double projected = lane.decidedAt + (rate > 0 ? remaining * 1000.0 / rate : 0.0);
-            m_result.routes[qsizetype(i)].projectedMs = projected;
-            if (projected - handicap(lane) < runnerUp) {
-                runnerUp = projected - handicap(lane);
-                m_result.marginKind = lane.outcome.bytes > 0 && lane.outcome.throughputBytesPerSec > 0
-                                          ? model::RaceResult::MarginKind::Projected
-                                          : model::RaceResult::MarginKind::LowerBound;
-            }
-        }
-        // On equal terms, as the decision (see settle()): connect times a warm race did not expect are out.
-        if (runnerUp != std::numeric_limits<double>::infinity())
-            m_result.marginMs = std::max(0.0, runnerUp - (winner.outcome.timeToThresholdMs - handicap(winner)));
-    }
-
-    if (m_request.fairness == RaceRequest::Fairness::Warm) {
-        // Aborting a loser closed its connection; the next race must not be decided by that.
-        for (const Lane &lane : m_lanes) {
-            // Only when the route has no idle connection left: a busy pool needs no replacement.
-            if (lane.outcome.state == model::RouteOutcome::State::Lost && lane.client &&
-                lane.client->keepsConnections(m_request.url) && !lane.client->hasIdleConnection(m_request.url) &&
-                lane.client->warmUpsInFlight() < RouteClient::kMaxWarmUpsInFlight)
-                lane.client->warmUp(m_request.warmUpUrl);
-        }
-    }
-
-    auto logger = log::get("race");
-    if (m_result.ok())
-        logger->info("race {} {}: {} won in {:.1f} ms (margin {:.1f} ms, wasted {} B, {})",
-                     m_result.provider.toStdString(), m_result.object.toStdString(), m_result.winner.toStdString(),
-                     m_lanes[size_t(winnerIndex)].outcome.timeToThresholdMs, m_result.marginMs,
-                     m_result.wastedBytes, m_result.fairness.toStdString());
-    else
-        logger->warn("race {} {}: {}", m_result.provider.toStdString(), m_result.object.toStdString(),
-                     m_result.error.toStdString());
-
-    const QPointer<Race> alive(this);
-    reportProgress();
-    if (!alive)
-        return;
-    Q_EMIT finished(m_result);
+    decide(-1);
 }
 
 void Race::reportProgress()

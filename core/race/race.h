@@ -41,14 +41,20 @@ struct RaceRequest
     // not hold every race up; it then races on whatever connection it gets, recorded as fresh).
     std::chrono::milliseconds warmUpTimeout{3'000};
     QUrl warmUpUrl; // what warm-ups HEAD (the provider's test object); empty: url
+    // Overtime (docs/race-engine.md, "Margins"): after the decision, losers still receiving go on
+    // until they reach the threshold themselves (their time is then measured), fail, or the overtime
+    // window ends; each is cut at the threshold, so losers receive at most threshold x (routes - 1)
+    // (+ one read each). Off: losers are aborted at the decision and the margin is projected.
+    bool overtime = true;
     QList<std::pair<QByteArray, QByteArray>> headers;
 };
 
 QString fairnessName(RaceRequest::Fairness fairness);
 
 // One race: the same GET or HEAD sent at once over every route; the first route to receive
-// thresholdBytes of body (or its whole body, when smaller) wins and the others are aborted in the
-// same event-loop turn. A route fails on a connection or TLS error, on the timeout, or when its
+// thresholdBytes of body (or its whole body, when smaller) wins (decided()). The others are aborted
+// then, or, with RaceRequest::overtime, when they reach the threshold themselves or the overtime
+// window ends, which measures the margin (finished()). A route fails on a connection or TLS error, on the timeout, or when its
 // relay answers for itself (relayOwnError()); an origin's answer, even 404 or 502, is a valid
 // result. The winner's reply keeps streaming: takeWinnerReply() hands over its whole body (nothing
 // of it is read by the race). One Race runs once; delete it (deleteLater from a slot) when done.
@@ -60,6 +66,12 @@ public:
     static constexpr int kProgressIntervalMs = 50;
     // See settle(): how long a route still setting up its connection is waited for, in best times.
     static constexpr double kSetUpRoundTrips = 4;
+    // Overtime window (race clock): max(kOvertimeFactor x the decision time, kOvertimeFloorMs),
+    // never past the race's timeout.
+    static constexpr double kOvertimeFactor = 2.0;
+    static constexpr double kOvertimeFloorMs = 250;
+    // Above threshold x (routes - 1): what losers may receive in all (one read each past the threshold).
+    static constexpr qint64 kLoserSlackBytes = 64 * 1024;
 
     // The clients must outlive the race and the winner's reply.
     explicit Race(QList<RouteClient *> routes, QObject *parent = nullptr);
@@ -70,6 +82,7 @@ public:
     // second start.
     Result<void> start(const RaceRequest &request);
 
+    bool isDecided() const { return m_decided; }
     bool isFinished() const { return m_finished; }
     const model::RaceResult &result() const { return m_result; }
     // The winner's reply, still receiving; the race has read none of it. Null before the decision,
@@ -80,8 +93,13 @@ public:
 Q_SIGNALS:
     // At most every kProgressIntervalMs per route, and once more at the decision.
     void progress(const QString &routeId, qint64 bytes, qint64 thresholdBytes);
-    // Emitted once, at the decision (or when every route has failed); the last thing the race does
-    // in that event-loop turn, so a slot may delete the race.
+    // Emitted once, at the decision (or when every route has failed): the winner's reply can be taken
+    // now. The result's margin is provisional (projected at the decision). A slot must not delete the
+    // race: overtime follows.
+    void decided(const relayrace::model::RaceResult &result);
+    // Emitted once, when overtime is over (at once after decided() when no loser was still running):
+    // the final result, with the margin as measured. The last thing the race does in that event-loop
+    // turn, so a slot may delete the race (deleteLater).
     void finished(const relayrace::model::RaceResult &result);
 
 private:
@@ -106,6 +124,7 @@ private:
         double decidedAt = -1;      // route time when it was stopped (lost or failed)
         double reachedAt = -1;      // route time when it had the threshold (or its whole body)
         qint64 expectedLength = -1;
+        bool overtime = false;      // lost, still receiving after the decision (see overtime.cpp)
     };
 
     void warmUpThenDispatch();
@@ -128,6 +147,15 @@ private:
     void dropReply(Lane &lane, Drop drop = Drop::Now);
     void fillTimes(Lane &lane);
     void conclude(int winner);
+    // Overtime (overtime.cpp).
+    void decide(int winner);
+    void overtimeData(size_t index);
+    void overtimeReached(size_t index, bool complete);
+    void overtimeCheck();
+    void endOvertime();
+    void fillResult(int winner);
+    qint64 loserBytes() const;
+    void rewarmLosers();
     void reportProgress();
     double now() const;
     double routeTime(const Lane &lane) const;
@@ -140,11 +168,14 @@ private:
     QTimer *m_deadline = nullptr;
     QTimer *m_warmUpDeadline = nullptr;
     QTimer *m_grace = nullptr; // see settle()
+    QTimer *m_overtime = nullptr;
+    int m_winner = -1;
     int m_candidate = -1;      // the lane that got there first on equal terms, while settle() waits
     QList<QPointer<QNetworkReply>> m_warmUps;
     ReplyPtr m_winnerReply;
     bool m_started = false;
     bool m_dispatched = false;
+    bool m_decided = false;
     bool m_finished = false;
 };
 

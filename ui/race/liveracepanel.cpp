@@ -1,13 +1,19 @@
 // SPDX-FileCopyrightText: 2026 relayrace maintainers
 // SPDX-License-Identifier: MIT
-#include "liveracepanel.h"
+#include "ui/race/liveracepanel.h"
 
-#include "liveracemodel.h"
-#include "progressdelegate.h"
+#include "ui/race/lanedelegate.h"
+#include "ui/race/liveracemodel.h"
+#include "ui/race/racereplay.h"
 
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
-#include <QTableView>
+#include <QMenu>
+#include <QPushButton>
+#include <QTreeView>
+#include <QResizeEvent>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -17,25 +23,47 @@ namespace relayrace::ui {
 LiveRacePanel::LiveRacePanel(QWidget *parent)
     : QWidget(parent)
     , m_model(new LiveRaceModel(this))
+    , m_replay(new RaceReplay(m_model, this))
     , m_summary(new QLabel(tr("No race yet."), this))
-    , m_view(new QTableView(this))
+    , m_replayButton(new QPushButton(tr("&Replay"), this))
+    , m_view(new QTreeView(this))
 {
     setObjectName(QStringLiteral("liveRacePanel"));
     m_summary->setObjectName(QStringLiteral("raceSummary"));
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setToolTip(tr("The latest race: its winner, how much earlier it reached the threshold than the "
-                             "runner-up, the bytes the other routes received, and what triggered it"));
+                             "runner-up (measured, ≈ projected or ≥ a lower bound), the bytes the other routes "
+                             "received, and what triggered it"));
+    m_replayButton->setObjectName(QStringLiteral("replayButton"));
+    m_replayButton->setToolTip(tr("Replay the selected finished race (else the newest) from its recorded times, %1 times slower")
+                                   .arg(RaceReplay::kSlowdown));
+    m_replayButton->setEnabled(false);
     m_view->setObjectName(QStringLiteral("liveRaceView"));
     m_view->setModel(m_model);
-    m_view->setItemDelegateForColumn(LiveRaceModel::ProgressColumn, new ProgressDelegate(m_view));
+    m_view->setItemDelegate(new LaneDelegate(m_view));
+    m_view->setUniformRowHeights(false);
+    m_view->setAlternatingRowColors(true);
+    m_view->setAllColumnsShowFocus(true);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->verticalHeader()->hide();
-    m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setColumnWidth(LiveRaceModel::ProgressColumn, 200);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(LiveRaceModel::LanesColumn, QHeaderView::Interactive);
+    m_view->setColumnWidth(LiveRaceModel::LanesColumn, 720);
+
+    connect(m_replayButton, &QPushButton::clicked, this, [this] { replay(replayCandidate()); });
+    connect(m_view, &QWidget::customContextMenuRequested, this, &LiveRacePanel::showContextMenu);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, &LiveRacePanel::updateReplayButton);
+    connect(m_replay, &RaceReplay::started, this, &LiveRacePanel::updateReplayButton);
+    connect(m_replay, &RaceReplay::finished, this, &LiveRacePanel::updateReplayButton);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_summary, 1);
+    top->addWidget(m_replayButton);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_summary);
+    layout->addLayout(top);
     layout->addWidget(m_view, 1);
 }
 
@@ -44,15 +72,88 @@ QString LiveRacePanel::lastWinner(const QString &provider) const
     return m_model->lastWinner(provider);
 }
 
+quint64 LiveRacePanel::raceAt(const QModelIndex &index) const
+{
+    return index.isValid() ? index.data(LiveRaceModel::RaceIdRole).toULongLong() : 0;
+}
+
+quint64 LiveRacePanel::replayCandidate() const
+{
+    const QModelIndex current = m_view->currentIndex();
+    if (current.isValid() && current.data(LiveRaceModel::FinishedRole).toBool())
+        return raceAt(current);
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const QModelIndex race = m_model->index(row, 0);
+        if (race.data(LiveRaceModel::FinishedRole).toBool())
+            return raceAt(race);
+    }
+    return 0;
+}
+
+bool LiveRacePanel::replay(quint64 raceId)
+{
+    return m_replay->start(raceId);
+}
+
+void LiveRacePanel::updateReplayButton()
+{
+    m_replayButton->setEnabled(replayCandidate() != 0 || m_model->isFinished(0));
+    m_replayButton->setText(m_replay->isRunning() ? tr("&Replay again") : tr("&Replay"));
+}
+
+void LiveRacePanel::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_view->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const quint64 raceId = raceAt(index);
+    const QModelIndex race = m_model->raceIndex(raceId);
+    QMenu menu(this);
+    QAction *replay = menu.addAction(tr("Replay this race (%1× slower)").arg(RaceReplay::kSlowdown));
+    replay->setObjectName(QStringLiteral("replayRaceAction"));
+    replay->setEnabled(m_model->isFinished(raceId));
+    QAction *expand = menu.addAction(m_view->isExpanded(race) ? tr("Hide the routes' details") : tr("Show the routes' details"));
+    QAction *chosen = menu.exec(m_view->viewport()->mapToGlobal(pos));
+    if (chosen == replay)
+        this->replay(raceId);
+    else if (chosen == expand)
+        m_view->setExpanded(race, !m_view->isExpanded(race));
+}
+
 void LiveRacePanel::onRaceStarted(const engine::RaceStart &start)
 {
     m_model->onRaceStarted(start);
     if (!m_sized && m_model->rowCount() > 0) {
-        // Once, from the first rows: resizing on every race would make the columns jump.
+        // Once, from the first race: resizing on every race would make the columns jump.
         m_sized = true;
-        m_view->resizeColumnsToContents();
-        m_view->setColumnWidth(LiveRaceModel::ProgressColumn, std::max(200, m_view->columnWidth(LiveRaceModel::ProgressColumn)));
+        for (int column = 0; column < LiveRaceModel::ColumnCount; ++column) {
+            if (column != LiveRaceModel::LanesColumn)
+                m_view->resizeColumnToContents(column);
+        }
+        m_view->setColumnWidth(LiveRaceModel::RaceColumn, std::max(m_view->columnWidth(LiveRaceModel::RaceColumn), 110));
+        m_view->setColumnWidth(LiveRaceModel::MarginColumn, std::max(m_view->columnWidth(LiveRaceModel::MarginColumn), 130));
+        m_view->setColumnWidth(LiveRaceModel::StateColumn, std::max(m_view->columnWidth(LiveRaceModel::StateColumn), 110));
+        m_view->setColumnWidth(LiveRaceModel::BytesColumn, std::max(m_view->columnWidth(LiveRaceModel::BytesColumn), 150));
+        fitLanes();
     }
+}
+
+void LiveRacePanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitLanes();
+}
+
+void LiveRacePanel::fitLanes()
+{
+    // The lanes take what the other columns leave, never less than they need to be read.
+    int others = 0;
+    for (int column = 0; column < LiveRaceModel::ColumnCount; ++column) {
+        if (column != LiveRaceModel::LanesColumn && !m_view->isColumnHidden(column))
+            others += m_view->columnWidth(column);
+    }
+    const int minimum = fontMetrics().averageCharWidth() * 90;
+    m_view->setColumnWidth(LiveRaceModel::LanesColumn, std::max(minimum, m_view->viewport()->width() - others - 4));
 }
 
 void LiveRacePanel::onRouteProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 threshold)
@@ -64,6 +165,7 @@ void LiveRacePanel::onRaceFinished(quint64 raceId, const model::RaceResult &resu
 {
     m_model->onRaceFinished(raceId, result);
     m_summary->setText(LiveRaceModel::summaryText(result));
+    updateReplayButton();
 }
 
 } // namespace relayrace::ui

@@ -29,6 +29,15 @@ model::RouteOutcome::State stateFromName(const QString &name)
     return State::Failed;
 }
 
+// A race stored before v2 has no kind: its margin was a projection or a lower bound (read as projected,
+// as the race JSON of an older edge is).
+model::RaceResult::MarginKind storedMarginKind(const QVariant &value, double marginMs)
+{
+    if (value.isNull())
+        return marginMs >= 0 ? model::RaceResult::MarginKind::Projected : model::RaceResult::MarginKind::None;
+    return model::marginKindFromName(value.toString()).value_or(model::RaceResult::MarginKind::None);
+}
+
 QString likePattern(const QString &text)
 {
     QString escaped = text;
@@ -101,14 +110,16 @@ Result<QList<WinnerPoint>> HistoryStore::winnerTimeline(const QString &provider,
     checkThread();
     QSqlQuery query(m_db);
     if (auto failed = run(query, QStringLiteral(
-            "SELECT started_at, id, winner, \"trigger\", margin_ms, ok FROM races WHERE %1 ORDER BY started_at, id")
+            "SELECT started_at, id, winner, \"trigger\", margin_ms, ok, margin_kind FROM races WHERE %1"
+            " ORDER BY started_at, id")
             .arg(raceFilter(u"", afterRaceId)),
             raceFilterValues(provider, from, to, afterRaceId), m_path, QStringLiteral("cannot read the winner timeline")))
         return *failed;
     QList<WinnerPoint> points;
     while (query.next()) {
         points.append(WinnerPoint{utcFromMs(query.value(0)), query.value(1).toLongLong(), query.value(2).toString(),
-                                  query.value(3).toString(), realOr(query.value(4)), query.value(5).toBool()});
+                                  query.value(3).toString(), realOr(query.value(4)), query.value(5).toBool(),
+                                  query.value(6).toString()});
     }
     return points;
 }
@@ -248,8 +259,8 @@ Result<QList<model::RaceResult>> HistoryStore::recentRaces(const QString &provid
     if (auto failed = run(query, QStringLiteral(
             "SELECT r.id, r.provider, r.started_at, r.\"trigger\", r.object, r.threshold, r.winner, r.margin_ms,"
             " r.wasted_bytes, r.fairness, r.error, rr.route_id, rr.relay, rr.state, rr.fresh, rr.connect_ms,"
-            " rr.ttfb_ms, rr.ttt_ms, rr.projected_ms, rr.queued_ms, rr.bytes, rr.throughput, rr.http_status, rr.error"
-            " FROM (SELECT * FROM races WHERE provider = ? ORDER BY started_at DESC, id DESC LIMIT ?) r"
+            " rr.ttfb_ms, rr.ttt_ms, rr.projected_ms, rr.queued_ms, rr.bytes, rr.throughput, rr.http_status, rr.error,"
+            " r.margin_kind FROM (SELECT * FROM races WHERE provider = ? ORDER BY started_at DESC, id DESC LIMIT ?) r"
             " LEFT JOIN race_routes rr ON rr.race_id = r.id ORDER BY r.started_at DESC, r.id DESC, rr.position"),
             {provider, limit > 0 ? limit : -1}, m_path, QStringLiteral("cannot read recent races")))
         return *failed;
@@ -270,6 +281,7 @@ Result<QList<model::RaceResult>> HistoryStore::recentRaces(const QString &provid
             r.wastedBytes = query.value(8).toLongLong();
             r.fairness = query.value(9).toString();
             r.error = query.value(10).toString();
+            r.marginKind = storedMarginKind(query.value(24), r.marginMs);
             races.append(r);
         }
         if (query.value(11).isNull()) // a race without routes

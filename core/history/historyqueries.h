@@ -39,6 +39,7 @@ struct WinnerPoint
     QString trigger;
     double marginMs = -1;
     bool ok = false;
+    QString marginKind;                 // measured | projected | lower_bound; empty: none, or stored before v2
 };
 
 // Which figure a band summarises.

@@ -90,6 +90,11 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX failover_events_provider_at ON failover_events(provider, at)"),
             QStringLiteral("CREATE INDEX failover_events_at ON failover_events(at)"),
         },
+        {
+            // v2: how the margin was obtained (measured | projected | lower_bound; NULL: no runner-up,
+            // or a race stored before v2, whose margin was a projection or a lower bound).
+            QStringLiteral("ALTER TABLE races ADD COLUMN margin_kind TEXT"),
+        },
     };
     return list;
 }
@@ -144,8 +149,8 @@ struct RaceInserts
     {
         if (!race.prepare(QStringLiteral(
                    "INSERT INTO races (provider, edge_region, started_at, \"trigger\", object, threshold,"
-                   " winner, margin_ms, wasted_bytes, fairness, ok, error, is_test_object)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+                   " winner, margin_ms, wasted_bytes, fairness, ok, error, is_test_object, margin_kind)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
             return race.lastError();
         if (!route.prepare(QStringLiteral(
                    "INSERT INTO race_routes (race_id, position, route_id, relay, state, fresh, connect_ms,"
@@ -165,7 +170,9 @@ Result<qint64> insertRace(RaceInserts &q, const RaceRecord &record, const QStrin
         return makeError(QStringLiteral("history %1: race of %2 has no start time").arg(path, r.provider));
     const QVariant values[] = {notNull(r.provider), notNull(record.edgeRegion), r.startedAt.toMSecsSinceEpoch(),
                                notNull(model::triggerName(r.trigger)), notNull(r.object), r.thresholdBytes, nullIfEmpty(r.winner),
-                               nullIfNegative(r.marginMs), r.wastedBytes, notNull(r.fairness), r.ok(), nullIfEmpty(r.error), record.testObject};
+                               nullIfNegative(r.marginMs), r.wastedBytes, notNull(r.fairness), r.ok(), nullIfEmpty(r.error), record.testObject,
+                               r.marginKind == model::RaceResult::MarginKind::None
+                                   ? QVariant() : QVariant(model::marginKindName(r.marginKind))};
     for (int i = 0; i < int(std::size(values)); ++i)
         q.race.bindValue(i, values[i]);
     if (!q.race.exec())

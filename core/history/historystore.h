@@ -50,7 +50,7 @@ public:
     static Result<std::unique_ptr<HistoryStore>> open(const QString &path, Retention retention = {});
     // $XDG_DATA_HOME/relayrace/history.sqlite (GenericDataLocation); creates the directory.
     static QString defaultPath();
-    static constexpr int schemaVersion = 1;
+    static constexpr int schemaVersion = 2;
 
     ~HistoryStore() override;
     HistoryStore(const HistoryStore &) = delete;

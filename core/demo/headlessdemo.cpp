@@ -126,7 +126,7 @@ void HeadlessDemo::onRaceFinished(quint64 raceId, const model::RaceResult &resul
     if (!m_options.json) {
         std::fprintf(m_options.out, "  %s %s: ", qUtf8Printable(result.provider), qUtf8Printable(result.object));
         if (result.ok())
-            std::fprintf(m_options.out, "%s won in %.1f ms (won by %s, wasted %lld B)\n",
+            std::fprintf(m_options.out, "%s won in %.1f ms, by %s; wasted %lld B\n",
                          qUtf8Printable(result.winner), result.route(result.winner)->timeToThresholdMs,
                          qUtf8Printable(model::marginText(result)), static_cast<long long>(result.wastedBytes));
         else

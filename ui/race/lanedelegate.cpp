@@ -116,7 +116,7 @@ void LaneDelegate::paintLane(QPainter *painter, const QStyleOptionViewItem &opti
     painter->setPen(text);
     const QRectF idRect = l.label.adjusted(glyphWidth, 0, 0, 0);
     painter->drawText(idRect, Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetricsF(painter->font()).elidedText(lane.routeId, Qt::ElideMiddle, idRect.width()));
+                      QFontMetricsF(painter->font()).elidedText(lane.routeId, Qt::ElideRight, idRect.width()));
     painter->setFont(option.font);
 
     // The track: connecting (dotted), waiting for the first byte (thin), the transfer bar.

@@ -20,9 +20,9 @@ qreal laneHeight(const QFontMetricsF &metrics)
 LaneLayout layoutLane(const QRectF &lane, const QFontMetricsF &metrics)
 {
     const qreal em = metrics.averageCharWidth();
-    qreal label = 12 * em;
-    qreal bytes = 23 * em;
-    qreal status = 22 * em;
+    qreal label = 14 * em;
+    qreal bytes = 26 * em;
+    qreal status = 20 * em;
     const qreal minTrack = 16 * em;
     const qreal available = lane.width() - 2 * kMargin - 3 * kGap;
     const qreal fixed = label + bytes + status;
@@ -73,7 +73,7 @@ QSizeF sizeFor(qsizetype laneCount, bool withAxis, const QFontMetricsF &metrics)
     const qreal em = metrics.averageCharWidth();
     const qreal height = 2 + qreal(std::max<qsizetype>(laneCount, 1)) * laneHeight(metrics)
                          + (withAxis ? std::ceil(metrics.height()) + 6 : 0);
-    return {(12 + 23 + 22 + 36) * em + 2 * kMargin + 3 * kGap, height};
+    return {(14 + 26 + 20 + 36) * em + 2 * kMargin + 3 * kGap, height};
 }
 
 qreal xAt(const QRectF &track, double t, double endMs)

@@ -124,18 +124,35 @@ void LiveRacePanel::onRaceStarted(const engine::RaceStart &start)
 {
     m_model->onRaceStarted(start);
     if (!m_sized && m_model->rowCount() > 0) {
-        // Once, from the first race: resizing on every race would make the columns jump.
+        // Once, from the first race; later races only widen the text columns (see widenTextColumns):
+        // resizing on every race would make the columns jump.
         m_sized = true;
         for (int column = 0; column < LiveRaceModel::ColumnCount; ++column) {
             if (column != LiveRaceModel::LanesColumn)
                 m_view->resizeColumnToContents(column);
         }
-        m_view->setColumnWidth(LiveRaceModel::RaceColumn, std::max(m_view->columnWidth(LiveRaceModel::RaceColumn), 110));
-        m_view->setColumnWidth(LiveRaceModel::MarginColumn, std::max(m_view->columnWidth(LiveRaceModel::MarginColumn), 130));
-        m_view->setColumnWidth(LiveRaceModel::StateColumn, std::max(m_view->columnWidth(LiveRaceModel::StateColumn), 110));
-        m_view->setColumnWidth(LiveRaceModel::BytesColumn, std::max(m_view->columnWidth(LiveRaceModel::BytesColumn), 150));
-        fitLanes();
+        const int em = fontMetrics().averageCharWidth();
+        m_view->setColumnWidth(LiveRaceModel::RaceColumn, std::max(m_view->columnWidth(LiveRaceModel::RaceColumn), 14 * em));
+        m_view->setColumnWidth(LiveRaceModel::MarginColumn, std::max(m_view->columnWidth(LiveRaceModel::MarginColumn), 17 * em));
+        m_view->setColumnWidth(LiveRaceModel::StateColumn, std::max(m_view->columnWidth(LiveRaceModel::StateColumn), 14 * em));
+        m_view->setColumnWidth(LiveRaceModel::BytesColumn, std::max(m_view->columnWidth(LiveRaceModel::BytesColumn), 20 * em));
     }
+    widenTextColumns();
+}
+
+void LiveRacePanel::widenTextColumns()
+{
+    bool changed = false;
+    for (const int column : {int(LiveRaceModel::ProviderColumn), int(LiveRaceModel::TriggerColumn),
+                             int(LiveRaceModel::StateColumn), int(LiveRaceModel::MarginColumn)}) {
+        const int wanted = std::max(static_cast<const QAbstractItemView *>(m_view)->sizeHintForColumn(column), m_view->header()->sectionSizeHint(column));
+        if (wanted > m_view->columnWidth(column)) {
+            m_view->setColumnWidth(column, wanted);
+            changed = true;
+        }
+    }
+    if (changed)
+        fitLanes();
 }
 
 void LiveRacePanel::resizeEvent(QResizeEvent *event)
@@ -146,14 +163,15 @@ void LiveRacePanel::resizeEvent(QResizeEvent *event)
 
 void LiveRacePanel::fitLanes()
 {
-    // The lanes take what the other columns leave, never less than they need to be read.
-    int others = 0;
-    for (int column = 0; column < LiveRaceModel::ColumnCount; ++column) {
-        if (column != LiveRaceModel::LanesColumn && !m_view->isColumnHidden(column))
-            others += m_view->columnWidth(column);
+    // The lanes take the width the columns before them leave (the routes' figures after them are a
+    // scroll away), never less than they need to be read.
+    int before = 0;
+    for (int column = 0; column < LiveRaceModel::LanesColumn; ++column) {
+        if (!m_view->isColumnHidden(column))
+            before += m_view->columnWidth(column);
     }
     const int minimum = fontMetrics().averageCharWidth() * 90;
-    m_view->setColumnWidth(LiveRaceModel::LanesColumn, std::max(minimum, m_view->viewport()->width() - others - 4));
+    m_view->setColumnWidth(LiveRaceModel::LanesColumn, std::max(minimum, m_view->viewport()->width() - before - 4));
 }
 
 void LiveRacePanel::onRouteProgress(quint64 raceId, const QString &routeId, qint64 bytes, qint64 threshold)
@@ -165,6 +183,7 @@ void LiveRacePanel::onRaceFinished(quint64 raceId, const model::RaceResult &resu
 {
     m_model->onRaceFinished(raceId, result);
     m_summary->setText(LiveRaceModel::summaryText(result));
+    widenTextColumns();
     updateReplayButton();
 }
 

@@ -46,6 +46,7 @@ protected:
 
 private:
     void fitLanes();
+    void widenTextColumns();
     void showContextMenu(const QPoint &pos);
     void updateReplayButton();
     quint64 raceAt(const QModelIndex &index) const;

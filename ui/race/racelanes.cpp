@@ -284,7 +284,7 @@ QString laneStatusText(const Lane &lane, const LaneFrame &frame)
     case State::Failed: return lane.error.isEmpty() ? tr("failed") : tr("failed: %1").arg(lane.error);
     case State::Racing: return tr("racing");
     case State::Connecting:
-        return frame.phase == LaneFrame::Phase::Waiting ? tr("waiting for the first byte") : tr("connecting");
+        return frame.phase == LaneFrame::Phase::Waiting ? tr("no byte yet") : tr("connecting");
     case State::Lost: break;
     }
     if (lane.behindMs < 0)

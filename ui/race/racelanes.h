@@ -78,7 +78,7 @@ RaceLanes makeLanes(const QList<LaneInput> &routes, const QString &winner, bool 
 // lower bound, "no runner-up"; an old result's margin without a kind reads as projected.
 QString marginText(double marginMs, model::RaceResult::MarginKind kind);
 QString marginKindWord(model::RaceResult::MarginKind kind);
-// "lost by ≈ 12 ms", "won", "failed: <reason>", "racing", "connecting", "waiting for the first byte".
+// "lost by ≈ 12 ms", "won", "failed: <reason>", "racing", "connecting", "no byte yet".
 QString laneStatusText(const Lane &lane, const LaneFrame &frame);
 // "8.8 KiB (whole object)" (a smaller object read whole), "3.9 KiB / 8.8 KiB (object)" (part of it),
 // "64.0 KiB / 256 KiB" (toward the threshold).

@@ -326,6 +326,9 @@ void TestLiveRacePanel::winnerLaneIsMarkedWon()
     QVERIFY(model.routeIndex(5, QStringLiteral("via:fra"), LiveRaceModel::StateColumn).data(Qt::FontRole).value<QFont>().bold());
     QVERIFY(!model.routeIndex(5, QStringLiteral("direct"), LiveRaceModel::StateColumn).data(Qt::FontRole).value<QFont>().bold());
     QCOMPARE(model.raceIndex(5, LiveRaceModel::StateColumn).data().toString(), QStringLiteral("✓ via:fra"));
+    // What the painted lanes say, in words.
+    const QString spoken = model.raceIndex(5, LiveRaceModel::LanesColumn).data(Qt::AccessibleTextRole).toString();
+    QVERIFY2(spoken.contains(QStringLiteral("via:fra: won, 256 KiB / 256 KiB")), qPrintable(spoken));
 }
 
 void TestLiveRacePanel::lostLaneShowsItsMarginKind_data()

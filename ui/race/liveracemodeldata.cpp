@@ -78,6 +78,17 @@ QVariant LiveRaceModel::raceData(const RaceEntry &race, int column, int role) co
                                       race.at.toUTC().toString(Qt::ISODate));
         return race.summary.isEmpty() ? head : race.summary;
     }
+    case Qt::AccessibleTextRole:
+        if (column == LanesColumn) { // what the painted lanes say, for a screen reader
+            const RaceLanes lanes = lanesOf(race);
+            QStringList parts;
+            for (const Lane &lane : lanes.lanes) {
+                const LaneFrame frame = frameAt(lanes, lane, shownTime(lanes));
+                parts << QStringLiteral("%1: %2, %3").arg(lane.routeId, laneStatusText(lane, frame), laneBytesText(lane, frame.bytes));
+            }
+            return parts.join(QStringLiteral("; "));
+        }
+        return raceData(race, column, Qt::DisplayRole);
     case Qt::TextAlignmentRole: return (Qt::AlignLeft | Qt::AlignTop).toInt();
     case Qt::FontRole:
         if (column == StateColumn && race.finished && !race.winner.isEmpty()) {

@@ -97,7 +97,7 @@ bool LiveRacePanel::replay(quint64 raceId)
 
 void LiveRacePanel::updateReplayButton()
 {
-    m_replayButton->setEnabled(replayCandidate() != 0 || m_model->isFinished(0));
+    m_replayButton->setEnabled(replayCandidate() != 0);
     m_replayButton->setText(m_replay->isRunning() ? tr("&Replay again") : tr("&Replay"));
 }
 

@@ -31,7 +31,8 @@ public:
     QTreeView *view() const { return m_view; }
     RaceReplay *replayer() const { return m_replay; }
     QString lastWinner(const QString &provider) const;
-    // The race the Replay button would replay: the selected one, else the newest finished; 0 when none.
+    // The race the Replay button would replay: the selected one, else the newest finished; 0 when none
+    // (race ids start at 1).
     quint64 replayCandidate() const;
 
 public Q_SLOTS:

@@ -6,6 +6,9 @@
 #include "ui/theme/palette.h"
 
 #include <QElapsedTimer>
+#include <QHelpEvent>
+#include <QMenu>
+#include <QToolTip>
 #include <QImage>
 #include <QPainter>
 #include <QPushButton>
@@ -26,6 +29,8 @@ private Q_SLOTS:
     void measuredOvertimeLoserKeepsGoingAfterTheDecision();
     void replayRunsAndEndsWithoutBlocking();
     void replayButtonReplaysAFinishedRace();
+    void contextMenuReplaysARace();
+    void laneTooltipShowsOnHover();
     void lanesUseThemeTonesAndGlyphs();
     void delegatePaintsAtDevicePixelRatio2();
     void darkPaletteTextIsLight();
@@ -164,6 +169,66 @@ void TestRaceReplay::replayButtonReplaysAFinishedRace()
     QVERIFY(panel.replayer()->isRunning());
     panel.replayer()->stop();
     QCOMPARE(panel.model()->replayTime(4), -1.0);
+}
+
+void TestRaceReplay::contextMenuReplaysARace()
+{
+    LiveRacePanel panel;
+    panel.resize(1400, 400);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.onRaceStarted(start(9));
+    panel.onRaceStarted(start(10));
+    panel.onRaceFinished(9, result());
+    const auto menuAt = [&](quint64 raceId) {
+        const QRect rect = panel.view()->visualRect(panel.model()->raceIndex(raceId, LiveRaceModel::ProviderColumn));
+        Q_EMIT panel.view()->customContextMenuRequested(rect.center());
+        QMenu *menu = panel.findChild<QMenu *>(QStringLiteral("liveRaceMenu"));
+        return menu;
+    };
+    QMenu *running = menuAt(10);
+    QVERIFY(running);
+    QVERIFY(!running->findChild<QAction *>(QStringLiteral("replayRaceAction"))->isEnabled()); // still racing
+    running->close();
+    QTRY_VERIFY(!panel.findChild<QMenu *>(QStringLiteral("liveRaceMenu")));
+    QMenu *finished = menuAt(9);
+    QVERIFY(finished);
+    QAction *replay = finished->findChild<QAction *>(QStringLiteral("replayRaceAction"));
+    QVERIFY(replay->isEnabled());
+    QSignalSpy started(panel.replayer(), &RaceReplay::started);
+    replay->trigger();
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(started.first().at(0).toULongLong(), 9u);
+    finished->findChild<QAction *>(QStringLiteral("routeDetailsAction"))->trigger();
+    QVERIFY(panel.view()->isExpanded(panel.model()->raceIndex(9)));
+    finished->close();
+    panel.replayer()->stop();
+}
+
+void TestRaceReplay::laneTooltipShowsOnHover()
+{
+    const QString reason = QStringLiteral("TLS handshake with ams.relay.example failed: certificate has expired (notAfter 2026-01-01)");
+    RaceResult r = result();
+    r.routes[2].error = reason;
+    LiveRacePanel panel;
+    panel.resize(1600, 400);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.onRaceStarted(start(11));
+    panel.onRaceFinished(11, r);
+    QTreeView *view = panel.view();
+    const QModelIndex cell = panel.model()->raceIndex(11, LiveRaceModel::LanesColumn);
+    QStyleOptionViewItem option;
+    option.initFrom(view);
+    option.rect = view->visualRect(cell);
+    const lanes::LanesLayout layout = LaneDelegate::layoutFor(option, cell);
+    QCOMPARE(layout.lanes.size(), 3);
+    const QPoint at = layout.lanes.at(2).track.center().toPoint();
+    QHelpEvent help(QEvent::ToolTip, at, view->viewport()->mapToGlobal(at));
+    QCoreApplication::sendEvent(view->viewport(), &help);
+    QTRY_VERIFY2(QToolTip::text().contains(reason), qPrintable(QToolTip::text()));
+    QVERIFY(QToolTip::text().startsWith(QStringLiteral("via:ams: failed")));
+    QToolTip::hideText();
 }
 
 namespace {

@@ -108,16 +108,22 @@ void LiveRacePanel::showContextMenu(const QPoint &pos)
         return;
     const quint64 raceId = raceAt(index);
     const QModelIndex race = m_model->raceIndex(raceId);
-    QMenu menu(this);
-    QAction *replay = menu.addAction(tr("Replay this race (%1× slower)").arg(RaceReplay::kSlowdown));
+    // Popped up, not exec'd: no nested event loop; the actions find the race by its id when chosen.
+    auto *menu = new QMenu(this);
+    menu->setObjectName(QStringLiteral("liveRaceMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    QAction *replay = menu->addAction(tr("Replay this race (%1× slower)").arg(RaceReplay::kSlowdown));
     replay->setObjectName(QStringLiteral("replayRaceAction"));
     replay->setEnabled(m_model->isFinished(raceId));
-    QAction *expand = menu.addAction(m_view->isExpanded(race) ? tr("Hide the routes' details") : tr("Show the routes' details"));
-    QAction *chosen = menu.exec(m_view->viewport()->mapToGlobal(pos));
-    if (chosen == replay)
-        this->replay(raceId);
-    else if (chosen == expand)
-        m_view->setExpanded(race, !m_view->isExpanded(race));
+    connect(replay, &QAction::triggered, this, [this, raceId] { this->replay(raceId); });
+    QAction *details = menu->addAction(m_view->isExpanded(race) ? tr("Hide the routes' details") : tr("Show the routes' details"));
+    details->setObjectName(QStringLiteral("routeDetailsAction"));
+    connect(details, &QAction::triggered, this, [this, raceId] {
+        const QModelIndex at = m_model->raceIndex(raceId);
+        if (at.isValid())
+            m_view->setExpanded(at, !m_view->isExpanded(at));
+    });
+    menu->popup(m_view->viewport()->mapToGlobal(pos));
 }
 
 void LiveRacePanel::onRaceStarted(const engine::RaceStart &start)

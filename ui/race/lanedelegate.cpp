@@ -240,7 +240,7 @@ void LaneDelegate::paintAxis(QPainter *painter, const QStyleOptionViewItem &opti
         const QRectF &axis = layout.axis;
         painter->setPen(QPen(withAlpha(text, 140), 1));
         painter->drawLine(QPointF(axis.left(), axis.top() + 1), QPointF(axis.right(), axis.top() + 1));
-        const double step = lanes::tickStep(race.endMs, std::max(1, int(axis.width() / (metrics.averageCharWidth() * 9))));
+        const double step = lanes::tickStep(race.endMs, std::max(1, int(axis.width() / (metrics.averageCharWidth() * 14))));
         qreal lastRight = -1e9;
         for (double ms = 0; ms <= race.endMs + 1e-9; ms += step) {
             const qreal tx = x(ms);

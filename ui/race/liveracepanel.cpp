@@ -138,7 +138,7 @@ void LiveRacePanel::onRaceStarted(const engine::RaceStart &start)
                 m_view->resizeColumnToContents(column);
         }
         const int em = fontMetrics().averageCharWidth();
-        m_view->setColumnWidth(LiveRaceModel::RaceColumn, std::max(m_view->columnWidth(LiveRaceModel::RaceColumn), 14 * em));
+        m_view->setColumnWidth(LiveRaceModel::RaceColumn, std::max(m_view->columnWidth(LiveRaceModel::RaceColumn), 18 * em));
         m_view->setColumnWidth(LiveRaceModel::MarginColumn, std::max(m_view->columnWidth(LiveRaceModel::MarginColumn), 17 * em));
         m_view->setColumnWidth(LiveRaceModel::StateColumn, std::max(m_view->columnWidth(LiveRaceModel::StateColumn), 14 * em));
         m_view->setColumnWidth(LiveRaceModel::BytesColumn, std::max(m_view->columnWidth(LiveRaceModel::BytesColumn), 20 * em));

@@ -276,8 +276,8 @@ QModelIndex LiveRaceModel::index(int row, int column, const QModelIndex &parent)
         return {};
     if (!parent.isValid())
         return row < m_races.size() ? createIndex(row, column, quintptr(0)) : QModelIndex();
-    if (parent.internalId() != 0 || parent.row() >= m_races.size())
-        return {}; // routes have no children
+    if (parent.internalId() != 0 || parent.column() != 0 || parent.row() >= m_races.size())
+        return {}; // routes have no children; a race's children hang off its first column
     const RaceEntry &race = m_races.at(parent.row());
     return row < race.routes.size() ? createIndex(row, column, quintptr(race.id + 1)) : QModelIndex();
 }

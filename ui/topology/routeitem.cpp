@@ -76,7 +76,6 @@ QString formatMs(double ms)
 RouteItem::RouteItem(const QString &routeId, const QPainterPath &path, QPointF crossAt, QGraphicsItem *parent)
     : QGraphicsPathItem(path, parent)
     , m_routeId(routeId)
-    , m_label(new LabelItem(LabelItem::Kind::Route, QString(), this))
     , m_dot(new QGraphicsEllipseItem(-kDotRadius, -kDotRadius, 2 * kDotRadius, 2 * kDotRadius, this))
     , m_cross(new QGraphicsSimpleTextItem(QStringLiteral("✕"), this))
 {
@@ -108,9 +107,16 @@ void RouteItem::setGeometry(const QPainterPath &path, QPointF crossAt)
 {
     setPath(path);
     m_cross->setPos(crossAt);
-    m_label->setPos(path.pointAtPercent(0.5));
+    if (m_label)
+        m_label->setPos(path.pointAtPercent(0.5));
     if (m_progress >= 0)
         m_dot->setPos(path.pointAtPercent(qBound(0.0, m_progress, 1.0)));
+}
+
+void RouteItem::setLabel(LabelItem *label)
+{
+    m_label = label;
+    m_label->setPos(path().pointAtPercent(0.5));
 }
 
 QList<QPointF> RouteItem::labelAnchors() const
@@ -163,14 +169,17 @@ void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double bas
         const QString region = map::regionOfRoute(m_routeId);
         label = (region.isEmpty() ? m_routeId : region) + QLatin1Char(' ') + label;
     }
-    m_label->setText(label);
-    m_label->setColor(theme::readable(toneOf(figures.health), palette));
-    QColor backdrop = palette.color(QPalette::Base);
-    backdrop.setAlphaF(0.85f);
-    m_label->setBackdrop(backdrop);
-    QFont font = m_label->font();
-    font.setBold(optimal);
-    m_label->setFont(font);
+    m_labelText = label;
+    if (m_label) {
+        m_label->setText(label);
+        m_label->setColor(theme::readable(toneOf(figures.health), palette));
+        QColor backdrop = palette.color(QPalette::Base);
+        backdrop.setAlphaF(0.85f);
+        m_label->setBackdrop(backdrop);
+        QFont font = m_label->font();
+        font.setBold(optimal);
+        m_label->setFont(font);
+    }
 
     QString tip = QStringLiteral("<b>%1</b>%2<br>health: %3").arg(m_routeId.toHtmlEscaped(),
         optimal ? QStringLiteral(" (optimal)") : QString(), healthName(figures.health));
@@ -184,7 +193,8 @@ void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double bas
     if (figures.markedFailed)
         tip += QStringLiteral("<br><b>failed: %1</b>").arg(figures.failReason.toHtmlEscaped());
     setToolTip(tip);
-    m_label->setToolTip(tip);
+    if (m_label)
+        m_label->setToolTip(tip);
     m_cross->setToolTip(tip);
     m_cross->setVisible(figures.markedFailed);
 
@@ -215,7 +225,7 @@ bool RouteItem::isProgressVisible() const
 
 QString RouteItem::labelText() const
 {
-    return m_label->text();
+    return m_labelText;
 }
 
 } // namespace relayrace::ui

@@ -55,7 +55,11 @@ public:
     // are made readable on the palette.
     void setFigures(const RouteFigures &figures, bool optimal, double baselineRttMs, const QPalette &palette = QPalette());
 
+    // Its label: an item of the scene's own (not a child), so that no other route's line is drawn over
+    // it; the scene owns it. Until set, the label's text is only kept.
+    void setLabel(LabelItem *label);
     LabelItem *label() const { return m_label; }
+    const QGraphicsItem *crossItem() const { return m_cross; }
     // Where its label may go, by preference: points along the route (scene coordinates), the middle
     // of its longer leg first.
     QList<QPointF> labelAnchors() const;
@@ -71,6 +75,7 @@ private:
     QString m_routeId;
     double m_progress = -1;
     LabelItem *m_label = nullptr;
+    QString m_labelText;
     QGraphicsEllipseItem *m_dot = nullptr;
     QGraphicsSimpleTextItem *m_cross = nullptr;
 };

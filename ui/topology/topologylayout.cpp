@@ -61,6 +61,12 @@ void TopologyView::relayout()
         placer.addObstacle(nodeRects.last());
     }
 
+    // A failed route's cross stays where it is: labels keep off it.
+    for (const RouteItem *route : m_scene->routeItems()) {
+        if (route->isMarkedFailed())
+            placer.addObstacle(viewRectOf(route->crossItem(), toView));
+    }
+
     // The caption: the first corner (top left, top right, bottom left, bottom right) free of nodes.
     if (LabelItem *caption = m_scene->captionItem(); caption && !caption->text().isEmpty()) {
         const QSizeF size = caption->boxSize();

@@ -252,6 +252,9 @@ void TopologyScene::rebuild()
     for (const auto &id : routeIds(state)) {
         auto *item = new RouteItem(id, QPainterPath(), QPointF());
         addItem(item);
+        auto *label = new LabelItem(LabelItem::Kind::Route, QString());
+        addItem(label);
+        item->setLabel(label);
         m_routeItems.insert(id, item);
         item->setFigures(state.routes.value(id), state.optimalRoute == id, baselineRtt(state, id), palette());
     }
@@ -292,8 +295,9 @@ void TopologyScene::refreshRoute(const QString &provider, const QString &routeId
     if (auto *item = m_routeItems.value(routeId)) {
         const QString before = item->labelText();
         const bool boldBefore = item->isBold();
+        const bool crossBefore = item->isMarkedFailed();
         item->setFigures(state.routes.value(routeId), state.optimalRoute == routeId, baselineRtt(state, routeId), palette());
-        if (item->labelText() != before || item->isBold() != boldBefore)
+        if (item->labelText() != before || item->isBold() != boldBefore || item->isMarkedFailed() != crossBefore)
             Q_EMIT labelsChanged();
     }
     if (const map::Region *region = viaRegion(state, routeId); region && m_regionItems.contains(region->id))

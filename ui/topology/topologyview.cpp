@@ -274,6 +274,14 @@ void TopologyView::resizeEvent(QResizeEvent *event)
     scheduleLayout();
 }
 
+QRectF TopologyView::exportSource() const
+{
+    // What the operator sees, labels placed as they are, when shown; else the whole topology.
+    if (isVisible() && !viewport()->rect().isEmpty())
+        return mapToScene(viewport()->rect()).boundingRect();
+    return m_scene->contentRect();
+}
+
 bool TopologyView::renderTo(QPaintDevice *device, QSizeF size)
 {
     QPainter painter(device);
@@ -281,7 +289,7 @@ bool TopologyView::renderTo(QPaintDevice *device, QSizeF size)
         return false;
     painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
     // Widen the source to the target's aspect ratio: the picture fills the image, nothing is distorted.
-    QRectF source = m_scene->contentRect();
+    QRectF source = exportSource();
     const double aspect = size.width() / size.height();
     if (source.width() / source.height() < aspect)
         source.adjust(-(source.height() * aspect - source.width()) / 2, 0, (source.height() * aspect - source.width()) / 2, 0);
@@ -303,7 +311,7 @@ bool TopologyView::renderTo(QPaintDevice *device, QSizeF size)
 
 bool TopologyView::exportSvg(const QString &path)
 {
-    const QRectF source = m_scene->contentRect();
+    const QRectF source = exportSource();
     const QSize size(kSvgWidth, std::max(1, qRound(kSvgWidth * source.height() / source.width())));
     QSvgGenerator generator;
     generator.setFileName(path);

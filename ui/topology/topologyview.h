@@ -89,6 +89,7 @@ private:
     void zoomBy(double factor);
     void scheduleLayout();
     void flushProgress();
+    QRectF exportSource() const;
     bool renderTo(QPaintDevice *device, QSizeF size);
 
     TopologyScene *m_scene = nullptr;

@@ -4,11 +4,13 @@
 // time-relative columns ticking once a second, the map's signature state, and row selection.
 #include "ui/providers/providersmodel.h"
 #include "ui/providers/providerspanel.h"
+#include "ui/theme/palette.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QBrush>
 #include <QElapsedTimer>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QSignalSpy>
 #include <QTableView>
@@ -62,6 +64,8 @@ private Q_SLOTS:
     void mapStateIsKeptPerProviderEvenBeforeItsFirstSnapshot();
     void everyNumberHasATooltip();
     void clickingARowNamesTheProvider();
+    void gainAndMarginFollowTheRaces();
+    void glanceColumnsShownTheOthersInTheHeaderMenu();
 };
 
 void TestProvidersPanel::snapshotsFillOneRowPerProviderMergedInPlace()
@@ -125,7 +129,8 @@ void TestProvidersPanel::timeColumnsShowAgeCountdownAndExpiry()
     QCOMPARE(text(&model, 0, ProvidersModel::RetestInColumn), QStringLiteral("30 s"));
     QCOMPARE(text(&model, 0, ProvidersModel::MapExpiryColumn), QStringLiteral("EXPIRED 10 s ago: still racing on it"));
     QCOMPARE(model.index(0, ProvidersModel::MapExpiryColumn).data(Qt::ForegroundRole).value<QBrush>().color(),
-             QColor(0xc6, 0x28, 0x28));
+             ui::theme::readable(ui::theme::Tone::Bad, QGuiApplication::palette()));
+    QCOMPARE(text(&model, 0, ProvidersModel::MapColumn), QStringLiteral("EXPIRED: still racing on it"));
     // What the engine does with it (expired_map) is in the cell.
     engine::ProviderSnapshot directOnly = snapshot(QStringLiteral("alpha"), kNow);
     directOnly.expiredMapPolicy = QStringLiteral("direct");
@@ -169,9 +174,9 @@ void TestProvidersPanel::timeColumnsTickOnceASecondWithOneRangedSignal()
     });
     now = kNow.addSecs(10);
     QTRY_VERIFY_WITH_TIMEOUT(ticks.size() >= 2, 10000);
-    // One signal per tick covers every row's three time columns, nothing else.
+    // One signal per tick covers every row's four time columns, nothing else.
     for (const auto &[from, to] : ranges) {
-        QCOMPARE(from, model.index(0, ProvidersModel::RouteAgeColumn));
+        QCOMPARE(from, model.index(0, ProvidersModel::MapColumn));
         QCOMPARE(to, model.index(2, ProvidersModel::MapExpiryColumn));
     }
     // 1 s apart, give or take a late first tick on a loaded machine (Qt then schedules the next sooner).
@@ -195,11 +200,14 @@ void TestProvidersPanel::mapStateIsKeptPerProviderEvenBeforeItsFirstSnapshot()
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     model.setMapState(QStringLiteral("alpha"), QStringLiteral("failed"));
     QCOMPARE(changed.count(), 1);
-    QCOMPARE(changed.first().at(0).toModelIndex(), model.index(0, ProvidersModel::SignatureColumn));
+    QCOMPARE(changed.first().at(0).toModelIndex(), model.index(0, ProvidersModel::MapColumn));
     QCOMPARE(changed.first().at(1).toModelIndex(), model.index(0, ProvidersModel::SignatureColumn));
     QCOMPARE(text(&model, 0, ProvidersModel::SignatureColumn), QStringLiteral("failed"));
+    // The brief column puts the expiry first (the thing to act on); its tooltip has the state too.
+    QVERIFY(text(&model, 0, ProvidersModel::MapColumn).startsWith(QStringLiteral("EXPIRED")));
+    QVERIFY(model.index(0, ProvidersModel::MapColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("failed")));
     QCOMPARE(model.index(0, ProvidersModel::SignatureColumn).data(Qt::ForegroundRole).value<QBrush>().color(),
-             QColor(0xc6, 0x28, 0x28));
+             ui::theme::readable(ui::theme::Tone::Bad, QGuiApplication::palette()));
     // A new snapshot does not forget the state.
     model.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
     QCOMPARE(text(&model, 0, ProvidersModel::SignatureColumn), QStringLiteral("failed"));
@@ -243,7 +251,7 @@ void TestProvidersPanel::clickingARowNamesTheProvider()
     QCOMPARE(text(view->model(), 1, ProvidersModel::SignatureColumn), QStringLiteral("valid"));
 
     QSignalSpy selected(&panel, &ProvidersPanel::providerSelected);
-    const QRect cell = view->visualRect(view->model()->index(1, ProvidersModel::OriginColumn));
+    const QRect cell = view->visualRect(view->model()->index(1, ProvidersModel::OptimalRouteColumn));
     QVERIFY(cell.isValid());
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
     QCOMPARE(selected.count(), 1);
@@ -255,6 +263,72 @@ void TestProvidersPanel::clickingARowNamesTheProvider()
     QCOMPARE(text(view->model(), 0, ProvidersModel::ProviderColumn), QStringLiteral("gamma"));
     QCOMPARE(text(view->model(), 2, ProvidersModel::ProviderColumn), QStringLiteral("alpha"));
     QCOMPARE(panel.selectedProvider(), QStringLiteral("beta")); // the selection follows the row
+}
+
+
+namespace {
+
+model::RaceResult race(const QString &winner, double direct, double via, double margin, model::RaceResult::MarginKind kind)
+{
+    model::RaceResult result;
+    result.provider = QStringLiteral("alpha");
+    result.winner = winner;
+    result.marginMs = margin;
+    result.marginKind = kind;
+    for (const auto &[id, ms] : {std::pair{QStringLiteral("direct"), direct}, std::pair{QStringLiteral("via:tyo"), via}}) {
+        model::RouteOutcome route;
+        route.routeId = id;
+        route.state = id == winner ? model::RouteOutcome::State::Won : model::RouteOutcome::State::Lost;
+        // The loser: measured in overtime, else only projected.
+        route.timeToThresholdMs = id == winner || kind == model::RaceResult::MarginKind::Measured ? ms : -1;
+        route.projectedMs = ms;
+        result.routes.append(route);
+    }
+    return result;
+}
+
+} // namespace
+
+void TestProvidersPanel::gainAndMarginFollowTheRaces()
+{
+    ProvidersModel model;
+    engine::ProviderSnapshot s = snapshot(QStringLiteral("alpha"), kNow);
+    s.optimalRoute = QStringLiteral("via:tyo");
+    model.updateProvider(s);
+    QCOMPARE(text(&model, 0, ProvidersModel::GainColumn), QStringLiteral("—")); // no race yet
+    QCOMPARE(text(&model, 0, ProvidersModel::MarginColumn), QStringLiteral("—"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    // Medians over the window: direct 100 ms, via:tyo 60 ms -> 40% faster, whatever one outlier says.
+    model.addRace(race(QStringLiteral("via:tyo"), 100, 60, 40, model::RaceResult::MarginKind::Measured));
+    model.addRace(race(QStringLiteral("via:tyo"), 900, 62, 838, model::RaceResult::MarginKind::Measured));
+    model.addRace(race(QStringLiteral("via:tyo"), 98, 58, 12.25, model::RaceResult::MarginKind::Measured));
+    QCOMPARE(changed.size(), 3);
+    QCOMPARE(changed.first().at(0).toModelIndex().column(), int(ProvidersModel::GainColumn));
+    QCOMPARE(changed.first().at(1).toModelIndex().column(), int(ProvidersModel::MarginColumn));
+    QCOMPARE(text(&model, 0, ProvidersModel::GainColumn), QStringLiteral("40% faster"));
+    QVERIFY(model.index(0, ProvidersModel::GainColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("3 races")));
+    QCOMPARE(text(&model, 0, ProvidersModel::MarginColumn), QLocale().toString(12.25, 'f', 1) + QStringLiteral(" ms"));
+    model.addRace(race(QStringLiteral("via:tyo"), 100, 70, 3.4, model::RaceResult::MarginKind::LowerBound));
+    QCOMPARE(text(&model, 0, ProvidersModel::MarginColumn), QStringLiteral("≥ 3 ms"));
+    QVERIFY(model.index(0, ProvidersModel::MarginColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("lower bound")));
+    model.addRace(race(QStringLiteral("via:tyo"), 100, 70, 29.6, model::RaceResult::MarginKind::Projected));
+    QCOMPARE(text(&model, 0, ProvidersModel::MarginColumn), QStringLiteral("≈ 30 ms"));
+    // The optimal route direct: nothing to gain over itself.
+    s.optimalRoute = QStringLiteral("direct");
+    model.updateProvider(s);
+    QCOMPARE(text(&model, 0, ProvidersModel::GainColumn), QStringLiteral("direct"));
+}
+
+void TestProvidersPanel::glanceColumnsShownTheOthersInTheHeaderMenu()
+{
+    ProvidersPanel panel;
+    panel.updateProvider(snapshot(QStringLiteral("alpha"), kNow));
+    for (int column = 0; column < ProvidersModel::ColumnCount; ++column)
+        QCOMPARE(panel.view()->isColumnHidden(column), column >= ProvidersModel::kDefaultColumns);
+    const QStringList glance{QStringLiteral("Provider"), QStringLiteral("Optimal route"), QStringLiteral("Gain"),
+                             QStringLiteral("Last margin"), QStringLiteral("Map")};
+    for (int column = 0; column < ProvidersModel::kDefaultColumns; ++column)
+        QCOMPARE(panel.model()->headerData(column, Qt::Horizontal).toString(), glance.at(column));
 }
 
 QTEST_MAIN(TestProvidersPanel)

@@ -19,6 +19,8 @@
 #include "race/liveracepanel.h"
 #include "topology/topologyview.h"
 #include "welcomepane.h"
+#include "notify/noticearea.h"
+#include "notify/noticemodel.h"
 #include "fleet/fleetpanel.h"
 #include "fleet/tokenstore.h"
 #include "remote/remoteengine.h"
@@ -42,6 +44,8 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+
+#include <algorithm>
 
 #include <qcorotask.h>
 
@@ -103,6 +107,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_freshness = new QLabel(this);
     m_freshness->setObjectName(QStringLiteral("statusFreshness"));
     m_freshness->setToolTip(tr("The earliest expiry among the loaded maps"));
+    buildNotices();
     statusBar()->addPermanentWidget(m_engineState);
     statusBar()->addPermanentWidget(m_rates);
     statusBar()->addPermanentWidget(m_freshness);
@@ -122,7 +127,39 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     connect(m_tokens, &TokenStore::loaded, this, &MainWindow::onTokenLoaded);
     restoreLayout();
     showStatus(engine::EngineStatus{});
-    statusBar()->showMessage(tr("No maps loaded"));
+}
+
+void MainWindow::buildNotices()
+{
+    m_notices = new NoticeModel(this);
+    m_noticeDock = new QDockWidget(tr("Notices"), this);
+    m_noticeDock->setObjectName(QStringLiteral("noticeDock"));
+    m_noticeDock->setWidget(new NoticePanel(m_notices, m_noticeDock));
+    addDockWidget(Qt::RightDockWidgetArea, m_noticeDock);
+    m_noticeDock->hide();
+    auto *button = new NoticeButton(m_notices, this);
+    statusBar()->addPermanentWidget(button);
+    connect(button, &QToolButton::toggled, m_noticeDock, &QDockWidget::setVisible);
+    connect(m_noticeDock, &QDockWidget::visibilityChanged, this, [this, button](bool visible) {
+        button->setChecked(visible);
+        if (visible)
+            m_notices->markSeen();
+    });
+    connect(m_notices, &NoticeModel::countsChanged, this, [this] {
+        if (m_noticeDock->isVisible() && m_notices->unseen(NoticeModel::Level::Info) + m_notices->unseen(NoticeModel::Level::Warning) + m_notices->unseen(NoticeModel::Level::Error) > 0)
+            m_notices->markSeen();
+    });
+}
+
+void MainWindow::notice(int level, const QString &text)
+{
+    m_notices->notify(NoticeModel::Level(std::clamp(level, 0, 2)), text);
+}
+
+void MainWindow::reply(const QString &text, int level, int timeoutMs)
+{
+    statusBar()->showMessage(text, timeoutMs);
+    notice(level, text);
 }
 
 MainWindow::~MainWindow()
@@ -148,7 +185,7 @@ void MainWindow::ensureEngine()
         return;
     Result<engine::EngineSettings> settings = engineSettings(consoleSettings());
     if (!settings) { // a saved CA file gone: said, and the engine starts without it
-        statusBar()->showMessage(tr("Settings: %1").arg(settings.error()));
+        notice(1, tr("Settings: %1").arg(settings.error()));
         ConsoleSettings fallback = consoleSettings();
         fallback.caFile.clear();
         settings = engineSettings(fallback);
@@ -165,7 +202,7 @@ void MainWindow::startDemo()
     auto topology = m_options.demoTopologyJson.isEmpty() ? lab::demoTopology()
                                                          : lab::Topology::fromJson(m_options.demoTopologyJson);
     if (!topology) {
-        statusBar()->showMessage(topology.error());
+        reply(topology.error(), 2, 0);
         return;
     }
     m_labHost = new lab::LabHost(std::move(topology).value(), this);
@@ -173,9 +210,10 @@ void MainWindow::startDemo()
     m_tabs->addTab(m_labPanel, tr("L&ab controls"));
     connect(m_labHost, &lab::LabHost::ready, this, &MainWindow::onDemoReady);
     connect(m_labHost, &lab::LabHost::failed, this, [this](const QString &error) {
-        statusBar()->showMessage(tr("Demo lab failed: %1").arg(error));
+        reply(tr("Demo lab failed: %1").arg(error), 2, 0);
     });
     m_stack->setCurrentWidget(m_vertical);
+    QTimer::singleShot(0, this, &MainWindow::applyDefaultLayout);
     statusBar()->showMessage(tr("Starting the demo lab…"));
     m_labHost->start();
 }
@@ -193,7 +231,7 @@ void MainWindow::onDemoReady()
     setRaceInterval(m_options.raceIntervalMs);
     for (const QString &provider : std::as_const(providers))
         raceNow(provider); // the first race at once: a first-time user sees it alive
-    statusBar()->showMessage(tr("Demo lab running: racing every %1 s").arg(m_options.raceIntervalMs / 1000.0), 5000);
+    reply(tr("Demo lab running: racing every %1 s").arg(m_options.raceIntervalMs / 1000.0));
 }
 
 void MainWindow::onMapChanged(const map::RouteMap &map)
@@ -263,7 +301,7 @@ bool MainWindow::exportRouteMap(const QString &path)
         bytes = map::serializeRouteMap(*current);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        statusBar()->showMessage(tr("%1: %2").arg(path, file.errorString()));
+        reply(tr("%1: %2").arg(path, file.errorString()), 2, 0);
         return false;
     }
     return true;
@@ -276,7 +314,7 @@ void MainWindow::exportDialog()
     const QString path = QFileDialog::getSaveFileName(this, tr("Export route map"), m_currentProvider + QStringLiteral(".map.json"),
                                                       tr("Map JSON (*.json);;Graphviz DOT (*.dot);;SVG (*.svg);;PNG (*.png)"));
     if (!path.isEmpty() && exportRouteMap(path))
-        statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+        reply(tr("Exported %1").arg(path));
 }
 
 void MainWindow::exportHistoryCsv(const QString &path)
@@ -295,9 +333,9 @@ void MainWindow::exportHistoryCsv(const QString &path)
 void MainWindow::onHistoryExported(const QString &path, qint64 rows, const QString &error)
 {
     if (error.isEmpty())
-        statusBar()->showMessage(tr("Exported %1 route samples to %2").arg(rows).arg(path), 5000);
+        reply(tr("Exported %1 route samples to %2").arg(rows).arg(path));
     else
-        statusBar()->showMessage(error);
+        reply(error, 2, 0);
     Q_EMIT historyExported(path, error);
 }
 
@@ -329,8 +367,13 @@ void MainWindow::restoreLayout()
     QSettings settings;
     restoreGeometry(settings.value(kGeometry).toByteArray());
     restoreState(settings.value(kState).toByteArray());
-    m_vertical->restoreState(settings.value(kVertical).toByteArray());
-    m_horizontal->restoreState(settings.value(kHorizontal).toByteArray());
+    // The topology is the main view (see resizeEvent) until the operator moves a splitter; a layout
+    // they made is kept from then on.
+    const bool vertical = m_vertical->restoreState(settings.value(kVertical).toByteArray());
+    const bool horizontal = m_horizontal->restoreState(settings.value(kHorizontal).toByteArray());
+    m_ownLayout = vertical && horizontal;
+    for (QSplitter *splitter : {m_vertical, m_horizontal})
+        connect(splitter, &QSplitter::splitterMoved, this, [this] { m_ownLayout = true; });
 }
 
 void MainWindow::saveLayout() const
@@ -340,6 +383,23 @@ void MainWindow::saveLayout() const
     settings.setValue(kState, saveState());
     settings.setValue(kVertical, m_vertical->saveState());
     settings.setValue(kHorizontal, m_horizontal->saveState());
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    QTimer::singleShot(0, this, &MainWindow::applyDefaultLayout); // once the layouts have the new size
+}
+
+void MainWindow::applyDefaultLayout()
+{
+    if (m_ownLayout || m_stack->currentWidget() != m_vertical)
+        return;
+    // The top row takes 62% of the height and the topology 65% of that row, at any window size.
+    const int height = m_vertical->height();
+    const int width = m_horizontal->width();
+    m_vertical->setSizes({height * 62 / 100, height - height * 62 / 100});
+    m_horizontal->setSizes({width * 35 / 100, width - width * 35 / 100});
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -51,6 +51,7 @@ class HistoryExporter;
 class HistoryPanel;
 class LabPanel;
 class LiveRacePanel;
+class NoticeModel;
 class ProvidersPanel;
 class TokenStore;
 class TopologyView;
@@ -126,6 +127,9 @@ public:
     HistoryPanel *historyPanel() const { return m_history; }
     FailoverInspector *failoverInspector() const { return m_failovers; }
     QTabWidget *tabs() const { return m_tabs; }
+    // Engine notices and the console's own: counted in the status bar, listed in the Notices dock.
+    NoticeModel *notices() const { return m_notices; }
+    QDockWidget *noticeDock() const { return m_noticeDock; }
 
 Q_SIGNALS:
     // error is empty on success; the status bar says the same.
@@ -133,8 +137,16 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
+    // A notice for the notification area only (what engines say on their own), or also the status bar's
+    // answer to what the operator just did (reply).
+    void notice(int level, const QString &text);
+    void reply(const QString &text, int level = 0, int timeoutMs = 5000);
+    void buildNotices();
+    // The topology as the main view, in proportion to the window, until the operator lays it out.
+    void applyDefaultLayout();
     void buildActions();
     void buildPanels();
     void ensureEngine();
@@ -168,6 +180,7 @@ private:
     WelcomePane *m_welcome = nullptr;
     QSplitter *m_vertical = nullptr;
     QSplitter *m_horizontal = nullptr;
+    bool m_ownLayout = false; // the splitters as the operator left them (restored or moved)
     QTabWidget *m_tabs = nullptr;
     ProvidersPanel *m_providers = nullptr;
     TopologyView *m_topology = nullptr;
@@ -178,6 +191,8 @@ private:
     QLabel *m_engineState = nullptr;
     QLabel *m_rates = nullptr;
     QLabel *m_freshness = nullptr;
+    NoticeModel *m_notices = nullptr;
+    QDockWidget *m_noticeDock = nullptr;
     lab::LabHost *m_labHost = nullptr;
     engine::EngineFront *m_engine = nullptr;
     engine::EngineFront *m_front = nullptr;

@@ -49,7 +49,10 @@ void MainWindow::buildActions()
         if (path.isEmpty())
             return;
         const auto opened = m_failovers->openLogFile(path);
-        statusBar()->showMessage(opened ? tr("%1: %2 events").arg(path).arg(*opened) : opened.error());
+        if (opened)
+            reply(tr("%1: %2 events").arg(path).arg(*opened));
+        else
+            reply(opened.error(), 2, 0);
         m_tabs->setCurrentWidget(m_failovers);
     });
     file->addSeparator();

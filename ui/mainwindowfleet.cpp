@@ -22,6 +22,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 
 namespace relayrace::ui {
 
@@ -89,16 +90,18 @@ void MainWindow::useFront(engine::EngineFront *front)
     link(connect(front, &Front::routeProgress, m_topology, &TopologyView::onRouteProgress));
     link(connect(front, &Front::raceFinished, m_topology, qOverload<quint64, const model::RaceResult &>(&TopologyView::onRaceFinished)));
     link(connect(front, &Front::raceFinished, m_history, &HistoryPanel::onRaceFinished));
+    link(connect(front, &Front::raceFinished, m_providers,
+                 [providers = m_providers](quint64, const model::RaceResult &result) { providers->addRace(result); }));
     link(connect(front, &Front::routeChanged, m_topology, &TopologyView::onRouteChanged));
     link(connect(front, &Front::routeChanged, m_history, &HistoryPanel::onRouteChanged));
     link(connect(front, &Front::failover, m_failovers, &FailoverInspector::addEvent));
     link(connect(front, &Front::failover, m_topology, &TopologyView::onFailover));
     link(connect(front, &Front::statusChanged, this, &MainWindow::showStatus));
     link(connect(front, &Front::raceRefused, this, [this](const engine::RaceRefusal &refusal) {
-        statusBar()->showMessage(tr("%1: race not run: %2").arg(refusal.provider, refusal.reason), 5000);
+        notice(0, tr("%1: race not run: %2").arg(refusal.provider, refusal.reason));
     }));
     link(connect(front, &Front::raceQueued, this, [this](quint64, const QString &provider, int position) {
-        statusBar()->showMessage(tr("%1: a race is running; yours starts after it (%2 waiting)").arg(provider).arg(position), 5000);
+        notice(0, tr("%1: a race is running; yours starts after it (%2 waiting)").arg(provider).arg(position));
     }));
     link(connect(front, &Front::historyAnswered, this, &MainWindow::onHistoryAnswered));
     if (auto *edge = qobject_cast<remote::RemoteEngine *>(front)) {
@@ -107,7 +110,7 @@ void MainWindow::useFront(engine::EngineFront *front)
             if (state == remote::RemoteEngine::State::Connected)
                 askFailoverHistory(edge); // what it kept while the stream was down (or before it first opened)
         }));
-        link(connect(edge, &remote::RemoteEngine::unsupported, this, [this](const QString &what) { statusBar()->showMessage(what, 8000); }));
+        link(connect(edge, &remote::RemoteEngine::unsupported, this, [this](const QString &what) { notice(1, what); }));
     }
 
     // What the front knows already: its mirror, and the failovers its history kept.
@@ -177,8 +180,9 @@ remote::RemoteEngine *MainWindow::attachEdge(const QUrl &adminUrl, const QByteAr
     m_fleet->addFront(edge, adminUrl.authority());
     m_fleetDock->show();
     m_stack->setCurrentWidget(m_vertical);
+    QTimer::singleShot(0, this, &MainWindow::applyDefaultLayout);
     useFront(edge);
-    statusBar()->showMessage(tr("Attached to the edge at %1").arg(adminUrl.toString()), 5000);
+    reply(tr("Attached to the edge at %1").arg(adminUrl.toString()));
     QSettings settings;
     QStringList recent = settings.value(kRecentEdges).toStringList();
     recent.removeAll(adminUrl.toString());
@@ -194,7 +198,7 @@ void MainWindow::attachEdgeDialog()
         return;
     const Result<QUrl> url = dialog.url();
     if (!url) {
-        statusBar()->showMessage(url.error());
+        reply(url.error(), 2, 0);
         return;
     }
     if (dialog.token().isEmpty()) {
@@ -209,7 +213,7 @@ void MainWindow::attachEdgeDialog()
 void MainWindow::onTokenLoaded(const QUrl &edge, const QByteArray &token, const QString &where)
 {
     if (token.isEmpty()) {
-        statusBar()->showMessage(tr("%1: no token is kept for it (looked in %2); type it in Attach to edge").arg(edge.toString(), where));
+        reply(tr("%1: no token is kept for it (looked in %2); type it in Attach to edge").arg(edge.toString(), where), 1, 0);
         return;
     }
     attachEdge(edge, token);

@@ -83,7 +83,7 @@ Result<void> MainWindow::applyConsoleSettings(const ConsoleSettings &c)
 {
     const Result<engine::EngineSettings> settings = engineSettings(c);
     if (!settings) {
-        statusBar()->showMessage(tr("Settings not applied: %1").arg(settings.error()));
+        reply(tr("Settings not applied: %1").arg(settings.error()), 2, 0);
         return makeError(settings.error());
     }
     c.save();
@@ -121,13 +121,14 @@ void MainWindow::addMap(const map::RouteMap &map, const QString &trust)
     m_engine->setMap(map, trust);
     useFront(m_engine); // a map loaded here goes to the embedded engine: show it
     m_stack->setCurrentWidget(m_vertical);
+    QTimer::singleShot(0, this, &MainWindow::applyDefaultLayout);
 }
 
 bool MainWindow::openMap(const QString &path)
 {
     const Result<map::RouteMap> map = map::readRouteMapFile(path);
     if (!map) {
-        statusBar()->showMessage(map.error());
+        reply(map.error(), 2, 0);
         return false;
     }
     // The bytes as they are now, for the signature: what is verified is what was parsed (a file
@@ -136,7 +137,7 @@ bool MainWindow::openMap(const QString &path)
     const QByteArray bytes = file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     const Result<QString> trust = map::checkMapFile(map::Keyring(keyringFolder()), path, bytes, *map);
     if (!trust) {
-        statusBar()->showMessage(trust.error());
+        reply(trust.error(), 2, 0);
         log::get("console")->warn("map {} refused: {}", path.toStdString(), trust.error().toStdString());
         return false;
     }
@@ -147,7 +148,7 @@ bool MainWindow::openMap(const QString &path)
     recent.removeAll(path);
     recent.prepend(path);
     settings.setValue(kRecentMaps, recent.mid(0, 10));
-    statusBar()->showMessage(tr("Loaded %1 (%2; %3)").arg(map->provider, path, *trust), 5000);
+    reply(tr("Loaded %1 (%2; %3)").arg(map->provider, path, *trust));
     return true;
 }
 
@@ -191,7 +192,7 @@ void MainWindow::fetchMapDialog()
         return;
     const Result<map::MapSourceConfig> config = dialog.config();
     if (!config) {
-        statusBar()->showMessage(config.error());
+        reply(config.error(), 2, 0);
         return;
     }
     fetchMap(*config);
@@ -206,14 +207,14 @@ map::MapSource *MainWindow::mapSource()
         const map::ProviderMapState state = m_mapSource->state(provider);
         addMap(m, mapStateText(state));
         m_providers->setMapState(provider, mapStateText(state));
-        statusBar()->showMessage(tr("Fetched %1: map of %2 from %3").arg(provider, m.generatedAt.toUTC().toString(Qt::ISODate),
-                                                                state.held ? state.held->url.toString() : QString()), 5000);
+        reply(tr("Fetched %1: map of %2 from %3").arg(provider, m.generatedAt.toUTC().toString(Qt::ISODate),
+                                                                state.held ? state.held->url.toString() : QString()));
     });
     connect(m_mapSource, &map::MapSource::statusChanged, this, [this](const QString &provider, map::MapStatus) {
         const map::ProviderMapState state = m_mapSource->state(provider);
         m_providers->setMapState(provider, mapStateText(state));
         if (!state.error.isEmpty())
-            statusBar()->showMessage(tr("%1: %2").arg(state.config.name, mapStateText(state)), 10000);
+            notice(1, tr("%1: %2").arg(state.config.name, mapStateText(state)));
     });
     return m_mapSource;
 }
@@ -231,7 +232,7 @@ void MainWindow::fetchMap(const map::MapSourceConfig &config)
         m_fetcher = new map::MapFetcher(this);
     QCoro::connect(m_fetcher->fetch(config), this, [this, config](const Result<map::FetchedMap> &fetched) {
         if (!fetched) {
-            statusBar()->showMessage(tr("%1: %2").arg(config.name, fetched.error()));
+            reply(tr("%1: %2").arg(config.name, fetched.error()), 2, 0);
             return;
         }
         map::MapSourceConfig keep = config;

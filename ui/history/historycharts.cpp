@@ -135,7 +135,7 @@ QChartView *makeChartView(const QString &objectName, const QString &title, const
     // (bench_console), and the lines are one pixel wide anyway.
     view->setRenderHint(QPainter::Antialiasing, false);
     view->setToolTip(toolTip);
-    view->setMinimumSize(320, 220);
+    view->setMinimumSize(200, 100); // four of them fit under the topology at 1280x800
     return view;
 }
 

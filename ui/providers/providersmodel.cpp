@@ -2,11 +2,15 @@
 // SPDX-License-Identifier: MIT
 #include "providersmodel.h"
 
+#include "ui/theme/palette.h"
+
 #include <QBrush>
 #include <QColor>
+#include <QGuiApplication>
 #include <QLocale>
 #include <QTimer>
 
+#include <cmath>
 #include <limits>
 
 namespace relayrace::ui {
@@ -90,13 +94,14 @@ void ProvidersModel::setMapState(const QString &provider, const QString &state)
     if (row < 0)
         return;
     m_rows[row].mapState = state;
-    Q_EMIT dataChanged(index(row, SignatureColumn), index(row, SignatureColumn));
+    Q_EMIT dataChanged(index(row, MapColumn), index(row, SignatureColumn)); // the brief and the full column
 }
 
 void ProvidersModel::removeProvider(const QString &provider)
 {
     m_mapStates.remove(provider);
     m_trustSeen.remove(provider);
+    m_races.remove(provider);
     const int row = rowOf(provider);
     if (row < 0)
         return;
@@ -107,10 +112,34 @@ void ProvidersModel::removeProvider(const QString &provider)
         m_ticker->stop();
 }
 
+void ProvidersModel::addRace(const model::RaceResult &result)
+{
+    m_races[result.provider].add(result);
+    const int row = rowOf(result.provider);
+    if (row >= 0)
+        Q_EMIT dataChanged(index(row, GainColumn), index(row, MarginColumn));
+}
+
 void ProvidersModel::tick()
 {
     if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, RouteAgeColumn), index(rowCount() - 1, MapExpiryColumn), {Qt::DisplayRole});
+        Q_EMIT dataChanged(index(0, MapColumn), index(rowCount() - 1, MapExpiryColumn), {Qt::DisplayRole});
+}
+
+QString ProvidersModel::mapText(const Row &row, bool brief) const
+{
+    const engine::ProviderSnapshot &s = row.snapshot;
+    const QString state = row.mapState.isEmpty() ? tr("unknown") : row.mapState;
+    if (!s.mapExpiresAt.isValid())
+        return brief ? state : tr("no expiry");
+    const qint64 left = m_clock().secsTo(s.mapExpiresAt);
+    if (left > 0)
+        return brief ? tr("%1 · %2 left").arg(state, durationText(left)) : tr("fresh, expires in %1").arg(durationText(left));
+    // What the engine does about it (expired_map), in the cell itself: the one thing to act on.
+    const QString doing = s.expiredMapPolicy == QLatin1String("direct")   ? tr("direct only")
+                          : s.expiredMapPolicy == QLatin1String("refuse") ? tr("not serving")
+                                                                           : tr("still racing on it");
+    return brief ? tr("EXPIRED: %1").arg(doing) : tr("EXPIRED %1 ago: %2").arg(durationText(-left), doing);
 }
 
 int ProvidersModel::rowCount(const QModelIndex &parent) const
@@ -136,13 +165,14 @@ QVariant ProvidersModel::data(const QModelIndex &index, int role) const
     case Qt::TextAlignmentRole:
         return index.column() >= RacesColumn ? QVariant((Qt::AlignRight | Qt::AlignVCenter).toInt()) : QVariant();
     case Qt::ForegroundRole:
-        if (index.column() == SignatureColumn && row.mapState.startsWith(QLatin1String("failed")))
-            return QBrush(QColor(0xc6, 0x28, 0x28));
-        if (index.column() == SignatureColumn && row.mapState.startsWith(QLatin1String("last good kept")))
-            return QBrush(QColor(0xb2, 0x6a, 0x00));
-        if (index.column() == MapExpiryColumn && row.snapshot.mapExpiresAt.isValid()
+        // Vermillion and orange (theme), with the word itself saying it: never colour alone.
+        if ((index.column() == SignatureColumn || index.column() == MapColumn) && row.mapState.startsWith(QLatin1String("failed")))
+            return QBrush(theme::readable(theme::Tone::Bad, QGuiApplication::palette()));
+        if ((index.column() == MapExpiryColumn || index.column() == MapColumn) && row.snapshot.mapExpiresAt.isValid()
             && row.snapshot.mapExpiresAt <= m_clock())
-            return QBrush(QColor(0xc6, 0x28, 0x28));
+            return QBrush(theme::readable(theme::Tone::Bad, QGuiApplication::palette()));
+        if ((index.column() == SignatureColumn || index.column() == MapColumn) && row.mapState.startsWith(QLatin1String("last good kept")))
+            return QBrush(theme::readable(theme::Tone::Warning, QGuiApplication::palette()));
         return {};
     case ProviderRole:
         return row.snapshot.provider;
@@ -176,18 +206,10 @@ QVariant ProvidersModel::display(const Row &row, int column) const
         const qint64 left = now.secsTo(s.nextRetestAt);
         return left <= 0 ? tr("due") : durationText(left);
     }
-    case MapExpiryColumn: {
-        if (!s.mapExpiresAt.isValid())
-            return tr("no expiry");
-        const qint64 left = now.secsTo(s.mapExpiresAt);
-        if (left > 0)
-            return tr("fresh, expires in %1").arg(durationText(left));
-        // What the engine does about it (expired_map), in the cell itself: the one thing to act on.
-        const QString doing = s.expiredMapPolicy == QLatin1String("direct")   ? tr("direct only")
-                              : s.expiredMapPolicy == QLatin1String("refuse") ? tr("not serving")
-                                                                               : tr("still racing on it");
-        return tr("EXPIRED %1 ago: %2").arg(durationText(-left), doing);
-    }
+    case MapExpiryColumn: return mapText(row, false);
+    case MapColumn: return mapText(row, true);
+    case GainColumn: return m_races.value(s.provider).gainText(s.optimalRoute);
+    case MarginColumn: return m_races.value(s.provider).marginText();
     case SignatureColumn: return row.mapState.isEmpty() ? tr("unknown") : row.mapState;
     case RacesColumn:
         return s.racesFailed > 0 ? tr("%1 (%2 failed)").arg(locale.toString(s.races), locale.toString(s.racesFailed))
@@ -227,6 +249,10 @@ QVariant ProvidersModel::toolTip(const Row &row, int column) const
     case RetestInColumn:
         return tr("The time-based re-test fires under traffic at %1 UTC").arg(utcText(s.nextRetestAt));
     case MapExpiryColumn: return tr("The route map expires at %1 UTC").arg(utcText(s.mapExpiresAt));
+    case MapColumn:
+        return tr("%1\n%2; the route map expires at %3 UTC").arg(mapText(row, false), row.mapState.isEmpty() ? tr("unknown") : row.mapState, utcText(s.mapExpiresAt));
+    case GainColumn: return m_races.value(s.provider).gainToolTip(s.optimalRoute);
+    case MarginColumn: return m_races.value(s.provider).marginToolTip();
     case SignatureColumn:
         return tr("valid: signature checked; unsigned: no signature; last good kept: a refresh failed and the "
                   "previous map stays; failed: no usable map");
@@ -252,7 +278,13 @@ QVariant ProvidersModel::sortValue(const Row &row, int column) const
     switch (column) {
     case RouteAgeColumn: return s.chosenAt.isValid() ? s.chosenAt.secsTo(now) : -1;
     case RetestInColumn: return s.nextRetestAt.isValid() ? now.secsTo(s.nextRetestAt) : std::numeric_limits<qint64>::max();
-    case MapExpiryColumn: return s.mapExpiresAt.isValid() ? now.secsTo(s.mapExpiresAt) : std::numeric_limits<qint64>::max();
+    case MapExpiryColumn:
+    case MapColumn: return s.mapExpiresAt.isValid() ? now.secsTo(s.mapExpiresAt) : std::numeric_limits<qint64>::max();
+    case GainColumn: {
+        const double gain = m_races.value(s.provider).gainPct(s.optimalRoute);
+        return std::isnan(gain) ? -1e9 : gain;
+    }
+    case MarginColumn: return m_races.value(s.provider).lastMarginMs();
     case RacesColumn: return s.races;
     case SkippedColumn: return s.racesSkippedByBudget;
     case TestObjectBytesColumn: return s.raceBytesTestObject;
@@ -275,6 +307,9 @@ QVariant ProvidersModel::headerData(int section, Qt::Orientation orientation, in
     case RetestInColumn: return tr("Re-test in");
     case MapExpiryColumn: return tr("Map freshness");
     case SignatureColumn: return tr("Signature");
+    case GainColumn: return tr("Gain");
+    case MarginColumn: return tr("Last margin");
+    case MapColumn: return tr("Map");
     case RacesColumn: return tr("Races");
     case SkippedColumn: return tr("Skipped (budget)");
     case TestObjectBytesColumn: return tr("Race bytes: test object");

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ui/providers/racewindow.h"
+
 #include "engine/providersnapshot.h"
 
 #include <QAbstractTableModel>
@@ -23,15 +25,19 @@ class ProvidersModel final : public QAbstractTableModel
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ProvidersModel)
 public:
+    // The first kDefaultColumns are shown by default (the panel's header menu shows the others).
     enum Column {
         ProviderColumn,
-        OriginColumn,
         OptimalRouteColumn,
-        LastTriggerColumn,
+        GainColumn,         // the optimal route's gain over direct (RaceWindow)
+        MarginColumn,       // the last race's margin and how it was obtained
+        MapColumn,          // ticking: the map's state and how long it stays fresh, in short
         RouteAgeColumn,     // ticking
         RetestInColumn,     // ticking
         MapExpiryColumn,    // ticking
         SignatureColumn,
+        OriginColumn,
+        LastTriggerColumn,
         RacesColumn,
         SkippedColumn,
         TestObjectBytesColumn,
@@ -39,6 +45,7 @@ public:
         RequestsColumn,
         ColumnCount
     };
+    static constexpr int kDefaultColumns = MapColumn + 1;
     enum Role { ProviderRole = Qt::UserRole, SortRole, SnapshotRole };
 
     explicit ProvidersModel(QObject *parent = nullptr);
@@ -59,6 +66,8 @@ public Q_SLOTS:
     // Kept for a provider not shown yet and applied when its first snapshot arrives.
     void setMapState(const QString &provider, const QString &state);
     void removeProvider(const QString &provider);
+    // A finished race: the provider's gain and margin columns follow it.
+    void addRace(const relayrace::model::RaceResult &result);
 
 private:
     struct Row
@@ -66,6 +75,7 @@ private:
         engine::ProviderSnapshot snapshot;
         QString mapState;
     };
+    QString mapText(const Row &row, bool brief) const;
 
     QVariant display(const Row &row, int column) const;
     QVariant toolTip(const Row &row, int column) const;
@@ -75,6 +85,7 @@ private:
     QList<Row> m_rows;
     QHash<QString, QString> m_mapStates; // provider -> signature state, also for rows not shown yet
     QHash<QString, QString> m_trustSeen; // the engine's mapTrust last seen per provider
+    QHash<QString, RaceWindow> m_races;  // provider -> its latest races, also for rows not shown yet
     std::function<QDateTime()> m_clock;
     QTimer *m_ticker = nullptr;
 };

@@ -5,6 +5,7 @@
 #include "providersmodel.h"
 
 #include <QHeaderView>
+#include <QMenu>
 #include <QItemSelectionModel>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -28,8 +29,18 @@ ProvidersPanel::ProvidersPanel(QWidget *parent)
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setAlternatingRowColors(true);
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setTextElideMode(Qt::ElideMiddle); // an elided cell has its whole text in its tooltip
     m_view->verticalHeader()->hide();
+    // The glance columns by default, sized to what they hold; the map's state takes the rest of the
+    // width (elided, whole in its tooltip). The header's menu shows any of the others.
+    QHeaderView *header = m_view->horizontalHeader();
+    for (int column = 0; column < ProvidersModel::MapColumn; ++column)
+        header->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(ProvidersModel::MapColumn, QHeaderView::Stretch);
+    for (int column = ProvidersModel::kDefaultColumns; column < ProvidersModel::ColumnCount; ++column)
+        m_view->setColumnHidden(column, true);
+    m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, &ProvidersPanel::columnsMenu);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);
@@ -38,6 +49,29 @@ ProvidersPanel::ProvidersPanel(QWidget *parent)
                 if (current.isValid())
                     Q_EMIT providerSelected(current.data(ProvidersModel::ProviderRole).toString());
             });
+}
+
+void ProvidersPanel::columnsMenu(const QPoint &at)
+{
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("providersColumnsMenu"));
+    for (int column = 0; column < ProvidersModel::ColumnCount; ++column) {
+        QAction *action = menu.addAction(m_model->headerData(column, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!m_view->isColumnHidden(column));
+        action->setEnabled(column != ProvidersModel::ProviderColumn);
+        connect(action, &QAction::toggled, this, [this, column](bool shown) {
+            m_view->setColumnHidden(column, !shown);
+            if (shown)
+                m_view->resizeColumnToContents(column);
+        });
+    }
+    menu.exec(m_view->horizontalHeader()->viewport()->mapToGlobal(at));
+}
+
+void ProvidersPanel::addRace(const model::RaceResult &result)
+{
+    m_model->addRace(result);
 }
 
 QString ProvidersPanel::selectedProvider() const

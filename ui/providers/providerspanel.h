@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/providersnapshot.h"
+#include "model/raceresult.h"
 
 #include <QWidget>
 
@@ -30,11 +31,14 @@ public:
 public Q_SLOTS:
     void updateProvider(const relayrace::engine::ProviderSnapshot &snapshot);
     void setMapState(const QString &provider, const QString &state);
+    void addRace(const relayrace::model::RaceResult &result);
 
 Q_SIGNALS:
     void providerSelected(const QString &provider);
 
 private:
+    void columnsMenu(const QPoint &at);
+
     ProvidersModel *m_model = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;

@@ -21,12 +21,14 @@
 #include <QDir>
 #include <QGraphicsView>
 #include <QImage>
+#include <QPainter>
 #include <QPushButton>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
+#include <tuple>
 
 using namespace relayrace;
 using relayrace::ui::LabelItem;
@@ -51,7 +53,8 @@ QString describe(const Box &box)
         .arg(box.rect.width(), 0, 'f', 1).arg(box.rect.height(), 0, 'f', 1);
 }
 
-map::Region region(const QString &id, double lat, double lon, std::optional<double> rtt)
+// The hand-built map of tst_topologyview: three regions around Frankfurt, the edge and origin flanking them.
+map::Region region(const QString &id, double lat, double lon)
 {
     map::Region r;
     r.id = id;
@@ -59,19 +62,16 @@ map::Region region(const QString &id, double lat, double lon, std::optional<doub
     r.relay = QUrl(QStringLiteral("http://127.0.0.1:3128"));
     r.lat = lat;
     r.lon = lon;
-    r.rttToOriginMs = rtt;
-    r.samples = 5;
     return r;
 }
 
-map::RouteMap threeRegionMap(const QString &provider = QStringLiteral("shop"))
+map::RouteMap threeRegionMap()
 {
     map::RouteMap m;
-    m.provider = provider;
+    m.provider = QStringLiteral("shop");
     m.origin = QUrl(QStringLiteral("http://127.0.0.1:8080"));
     m.generatedAt = QDateTime::currentDateTimeUtc();
-    m.regions = {region(QStringLiteral("fra"), 50.1, 8.7, 42.5), region(QStringLiteral("ams"), 52.4, 4.9, 30.0),
-                 region(QStringLiteral("par"), 48.9, 2.4, std::nullopt)};
+    m.regions = {region(QStringLiteral("fra"), 50.1, 8.7), region(QStringLiteral("ams"), 52.4, 4.9), region(QStringLiteral("par"), 48.9, 2.4)};
     m.alternates.insert(QStringLiteral("default"), {QStringLiteral("fra"), QStringLiteral("ams"), QStringLiteral("par")});
     return m;
 }
@@ -82,10 +82,7 @@ model::RouteOutcome outcome(const QString &id, model::RouteOutcome::State state,
     model::RouteOutcome o;
     o.routeId = id;
     o.state = state;
-    o.ttfbMs = ttfb;
-    o.timeToThresholdMs = ttt;
-    o.projectedMs = projected;
-    o.error = error;
+    std::tie(o.ttfbMs, o.timeToThresholdMs, o.projectedMs, o.error) = std::tie(ttfb, ttt, projected, error);
     return o;
 }
 
@@ -103,6 +100,61 @@ model::RaceResult raceResult(bool parFails)
                 parFails ? outcome(QStringLiteral("via:par"), State::Failed, -1, -1, -1, QStringLiteral("connection refused"))
                          : outcome(QStringLiteral("via:par"), State::Lost, 35.0, -1, 100.0)};
     return r;
+}
+
+struct Scan
+{
+    QList<Box> labels; // shown, with a text
+    QList<Box> nodes;
+};
+
+Scan scanOf(const TopologyView *view)
+{
+    const QTransform toView = view->viewportTransform();
+    Scan scan;
+    for (const QGraphicsItem *item : view->topologyScene()->items()) {
+        if (!item->isVisible())
+            continue;
+        if (const auto *label = qgraphicsitem_cast<const LabelItem *>(item); label && !label->text().isEmpty()) {
+            const QString kind = label->kind() == LabelItem::Kind::Node ? QStringLiteral("node label")
+                                 : label->kind() == LabelItem::Kind::Route ? QStringLiteral("route label")
+                                                                           : QStringLiteral("caption");
+            scan.labels.append({QStringLiteral("%1 \"%2\"").arg(kind, label->text().section(QLatin1Char('\n'), 0, 0)),
+                                label->deviceTransform(toView).mapRect(label->box()),
+                                label->kind() == LabelItem::Kind::Node ? label->parentItem() : nullptr});
+        } else if (const auto *node = qgraphicsitem_cast<const NodeItem *>(item)) {
+            scan.nodes.append({QStringLiteral("node %1 %2").arg(NodeItem::kindName(node->kind()), node->id()),
+                               node->deviceTransform(toView).mapRect(node->boundingRect()), node});
+        }
+    }
+    return scan;
+}
+
+// Empty, or what overlaps what: two labels, a label and a node (its own excepted), two nodes, or a
+// label and the view's border.
+QString firstOverlap(const Scan &scan, const QRectF &viewport)
+{
+    const auto &labels = scan.labels;
+    const auto &nodes = scan.nodes;
+    for (qsizetype i = 0; i < labels.size(); ++i) {
+        if (!viewport.contains(labels[i].rect))
+            return QStringLiteral("%1 leaves the view (%2x%3)").arg(describe(labels[i])).arg(viewport.width()).arg(viewport.height());
+        for (qsizetype j = i + 1; j < labels.size(); ++j) {
+            if (labels[i].rect.intersects(labels[j].rect))
+                return QStringLiteral("%1 overlaps %2").arg(describe(labels[i]), describe(labels[j]));
+        }
+        for (const Box &node : nodes) {
+            if (labels[i].node != node.node && labels[i].rect.intersects(node.rect))
+                return QStringLiteral("%1 overlaps %2").arg(describe(labels[i]), describe(node));
+        }
+    }
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        for (qsizetype j = i + 1; j < nodes.size(); ++j) {
+            if (nodes[i].rect.intersects(nodes[j].rect))
+                return QStringLiteral("%1 overlaps %2").arg(describe(nodes[i]), describe(nodes[j]));
+        }
+    }
+    return QString();
 }
 
 bool everyRouteHasFigures(const TopologyView *view)
@@ -125,6 +177,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void coincidentPlacesAreSpreadApartOnScreen();
+    void aSmallViewShortensOrLeavesOutLabelsRatherThanOverlap();
     void captionSaysTheOptimalRouteAndItsGainOverDirect();
     void shapesAndPatternsTellKindsAndHealthWithoutColour();
     void followsADarkPalette();
@@ -207,47 +260,11 @@ void TestTopologyLayout::labelsNodesAndCaptionDoNotOverlap()
                              .replace(QLatin1Char(' '), QLatin1Char('-'));
     m_view->grab().save(QStringLiteral(RELAYRACE_BINARY_DIR "/tests/artifacts/topology-layout-%1.png").arg(name));
 
-    const QTransform toView = m_view->viewportTransform();
-    QList<Box> labels;
-    QList<Box> nodes;
-    for (const QGraphicsItem *item : m_view->topologyScene()->items()) {
-        if (!item->isVisible())
-            continue;
-        if (const auto *label = qgraphicsitem_cast<const LabelItem *>(item); label && !label->text().isEmpty()) {
-            const QString kind = label->kind() == LabelItem::Kind::Node ? QStringLiteral("node label")
-                                 : label->kind() == LabelItem::Kind::Route ? QStringLiteral("route label")
-                                                                           : QStringLiteral("caption");
-            labels.append({QStringLiteral("%1 \"%2\"").arg(kind, label->text().section(QLatin1Char('\n'), 0, 0)),
-                           label->deviceTransform(toView).mapRect(label->box()),
-                           label->kind() == LabelItem::Kind::Node ? label->parentItem() : nullptr});
-        } else if (const auto *node = qgraphicsitem_cast<const NodeItem *>(item)) {
-            nodes.append({QStringLiteral("node %1 %2").arg(NodeItem::kindName(node->kind()), node->id()),
-                          node->deviceTransform(toView).mapRect(node->boundingRect()), node});
-        }
-    }
-    QCOMPARE(nodes.size(), 2 + 5); // edge, origin, the demo's five regions
-    QVERIFY(labels.size() >= nodes.size() + 6 + 1); // the nodes', six routes', the caption
-    const QRectF viewport(m_view->viewport()->rect());
-    for (qsizetype i = 0; i < labels.size(); ++i) {
-        QVERIFY2(viewport.contains(labels[i].rect),
-                 qPrintable(QStringLiteral("%1 leaves the view (%2x%3)").arg(describe(labels[i])).arg(viewport.width()).arg(viewport.height())));
-        for (qsizetype j = i + 1; j < labels.size(); ++j) {
-            QVERIFY2(!labels[i].rect.intersects(labels[j].rect),
-                     qPrintable(QStringLiteral("%1 overlaps %2").arg(describe(labels[i]), describe(labels[j]))));
-        }
-        for (const Box &node : std::as_const(nodes)) {
-            if (labels[i].node == node.node)
-                continue; // a node's own label may touch it (it does not, but that is not the point)
-            QVERIFY2(!labels[i].rect.intersects(node.rect),
-                     qPrintable(QStringLiteral("%1 overlaps %2").arg(describe(labels[i]), describe(node))));
-        }
-    }
-    for (qsizetype i = 0; i < nodes.size(); ++i) {
-        for (qsizetype j = i + 1; j < nodes.size(); ++j) {
-            QVERIFY2(!nodes[i].rect.intersects(nodes[j].rect),
-                     qPrintable(QStringLiteral("%1 overlaps %2").arg(describe(nodes[i]), describe(nodes[j]))));
-        }
-    }
+    const Scan scan = scanOf(m_view);
+    QCOMPARE(scan.nodes.size(), 2 + 5); // edge, origin, the demo's five regions
+    QVERIFY(scan.labels.size() >= scan.nodes.size() + 6 + 1); // the nodes', six routes', the caption: none left out
+    const QString overlap = firstOverlap(scan, QRectF(m_view->viewport()->rect()));
+    QVERIFY2(overlap.isEmpty(), qPrintable(overlap));
     // The caption names the optimal route and how it compares with direct.
     const QString caption = m_view->topologyScene()->captionText();
     QVERIFY2(caption.startsWith(QStringLiteral("Optimal: ")), qPrintable(caption));
@@ -285,27 +302,37 @@ void TestTopologyLayout::coincidentPlacesAreSpreadApartOnScreen()
     const QPointF fraAt = m_small->mapFromScene(fra->pos());
     QVERIFY2(QLineF(edgeAt, fraAt).length() >= 2 * ui::NodeItem::kRadius + 4,
              qPrintable(QStringLiteral("%1 px apart").arg(QLineF(edgeAt, fraAt).length())));
-    const QTransform toView = m_small->viewportTransform();
-    QVERIFY(!edge->deviceTransform(toView).mapRect(edge->boundingRect())
-                 .intersects(fra->deviceTransform(toView).mapRect(fra->boundingRect())));
     const QPainterPath via = scene->routeItem(QStringLiteral("via:fra"))->path();
     QCOMPARE(QPointF(via.elementAt(0)), edge->pos());
     QCOMPARE(QPointF(via.elementAt(1)), fra->pos());
-    // Still no label on another, nor on a node.
-    QList<QRectF> boxes;
-    for (const QGraphicsItem *item : scene->items()) {
-        if (const auto *label = qgraphicsitem_cast<const ui::LabelItem *>(item); label && !label->text().isEmpty())
-            boxes.append(label->deviceTransform(toView).mapRect(label->box()));
-    }
-    for (const auto *node : scene->nodeItems()) {
-        const QRectF nodeBox = node->deviceTransform(toView).mapRect(node->boundingRect());
-        for (const QRectF &box : std::as_const(boxes))
-            QVERIFY2(!box.intersects(nodeBox), qPrintable(node->id()));
-    }
-    for (qsizetype i = 0; i < boxes.size(); ++i) {
-        for (qsizetype j = i + 1; j < boxes.size(); ++j)
-            QVERIFY(!boxes[i].intersects(boxes[j]));
-    }
+    // Neither node on the other, no label on another nor on a node.
+    const QString overlap = firstOverlap(scanOf(m_small.get()), QRectF(m_small->viewport()->rect()));
+    QVERIFY2(overlap.isEmpty(), qPrintable(overlap));
+}
+
+void TestTopologyLayout::aSmallViewShortensOrLeavesOutLabelsRatherThanOverlap()
+{
+    m_small->onRaceFinished(raceResult(true));
+    m_small->resize(260, 130);
+    m_small->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_small.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_small->isLayoutPending(), 5000);
+    m_small->grab().save(QStringLiteral(RELAYRACE_BINARY_DIR "/tests/artifacts/topology-layout-small.png"));
+    const Scan scan = scanOf(m_small.get());
+    const QString overlap = firstOverlap(scan, QRectF(m_small->viewport()->rect()));
+    QVERIFY2(overlap.isEmpty(), qPrintable(overlap));
+    // Not everything fits: some labels are shorter (their route and time to N) or left out.
+    const auto routes = m_small->topologyScene()->routeItems();
+    QVERIFY(scan.labels.size() < 5 + 4 + 1 || std::any_of(routes.cbegin(), routes.cend(), [](const ui::RouteItem *route) {
+                return route->label()->isVisible() && route->label()->text() == route->shortLabelText(); }));
+    // Roomy again: every label back in full.
+    m_small->resize(1000, 600);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_small->isLayoutPending() && m_small->viewport()->width() > 900, 5000);
+    const Scan roomy = scanOf(m_small.get());
+    QCOMPARE(roomy.labels.size(), 5 + 4 + 1);
+    for (const auto *route : routes)
+        QCOMPARE(route->label()->text(), route->labelText());
+    QVERIFY(firstOverlap(roomy, QRectF(m_small->viewport()->rect())).isEmpty());
 }
 
 void TestTopologyLayout::captionSaysTheOptimalRouteAndItsGainOverDirect()
@@ -366,7 +393,6 @@ void TestTopologyLayout::followsADarkPalette()
     QPalette dark;
     dark.setColor(QPalette::Base, QColor(0x20, 0x22, 0x25));
     dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
-    dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
     m_small->setPalette(dark);
     m_small->onRaceFinished(raceResult(false));
     auto *scene = m_small->topologyScene();
@@ -376,16 +402,12 @@ void TestTopologyLayout::followsADarkPalette()
     // The tone's shade for dark backgrounds: lighter than the one for light ones.
     QCOMPARE(routeText, ui::theme::readable(ui::theme::Tone::Good, scene->palette()));
     QVERIFY(routeText.valueF() > ui::theme::readable(ui::theme::Tone::Good, QPalette(Qt::white)).valueF());
-    m_small->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_small.get()));
-    const QImage picture = m_small->grab().toImage();
-    // Mostly dark: the sea and the land are shades of the base colour.
-    int dark_ = 0;
-    for (int y = 0; y < picture.height(); y += 4) {
-        for (int x = 0; x < picture.width(); x += 4)
-            dark_ += picture.pixelColor(x, y).lightnessF() < 0.35 ? 1 : 0;
-    }
-    QVERIFY2(dark_ > (picture.width() / 4) * (picture.height() / 4) * 3 / 4, qPrintable(QString::number(dark_)));
+    // The sea (the South Pacific, between graticule lines) in the base colour.
+    QImage sea(8, 8, QImage::Format_RGB32);
+    QPainter painter(&sea);
+    scene->render(&painter, QRectF(0, 0, 8, 8), QRectF(ui::TopologyScene::project({-37, -147}), QSizeF(8, 8)));
+    painter.end();
+    QCOMPARE(sea.pixelColor(4, 4), dark.color(QPalette::Base));
 }
 
 QTEST_MAIN(TestTopologyLayout)

@@ -79,7 +79,6 @@ LabelPlacer::Placement LabelPlacer::place(const Request &request)
             }
         }
     }
-    m_obstacles.append(best.box);
     return best;
 }
 

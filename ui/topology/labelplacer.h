@@ -11,6 +11,7 @@ namespace relayrace::ui {
 
 // Greedy label placement in view (device pixel) coordinates: each label takes the first candidate box
 // that stays inside the bounds and meets no obstacle (nodes, the caption) nor a label placed before it.
+// When none is free, nothing is kept: the caller may try a shorter text, or leave the label out.
 // Candidates: around each anchor, right, left, above, below and the four diagonals, at growing
 // distances; from the second distance on, the label gets a leader line back to its anchor.
 class LabelPlacer
@@ -27,14 +28,14 @@ public:
         qsizetype anchor = 0;
         QRectF box;           // in view coordinates
         bool leader = false;
-        bool free = false;    // false: no free candidate, the least covered one was taken
+        bool free = false;    // false: no free candidate (box: the least covered one, not kept)
     };
 
     explicit LabelPlacer(const QRectF &bounds);
 
     void addObstacle(const QRectF &rect);
     QList<QRectF> obstacles() const { return m_obstacles; }
-    // Places one label and keeps its box as an obstacle for the next ones.
+    // Places one label and, when free, keeps its box as an obstacle for the next ones.
     Placement place(const Request &request);
 
     // Spreads points closer than minDistance apart on a small circle around their centre (in the

@@ -151,24 +151,29 @@ void RouteItem::setFigures(const RouteFigures &figures, bool optimal, double bas
     setZValue(optimal ? 1 : 0);
 
     QString label;
+    QString shortLabel;
     if (figures.state == QStringLiteral("failed")) {
         label = QStringLiteral("failed");
     } else if (!figures.state.isEmpty()) {
         label = QStringLiteral("ttfb ") + formatMs(figures.ttfbMs);
         const double toThreshold = figures.timeToThresholdMs >= 0 ? figures.timeToThresholdMs : figures.projectedMs;
-        if (toThreshold >= 0)
-            label += QStringLiteral(" · N ") + (figures.timeToThresholdMs >= 0 ? QString() : QStringLiteral("~"))
-                     + formatMs(toThreshold);
+        if (toThreshold >= 0) {
+            shortLabel = (figures.timeToThresholdMs >= 0 ? QString() : QStringLiteral("~")) + formatMs(toThreshold);
+            label += QStringLiteral(" · N ") + shortLabel;
+        }
     } else if (baselineRttMs >= 0) {
         label = QStringLiteral("rtt ") + formatMs(baselineRttMs);
     }
-    if (const QString glyph = glyphOfState(figures.state); !glyph.isEmpty() && !label.isEmpty())
+    const QString glyph = glyphOfState(figures.state);
+    if (!glyph.isEmpty() && !label.isEmpty())
         label = glyph + QLatin1Char(' ') + label;
     // Which route it is, where lines cross: its region's id, or "direct".
-    if (!label.isEmpty()) {
-        const QString region = map::regionOfRoute(m_routeId);
-        label = (region.isEmpty() ? m_routeId : region) + QLatin1Char(' ') + label;
-    }
+    const QString region = map::regionOfRoute(m_routeId);
+    const QString name = region.isEmpty() ? m_routeId : region;
+    if (!label.isEmpty())
+        label = name + QLatin1Char(' ') + label;
+    m_shortText = label.isEmpty() ? QString() : name + (glyph.isEmpty() ? QString() : QLatin1Char(' ') + glyph)
+                                                   + (shortLabel.isEmpty() ? QString() : QLatin1Char(' ') + shortLabel);
     m_labelText = label;
     if (m_label) {
         m_label->setText(label);

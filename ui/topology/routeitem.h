@@ -70,12 +70,15 @@ public:
     QPointF progressDotScenePos() const;
     bool isProgressVisible() const;
     QString labelText() const;
+    // The label when space is short: which route, its glyph and its time to the threshold.
+    QString shortLabelText() const { return m_shortText; }
 
 private:
     QString m_routeId;
     double m_progress = -1;
     LabelItem *m_label = nullptr;
     QString m_labelText;
+    QString m_shortText;
     QGraphicsEllipseItem *m_dot = nullptr;
     QGraphicsSimpleTextItem *m_cross = nullptr;
 };

@@ -3,7 +3,9 @@
 // TopologyView::relayout: where the labels go at the current zoom and pan. Nodes closer on the screen
 // than they can be told apart are spread on a small circle; the caption takes a corner free of nodes;
 // then the labels are placed greedily (LabelPlacer): the nodes' names first (edge, origin, regions),
-// then the routes' figures (the optimal route's first), each along its route in free space.
+// then the routes' figures (the optimal route's first), each along its route in free space. Where no
+// free space is left (a small view), a route's label shortens to its time to N, and a label that
+// still finds none is left out (its figures stay in the tooltips).
 #include "ui/topology/topologyview.h"
 
 #include "ui/topology/labelitem.h"
@@ -86,7 +88,11 @@ void TopologyView::relayout()
         }
         caption->setPos(toScene.map(chosen.topLeft()));
         caption->setOffset(QPointF(0, 0), false);
-        placer.addObstacle(chosen);
+        // In a view too small for it, it gives way to the map.
+        const bool fits = fewest == 0 && bounds.contains(chosen);
+        caption->setVisible(fits);
+        if (fits)
+            placer.addObstacle(chosen);
     }
 
     for (NodeItem *node : nodes) {
@@ -98,6 +104,7 @@ void TopologyView::relayout()
         const LabelPlacer::Placement placed =
             placer.place({label->boxSize(), {at}, std::max(shape.width(), shape.height()) / 2});
         label->setOffset(placed.box.topLeft() - at, placed.leader);
+        label->setVisible(placed.free);
     }
 
     QList<RouteItem *> routes = m_scene->routeItems();
@@ -106,6 +113,7 @@ void TopologyView::relayout()
     });
     for (RouteItem *route : std::as_const(routes)) {
         LabelItem *label = route->label();
+        label->setText(route->labelText());
         if (label->text().isEmpty())
             continue;
         QList<QPointF> sceneAnchors;
@@ -120,9 +128,14 @@ void TopologyView::relayout()
             sceneAnchors.append(route->path().pointAtPercent(0.5));
             anchors.append(toView.map(sceneAnchors.last()));
         }
-        const LabelPlacer::Placement placed = placer.place({label->boxSize(), anchors, 0});
+        LabelPlacer::Placement placed = placer.place({label->boxSize(), anchors, 0});
+        if (!placed.free) {
+            label->setText(route->shortLabelText());
+            placed = placer.place({label->boxSize(), anchors, 0});
+        }
         label->setPos(sceneAnchors[placed.anchor]);
         label->setOffset(placed.box.topLeft() - anchors[placed.anchor], placed.leader);
+        label->setVisible(placed.free);
     }
 }
 

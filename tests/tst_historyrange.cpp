@@ -54,8 +54,10 @@ void TestHistoryRange::opensOnTheDataItHas_data()
     QTest::addColumn<qint64>("firstAgoSeconds");
     QTest::addColumn<qint64>("minSpanSeconds");
     QTest::addColumn<qint64>("maxSpanSeconds");
-    // Three minutes of races: the 10-minute floor. Two days: the two days and a twentieth more.
-    QTest::newRow("fresh demo") << qint64(180) << qint64(600) << qint64(610);
+    // A few seconds of races: the 30-second floor. Three minutes: the three minutes and a twentieth
+    // more. Two days: the same.
+    QTest::newRow("fresh demo") << qint64(10) << qint64(30) << qint64(40);
+    QTest::newRow("three minutes") << qint64(180) << qint64(180) << qint64(180 + 9 + 10);
     QTest::newRow("two days") << qint64(2 * 86400) << qint64(2 * 86400) << qint64(2 * 86400 + 2 * 86400 / 20 + 10);
 }
 
@@ -72,9 +74,8 @@ void TestHistoryRange::opensOnTheDataItHas()
         auto store = history::HistoryStore::open(path);
         QVERIFY2(store, qPrintable(store ? QString() : store.error()));
         QList<history::RaceRecord> records;
-        const qint64 step = std::max<qint64>(1, firstAgoSeconds / 20);
-        for (qint64 ago = firstAgoSeconds; ago > 0; ago -= step)
-            records.append(history::RaceRecord{race(now.addSecs(-ago)), QStringLiteral("default"), true});
+        for (qint64 i = 0; i < 20; ++i) // the first firstAgoSeconds ago, the last a moment ago
+            records.append(history::RaceRecord{race(now.addMSecs(-firstAgoSeconds * 1000 * (20 - i) / 20)), QStringLiteral("default"), true});
         auto added = (*store)->addRaces(records);
         QVERIFY2(added, qPrintable(added ? QString() : added.error()));
     }

@@ -2,6 +2,12 @@
 // SPDX-License-Identifier: MIT
 #include "historycharts.h"
 
+#include "ui/theme/palette.h"
+
+#include <QApplication>
+
+#include <algorithm>
+
 #include "map/routemap.h"
 
 #include <QAreaSeries>
@@ -29,10 +35,7 @@ constexpr int kMaxHistogramBins = 40;
 
 QColor routeColor(qsizetype index)
 {
-    static const QColor colors[] = {QColor(0x15, 0x65, 0xc0), QColor(0x2e, 0x7d, 0x32), QColor(0xef, 0x6c, 0x00),
-                                    QColor(0x6a, 0x1b, 0x9a), QColor(0xc6, 0x28, 0x28), QColor(0x00, 0x83, 0x8f),
-                                    QColor(0x5d, 0x40, 0x37), QColor(0xad, 0x14, 0x57)};
-    return colors[index % qsizetype(std::size(colors))];
+    return theme::routeColor(index); // the same colour per route as the live races' lanes
 }
 
 // Axes stay from one redraw to the next, so the plot width is known before the first data arrives.
@@ -52,7 +55,7 @@ QDateTimeAxis *timeAxis(QChart *chart, const HistoryData &data)
 {
     auto *axis = axisOf<QDateTimeAxis>(chart, Qt::AlignBottom);
     axis->setFormat(data.from.secsTo(data.to) > 86400 ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("HH:mm"));
-    axis->setTickCount(7);
+    axis->setTickCount(std::clamp(data.widthPx / 90, 3, 7)); // labels that fit a narrow chart
     // "Now" moves with every query, and each move of the range lays out every series of the chart again
     // (Qt Charts strokes each line's outline for hovering): the range follows once it is a pixel behind.
     const double pixelMs = double(data.from.msecsTo(data.to)) / std::max(1, data.widthPx);
@@ -125,6 +128,8 @@ void tipOnHover(QXYSeries *series, QWidget *view, const QString &unit)
 QChartView *makeChartView(const QString &objectName, const QString &title, const QString &toolTip, QWidget *parent)
 {
     auto *chart = new QChart;
+    // Qt Charts draws its own background: dark with a dark desktop, as the rest of the console.
+    chart->setTheme(theme::isDark(QApplication::palette()) ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));

@@ -32,7 +32,7 @@ struct HistoryQuery
     // Fit the range to the data: from is how far back to look; the charts then start shortly before
     // the first race found (at least kFitMinimumSeconds before to).
     bool fit = false;
-    static constexpr qint64 kFitMinimumSeconds = 600;
+    static constexpr qint64 kFitMinimumSeconds = 30;
 };
 
 // One route's figure over time: x = ms since the epoch, y = ms.

@@ -73,10 +73,8 @@ HistoryPanel::HistoryPanel(QWidget *parent)
     top->addWidget(m_range);
     top->addWidget(m_status, 1);
     auto *grid = new QGridLayout;
-    grid->addWidget(m_tttView, 0, 0);
-    grid->addWidget(m_bandView, 0, 1);
-    grid->addWidget(m_winnerView, 1, 0);
-    grid->addWidget(m_histogramView, 1, 1);
+    m_grid = grid;
+    arrangeCharts(2);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addLayout(grid, 1);
@@ -195,9 +193,21 @@ void HistoryPanel::onRouteChanged(const model::RouteChange &change)
         refresh();
 }
 
+void HistoryPanel::arrangeCharts(int columns)
+{
+    if (columns == m_chartColumns)
+        return;
+    m_chartColumns = columns;
+    const QList<QChartView *> views{m_tttView, m_bandView, m_winnerView, m_histogramView};
+    for (qsizetype i = 0; i < views.size(); ++i)
+        m_grid->addWidget(views.at(i), int(i) / columns, int(i) % columns);
+}
+
 void HistoryPanel::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    // Wide and short (under the topology): the four charts side by side, each as tall as the panel.
+    arrangeCharts(width() > 3 * height() ? 4 : 2);
     // Redownsample for the new width once the charts have laid out (the refresh runs from the loop).
     if (m_data.widthPx > 0 && std::abs(currentPlotWidth() - m_data.widthPx) > m_data.widthPx / 5)
         refresh();

@@ -17,6 +17,8 @@ class QTimer;
 class QChartView;
 class QChart;
 
+class QGridLayout;
+
 namespace relayrace::model {
 struct RaceResult;
 }
@@ -94,6 +96,7 @@ private:
     void onFinished(const HistoryData &data);
     void drawNextChart();
     int currentPlotWidth() const;
+    void arrangeCharts(int columns); // 2 (a 2x2 grid) or 4 (one row)
 
     QString m_path;
     QUrl m_edge;
@@ -106,6 +109,8 @@ private:
     QChartView *m_bandView = nullptr;
     QChartView *m_winnerView = nullptr;
     QChartView *m_histogramView = nullptr;
+    QGridLayout *m_grid = nullptr;
+    int m_chartColumns = 0;
     QTimer *m_refreshTimer = nullptr;
     QElapsedTimer m_sinceQuery;
     QThread *m_thread = nullptr;

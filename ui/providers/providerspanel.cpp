@@ -30,6 +30,7 @@ ProvidersPanel::ProvidersPanel(QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setAlternatingRowColors(true);
     m_view->setTextElideMode(Qt::ElideMiddle); // an elided cell has its whole text in its tooltip
+    m_view->setWordWrap(false);
     m_view->verticalHeader()->hide();
     // The glance columns by default, sized to what they hold; the map's state takes the rest of the
     // width (elided, whole in its tooltip). The header's menu shows any of the others.

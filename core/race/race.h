@@ -91,7 +91,8 @@ public:
     ReplyPtr takeWinnerReply();
 
 Q_SIGNALS:
-    // At most every kProgressIntervalMs per route, and once more at the decision.
+    // At most every kProgressIntervalMs per route before the decision, once more at the decision and
+    // once more when overtime is over (the losers' final bytes).
     void progress(const QString &routeId, qint64 bytes, qint64 thresholdBytes);
     // Emitted once, at the decision (or when every route has failed): the winner's reply can be taken
     // now. The result's margin is provisional (projected at the decision). A slot must not delete the

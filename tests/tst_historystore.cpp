@@ -85,6 +85,31 @@ private Q_SLOTS:
         QCOMPARE(sqlValue(path, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("delete"));
     }
 
+    // A version 1 file (before races.margin_kind) is migrated in place: its races stay, a margin they
+    // had reads as projected (what margins were then), and new races keep their kind.
+    void version1FileIsMigratedKeepingItsRaces()
+    {
+        const QString path = newPath();
+        {
+            auto store = openStore(path);
+            QVERIFY(store);
+            QVERIFY(valueOr(store->addRace(makeRace(kT0, QStringLiteral("via:fra"), 12.5), QStringLiteral("edge-fra"), false), qint64(-1)) > 0);
+        }
+        QCOMPARE(sqlValue(path, QStringLiteral("ALTER TABLE races DROP COLUMN margin_kind")), QVariant());
+        QCOMPARE(sqlValue(path, QStringLiteral("PRAGMA user_version = 1")), QVariant());
+        auto store = openStore(path);
+        QVERIFY(store);
+        QCOMPARE(sqlValue(path, QStringLiteral("PRAGMA user_version")).toInt(), HistoryStore::schemaVersion);
+        model::RaceResult measured = makeRace(kT0.addSecs(60), QStringLiteral("direct"), 30.25);
+        measured.marginKind = model::RaceResult::MarginKind::Measured;
+        QVERIFY(valueOr(store->addRace(measured, QStringLiteral("edge-fra"), false), qint64(-1)) > 0);
+        const QList<model::RaceResult> got = valueOr(store->recentRaces(QStringLiteral("acme"), 10));
+        QCOMPARE(got.size(), 2);
+        QCOMPARE(got.at(0).marginKind, model::RaceResult::MarginKind::Measured);
+        QCOMPARE(got.at(1).marginMs, 12.5);
+        QCOMPARE(got.at(1).marginKind, model::RaceResult::MarginKind::Projected);
+    }
+
     void garbageFileIsRefusedUnchanged()
     {
         const QString path = newPath();

@@ -11,6 +11,8 @@
 #include "map/routemap.h"
 #include "model/raceresult.h"
 #include "ui/mainwindow.h"
+#include "ui/providers/providersmodel.h"
+#include "ui/providers/providerspanel.h"
 #include "ui/theme/palette.h"
 #include "ui/topology/labelitem.h"
 #include "ui/topology/nodeitem.h"
@@ -273,6 +275,19 @@ void TestTopologyLayout::labelsNodesAndCaptionDoNotOverlap()
         QVERIFY2(caption.startsWith(QStringLiteral("Optimal: ") + optimal), qPrintable(caption + QStringLiteral(" / ") + optimal));
     if (!optimal.isEmpty() && optimal != u"direct" && !caption.contains(QStringLiteral("direct failed")))
         QVERIFY2(caption.contains(QStringLiteral("than direct")), qPrintable(caption));
+    // The same gain as the providers table's (the same races, the same rule).
+    const auto *providers = m_window->providersPanel()->model();
+    bool compared = false;
+    for (int row = 0; row < providers->rowCount(); ++row) {
+        const QString gain = providers->index(row, ui::ProvidersModel::GainColumn).data().toString();
+        if (providers->index(row, ui::ProvidersModel::ProviderColumn).data().toString() != m_view->provider()
+            || !(gain.endsWith(u"faster") || gain.endsWith(u"slower")))
+            continue;
+        compared = true;
+        if (!caption.contains(QStringLiteral("direct failed")))
+            QVERIFY2(caption.contains(gain + QStringLiteral(" than direct")), qPrintable(caption + QStringLiteral(" / ") + gain));
+    }
+    QVERIFY2(compared, qPrintable(caption));
 }
 
 void TestTopologyLayout::init()

@@ -26,8 +26,30 @@ const QString &legend()
 
 } // namespace
 
-double medianOf(QList<double> values)
+void addRaceTimes(RaceTimes &times, const model::RaceResult &result)
 {
+    if (!result.ok())
+        return; // as RaceWindow: a race nobody won tells no time
+    QHash<QString, double> race;
+    for (const model::RouteOutcome &route : result.routes) {
+        const double ms = route.timeToThresholdMs >= 0 ? route.timeToThresholdMs : route.projectedMs;
+        if (ms >= 0)
+            race.insert(route.routeId, ms);
+    }
+    times.append(race);
+    while (times.size() > kGainRaces)
+        times.removeFirst();
+}
+
+double medianTime(const RaceTimes &times, const QString &routeId, qsizetype *count)
+{
+    QList<double> values;
+    for (const auto &race : times) {
+        if (const auto it = race.constFind(routeId); it != race.cend())
+            values.append(*it);
+    }
+    if (count)
+        *count = values.size();
     if (values.isEmpty())
         return -1;
     std::sort(values.begin(), values.end());
@@ -35,17 +57,18 @@ double medianOf(QList<double> values)
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-QString gainCaption(const QString &optimalRoute, const QHash<QString, RouteFigures> &routes, double *gainPct)
+QString gainCaption(const QString &optimalRoute, const QHash<QString, RouteFigures> &routes, const RaceTimes &times)
 {
     if (optimalRoute.isEmpty())
         return tr("Optimal route: not raced yet") + QLatin1Char('\n') + legend();
     const QString direct = map::directRouteId();
     if (optimalRoute == direct)
         return tr("Optimal: direct (no relay is faster)") + QLatin1Char('\n') + legend();
-    const RouteFigures optimal = routes.value(optimalRoute);
     const RouteFigures straight = routes.value(direct);
-    const double optimalMs = medianOf(optimal.recentMs);
-    const double directMs = medianOf(straight.recentMs);
+    qsizetype optimalRaces = 0;
+    qsizetype directRaces = 0;
+    const double optimalMs = medianTime(times, optimalRoute, &optimalRaces);
+    const double directMs = medianTime(times, direct, &directRaces);
     QString head = tr("Optimal: %1").arg(optimalRoute);
     QString how;
     if (!routes.contains(direct)) {
@@ -54,11 +77,9 @@ QString gainCaption(const QString &optimalRoute, const QHash<QString, RouteFigur
         head += tr(", direct failed in the latest race");
     } else if (optimalMs > 0 && directMs > 0) {
         const double gain = (1.0 - optimalMs / directMs) * 100.0;
-        if (gainPct)
-            *gainPct = gain;
         head += gain >= 0 ? tr(", %1% faster than direct").arg(std::lround(gain))
                           : tr(", %1% slower than direct").arg(std::lround(-gain));
-        const qsizetype races = std::min(optimal.recentMs.size(), straight.recentMs.size());
+        const qsizetype races = std::min(optimalRaces, directRaces);
         how = races == 1 ? tr("time to N, latest race: %1 vs %2").arg(formatMs(optimalMs), formatMs(directMs))
                          : tr("median time to N, last %1 races: %2 vs %3").arg(races).arg(formatMs(optimalMs), formatMs(directMs));
     } else {

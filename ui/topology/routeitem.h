@@ -29,7 +29,6 @@ struct RouteFigures
     bool markedFailed = false;     // failed in a race or failed over, until it races fine again
     QString failReason;
     double progress = -1;          // fraction of the threshold during a race; -1: no race running
-    QList<double> recentMs;        // time to the threshold (measured, else projected) of its latest races, oldest first
 };
 
 // One route drawn as a polyline edge -> (region ->) origin, with its label, its progress dot and, when

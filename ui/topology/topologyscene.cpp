@@ -152,6 +152,7 @@ void TopologyScene::applyRaceResult(const model::RaceResult &result)
     state.raceId = 0;
     if (!result.winner.isEmpty())
         state.lastWinner = result.winner;
+    addRaceTimes(state.recentTimes, result);
     const model::RouteOutcome *winner = result.route(result.winner);
     const double best = winner ? winner->timeToThresholdMs : -1;
     bool newRoute = false;
@@ -172,11 +173,7 @@ void TopologyScene::applyRaceResult(const model::RaceResult &result)
         figures.markedFailed = false;
         figures.failReason.clear();
         const double time = outcome.timeToThresholdMs >= 0 ? outcome.timeToThresholdMs : outcome.projectedMs;
-        if (time > 0) {
-            figures.recentMs.append(time);
-            while (figures.recentMs.size() > kGainRaces)
-                figures.recentMs.removeFirst();
-        }
+
         const bool slow = time < 0 || (best > 0 && time > best * kSlowFactor);
         figures.health = slow ? RouteHealth::Slow : RouteHealth::Ok;
     }
@@ -280,7 +277,7 @@ void TopologyScene::refreshCaption()
     if (!m_caption || it == m_providers.constEnd())
         return;
     const QString optimal = it->optimalRoute.isEmpty() ? it->lastWinner : it->optimalRoute;
-    const QString text = gainCaption(optimal, it->routes);
+    const QString text = gainCaption(optimal, it->routes, it->recentTimes);
     if (text == m_caption->text())
         return;
     m_caption->setText(text);

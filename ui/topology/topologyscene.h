@@ -3,6 +3,7 @@
 #pragma once
 
 #include "map/routemap.h"
+#include "ui/topology/routegain.h"
 #include "ui/topology/routeitem.h"
 
 #include <QGraphicsScene>
@@ -97,6 +98,7 @@ private:
         QString optimalRoute;
         QString lastWinner;
         QHash<QString, RouteFigures> routes;
+        RaceTimes recentTimes; // the latest races' times to the threshold, for the gain over direct
         quint64 raceId = 0;
     };
 

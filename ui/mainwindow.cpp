@@ -218,9 +218,22 @@ void MainWindow::startDemo()
     m_labHost->start();
 }
 
+void MainWindow::placeLabOnMap()
+{
+    // The lab's own places: the edge and each origin where the topology file puts them, not beside
+    // the regions (the map's own guess when it has no coordinates of theirs).
+    if (!m_labHost || !m_labHost->isReady() || m_front != m_engine)
+        return;
+    const lab::LabEndpoints &lab = m_labHost->endpoints();
+    m_topology->setEdgePosition(lab.edge.lat, lab.edge.lon);
+    for (const auto &provider : lab.providers)
+        m_topology->setOriginPosition(provider.place.id, provider.place.lat, provider.place.lon);
+}
+
 void MainWindow::onDemoReady()
 {
     ensureEngine();
+    placeLabOnMap();
     QStringList providers;
     for (const auto &provider : m_labHost->endpoints().providers) {
         addMap(m_labHost->routeMap(provider.place.id), tr("lab (unsigned)"));

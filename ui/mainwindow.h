@@ -161,6 +161,7 @@ private:
     void onMapChanged(const map::RouteMap &map);
     void selectProvider(const QString &provider);
     void onDemoReady();
+    void placeLabOnMap();
     void raceNowDialog();
     void raceEveryDialog();
     void openMapDialog();

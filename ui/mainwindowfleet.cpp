@@ -74,6 +74,7 @@ void MainWindow::useFront(engine::EngineFront *front)
     m_front = front;
     m_currentProvider.clear();
     m_fleet->setCurrent(front);
+    placeLabOnMap(); // the embedded engine's panels again: its lab's places
     if (auto *edge = qobject_cast<remote::RemoteEngine *>(front))
         m_history->setEdge(edge->adminUrl(), edge->token(), edge->caCertificates()); // the charts over its API
     else

@@ -6,13 +6,17 @@
 //    (7 days), the GUI thread's longest stall (a 5 ms timer's lateness) and p99, over a measured window;
 //  - the history panel's redraw time (setting the four charts' downsampled data and painting them), and the
 //    longest GUI-thread step of it (the charts are redrawn one per event-loop turn).
-// Usage: QT_QPA_PLATFORM=offscreen bench_console [seconds (default 20)] [samples (default 1000000)]
+//  - with "live" as the third argument, the measured window shows the live races' lanes (and the
+//    topology above them) instead of the history panel: the GUI stall with the lanes painting races.
+// Usage: QT_QPA_PLATFORM=offscreen bench_console [seconds (default 20)] [samples (default 1000000)] [history|live]
 #include "history/historystore.h"
 #include "engine/enginefront.h"
 #include "ui/history/historypanel.h"
 #include "ui/mainwindow.h"
 #include "ui/race/liveracepanel.h"
 #include "util/eventdispatcher.h"
+
+#include <cstring>
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -212,6 +216,7 @@ int main(int argc, char **argv)
     TimedApplication app(argc, argv);
     const int seconds = argc > 1 ? std::max(5, std::atoi(argv[1])) : 20;
     const qint64 samples = argc > 2 ? std::max<qint64>(1000, std::atoll(argv[2])) : 1'000'000;
+    const bool showLive = argc > 3 && std::strcmp(argv[3], "live") == 0;
     QTemporaryDir dir;
     const QString historyPath = dir.filePath(QStringLiteral("history.sqlite"));
     std::printf("bench_console on %s, %d cores, Qt %s\n", qUtf8Printable(QSysInfo::prettyProductName()),
@@ -273,7 +278,11 @@ int main(int argc, char **argv)
                 firstLoad.elapsed(), window.historyPanel()->data().computeMs, window.historyPanel()->lastRedrawMs(),
                 window.historyPanel()->lastRedrawStepMs(), window.historyPanel()->plotWidthPx());
 
-    // The measured window: racing on, the history panel shown and refreshing as races land.
+    // The measured window: racing on, the history panel shown and refreshing as races land (or the
+    // live races' lanes shown, painting every race as it runs).
+    if (showLive)
+        window.tabs()->setCurrentWidget(window.liveRacePanel());
+    std::printf("measured window shows: %s\n", showLive ? "the live races' lanes" : "the history panel");
     std::vector<double> lags, redraws, redrawSteps, refreshes;
     int fullReads = 0;
     QElapsedTimer clock;

@@ -277,7 +277,7 @@ void TestMainWindow::screenshotsAreSavedAsArtifacts()
 {
     // Pictures for people (artifacts under the build tree), taken after a few races.
     m_window->tabs()->setCurrentWidget(m_window->liveRacePanel());
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->liveRacePanel()->model()->rowCount() >= 12, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->liveRacePanel()->model()->raceCount() >= 3, kTimeoutMs); // a few races, one row each
     m_window->topologyView()->fitAll();
     QTest::qWait(300); // let a coalesced repaint land
     const QImage shot = m_window->grab().toImage();

@@ -7,6 +7,7 @@
 // the lab's own coordinates (the edge in Singapore, the origins in Virginia and Frankfurt). Then, on a
 // hand-built map: places that coincide spread apart, the caption's gain, shapes and line patterns that
 // tell kinds and health without colour, and a dark palette.
+#include "support/topologyfixtures.h"
 #include "lab/topology.h"
 #include "map/routemap.h"
 #include "model/raceresult.h"
@@ -30,9 +31,9 @@
 #include <QTest>
 
 #include <memory>
-#include <tuple>
 
 using namespace relayrace;
+using namespace relayrace::testsupport::topology;
 using relayrace::ui::LabelItem;
 using relayrace::ui::MainWindow;
 using relayrace::ui::NodeItem;
@@ -53,55 +54,6 @@ QString describe(const Box &box)
 {
     return QStringLiteral("%1 at (%2, %3) %4x%5").arg(box.name).arg(box.rect.x(), 0, 'f', 1).arg(box.rect.y(), 0, 'f', 1)
         .arg(box.rect.width(), 0, 'f', 1).arg(box.rect.height(), 0, 'f', 1);
-}
-
-// The hand-built map of tst_topologyview: three regions around Frankfurt, the edge and origin flanking them.
-map::Region region(const QString &id, double lat, double lon)
-{
-    map::Region r;
-    r.id = id;
-    r.name = id.toUpper();
-    r.relay = QUrl(QStringLiteral("http://127.0.0.1:3128"));
-    r.lat = lat;
-    r.lon = lon;
-    return r;
-}
-
-map::RouteMap threeRegionMap()
-{
-    map::RouteMap m;
-    m.provider = QStringLiteral("shop");
-    m.origin = QUrl(QStringLiteral("http://127.0.0.1:8080"));
-    m.generatedAt = QDateTime::currentDateTimeUtc();
-    m.regions = {region(QStringLiteral("fra"), 50.1, 8.7), region(QStringLiteral("ams"), 52.4, 4.9), region(QStringLiteral("par"), 48.9, 2.4)};
-    m.alternates.insert(QStringLiteral("default"), {QStringLiteral("fra"), QStringLiteral("ams"), QStringLiteral("par")});
-    return m;
-}
-
-model::RouteOutcome outcome(const QString &id, model::RouteOutcome::State state, double ttfb, double ttt, double projected,
-                           const QString &error = QString())
-{
-    model::RouteOutcome o;
-    o.routeId = id;
-    o.state = state;
-    std::tie(o.ttfbMs, o.timeToThresholdMs, o.projectedMs, o.error) = std::tie(ttfb, ttt, projected, error);
-    return o;
-}
-
-model::RaceResult raceResult(bool parFails)
-{
-    using State = model::RouteOutcome::State;
-    model::RaceResult r;
-    r.provider = QStringLiteral("shop");
-    r.winner = QStringLiteral("via:fra");
-    r.thresholdBytes = 65536;
-    r.startedAt = QDateTime::currentDateTimeUtc();
-    r.routes = {outcome(QStringLiteral("direct"), State::Lost, 61.0, -1, 310.0),
-                outcome(QStringLiteral("via:fra"), State::Won, 23.4, 80.0, 80.0),
-                outcome(QStringLiteral("via:ams"), State::Lost, 30.0, -1, 95.0),
-                parFails ? outcome(QStringLiteral("via:par"), State::Failed, -1, -1, -1, QStringLiteral("connection refused"))
-                         : outcome(QStringLiteral("via:par"), State::Lost, 35.0, -1, 100.0)};
-    return r;
 }
 
 struct Scan

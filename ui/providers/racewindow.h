@@ -34,9 +34,10 @@ public:
     QString marginToolTip() const;
     double lastMarginMs() const { return m_lastMarginMs; }
 
-private:
+    // The median of a route's times over the races kept; NaN when it has none. count: how many it had.
     double median(const QString &route, qsizetype *count = nullptr) const;
 
+private:
     QList<QHash<QString, double>> m_times; // oldest first: route -> ms
     double m_lastMarginMs = -1;
     model::RaceResult::MarginKind m_lastMarginKind = model::RaceResult::MarginKind::None;

@@ -26,38 +26,7 @@ const QString &legend()
 
 } // namespace
 
-void addRaceTimes(RaceTimes &times, const model::RaceResult &result)
-{
-    if (!result.ok())
-        return; // as RaceWindow: a race nobody won tells no time
-    QHash<QString, double> race;
-    for (const model::RouteOutcome &route : result.routes) {
-        const double ms = route.timeToThresholdMs >= 0 ? route.timeToThresholdMs : route.projectedMs;
-        if (ms >= 0)
-            race.insert(route.routeId, ms);
-    }
-    times.append(race);
-    while (times.size() > kGainRaces)
-        times.removeFirst();
-}
-
-double medianTime(const RaceTimes &times, const QString &routeId, qsizetype *count)
-{
-    QList<double> values;
-    for (const auto &race : times) {
-        if (const auto it = race.constFind(routeId); it != race.cend())
-            values.append(*it);
-    }
-    if (count)
-        *count = values.size();
-    if (values.isEmpty())
-        return -1;
-    std::sort(values.begin(), values.end());
-    const qsizetype n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-QString gainCaption(const QString &optimalRoute, const QHash<QString, RouteFigures> &routes, const RaceTimes &times)
+QString gainCaption(const QString &optimalRoute, const QHash<QString, RouteFigures> &routes, const RaceWindow &races)
 {
     if (optimalRoute.isEmpty())
         return tr("Optimal route: not raced yet") + QLatin1Char('\n') + legend();
@@ -67,21 +36,21 @@ QString gainCaption(const QString &optimalRoute, const QHash<QString, RouteFigur
     const RouteFigures straight = routes.value(direct);
     qsizetype optimalRaces = 0;
     qsizetype directRaces = 0;
-    const double optimalMs = medianTime(times, optimalRoute, &optimalRaces);
-    const double directMs = medianTime(times, direct, &directRaces);
+    const double optimalMs = races.median(optimalRoute, &optimalRaces);
+    const double directMs = races.median(direct, &directRaces);
     QString head = tr("Optimal: %1").arg(optimalRoute);
     QString how;
     if (!routes.contains(direct)) {
         head += tr(" (the map has no direct route)");
     } else if (straight.health == RouteHealth::Failed) {
         head += tr(", direct failed in the latest race");
-    } else if (optimalMs > 0 && directMs > 0) {
+    } else if (optimalMs > 0 && directMs > 0) { // (NaN when a route has no time: not compared)
         const double gain = (1.0 - optimalMs / directMs) * 100.0;
         head += gain >= 0 ? tr(", %1% faster than direct").arg(std::lround(gain))
                           : tr(", %1% slower than direct").arg(std::lround(-gain));
-        const qsizetype races = std::min(optimalRaces, directRaces);
-        how = races == 1 ? tr("time to N, latest race: %1 vs %2").arg(formatMs(optimalMs), formatMs(directMs))
-                         : tr("median time to N, last %1 races: %2 vs %3").arg(races).arg(formatMs(optimalMs), formatMs(directMs));
+        const qsizetype compared = std::min(optimalRaces, directRaces);
+        how = compared == 1 ? tr("time to N, latest race: %1 vs %2").arg(formatMs(optimalMs), formatMs(directMs))
+                            : tr("median time to N, last %1 races: %2 vs %3").arg(compared).arg(formatMs(optimalMs), formatMs(directMs));
     } else {
         head += tr(" (not compared with direct yet)");
     }

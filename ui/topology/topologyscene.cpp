@@ -152,7 +152,7 @@ void TopologyScene::applyRaceResult(const model::RaceResult &result)
     state.raceId = 0;
     if (!result.winner.isEmpty())
         state.lastWinner = result.winner;
-    addRaceTimes(state.recentTimes, result);
+    state.recentRaces.add(result);
     const model::RouteOutcome *winner = result.route(result.winner);
     const double best = winner ? winner->timeToThresholdMs : -1;
     bool newRoute = false;
@@ -277,7 +277,7 @@ void TopologyScene::refreshCaption()
     if (!m_caption || it == m_providers.constEnd())
         return;
     const QString optimal = it->optimalRoute.isEmpty() ? it->lastWinner : it->optimalRoute;
-    const QString text = gainCaption(optimal, it->routes, it->recentTimes);
+    const QString text = gainCaption(optimal, it->routes, it->recentRaces);
     if (text == m_caption->text())
         return;
     m_caption->setText(text);

@@ -98,7 +98,7 @@ private:
         QString optimalRoute;
         QString lastWinner;
         QHash<QString, RouteFigures> routes;
-        RaceTimes recentTimes; // the latest races' times to the threshold, for the gain over direct
+        RaceWindow recentRaces; // the latest races' times to the threshold, for the gain over direct
         quint64 raceId = 0;
     };
 

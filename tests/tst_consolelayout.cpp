@@ -18,10 +18,12 @@
 #include <QSettings>
 #include <QStyleOptionHeader>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QTreeView>
 
 #include <memory>
 
@@ -138,6 +140,11 @@ void TestConsoleLayout::readsAtAGlance()
     QTableView *table = providers->view();
     const QStringList clipped = clippedSections(table->horizontalHeader());
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(QStringLiteral("; "))));
+    // Nor the live races' headers (race, provider, trigger, winner, margin, lanes).
+    window->tabs()->setCurrentWidget(window->liveRacePanel());
+    QTest::qWait(100);
+    const QStringList racesClipped = clippedSections(window->liveRacePanel()->view()->header());
+    QVERIFY2(racesClipped.isEmpty(), qPrintable(QStringLiteral("live races: ") + racesClipped.join(QStringLiteral("; "))));
     QStringList widths;
     for (int column = 0; column < ui::ProvidersModel::kDefaultColumns; ++column)
         widths.append(QString::number(table->columnWidth(column)));
